@@ -1,0 +1,100 @@
+"""Turn an existing spack environment's specs into a release manifest and stub tool submissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import LabforgeError, Problem
+from .platforms import PLATFORMS
+from .project import Project
+from .releases import EXPERIMENTAL, Release, release_path
+from .specs import Spec, SpecSyntaxError, parse
+from .yamlio import dump, load
+
+
+@dataclass
+class ImportPlan:
+    release_path: Path
+    release: dict
+    new_tools: dict[Path, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _variant_text(spec: Spec) -> str:
+    return str(spec).removeprefix(f"{spec.name}@{spec.version}").strip()
+
+
+def plan_import(project: Project, spack_yaml: Path, release_id: str, suite: str = "bookworm") -> ImportPlan:
+    located = load(spack_yaml, str(spack_yaml))
+    specs = (located.data or {}).get("spack", {}).get("specs") if isinstance(located.data, dict) else None
+    if not isinstance(specs, list) or not specs:
+        raise LabforgeError(located.problem(("spack", "specs"), "no specs list found",
+                                            "the file must be a spack environment with spack: specs: [...]"))
+    problems: list[Problem] = []
+    by_name: dict[str, dict[str, str]] = {}
+    for i, text in enumerate(specs):
+        where = ("spack", "specs", i)
+        if not isinstance(text, str):
+            problems.append(located.problem(where, "spec matrices and non-text specs are not imported",
+                                            "write each spec as one string"))
+            continue
+        try:
+            spec = parse(text)
+        except SpecSyntaxError as exc:
+            problems.append(located.problem(where, f"bad spec: {exc}"))
+            continue
+        if not spec.version:
+            problems.append(located.problem(where, f"spec {text!r} has no version",
+                                            "releases pin every tool: write name@version"))
+            continue
+        by_name.setdefault(spec.name, {})[spec.version] = _variant_text(spec)
+    if problems:
+        raise LabforgeError(problems)
+
+    channel = "experimental" if release_id == EXPERIMENTAL else "stable"
+    from .diff import newest
+
+    tools = []
+    plan = ImportPlan(release_path(project, release_id), {})
+    for name, versions in by_name.items():
+        entry: dict = {"name": name, "versions": list(versions)}
+        if len(versions) > 1:
+            entry["default"] = newest(list(versions))
+        tools.append(entry)
+        tool_file = project.tools_dir / f"{name}.yaml"
+        if tool_file.exists():
+            plan.notes.append(f"{project.rel(tool_file)} exists: check it offers {', '.join(versions)}")
+            continue
+        plan.new_tools[tool_file] = {
+            "name": name,
+            "package": name,
+            "summary": f"TODO: one line on what {name} does",
+            "homepage": f"https://packages.spack.io/package.html?name={name}",
+            "maintainers": ["TODO@example.org"],
+            "license": "TODO",
+            "versions": [{"version": v, **({"variants": t} if t else {})} for v, t in versions.items()],
+            "default": newest(list(versions)),
+            "needs_metadata": True,
+        }
+    plan.release = {
+        "id": release_id, "channel": channel, "base": {"suite": suite},
+        "python": PLATFORMS[suite].python, "tools": tools,
+        "notes": f"Imported from {spack_yaml.name}.\n",
+    }
+    if channel == "experimental":
+        import datetime as dt
+        plan.release["date"] = dt.date.today().isoformat()
+    Release.model_validate(plan.release)  # the importer must never write a manifest it cannot read
+    return plan
+
+
+def write_import(plan: ImportPlan, force: bool = False) -> None:
+    from .atomic import write_text
+
+    if plan.release_path.exists() and not force:
+        raise LabforgeError(Problem(str(plan.release_path), None, "", "release already exists",
+                                    "choose another --id or pass --force"))
+    for path, data in plan.new_tools.items():
+        write_text(path, dump(data))
+    write_text(plan.release_path, dump(plan.release))

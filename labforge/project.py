@@ -1,0 +1,127 @@
+"""Where things live in a labforge checkout, and the site settings in labforge.yaml."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import LabforgeError, Problem
+from .validation import to_model
+from .yamlio import load
+
+CONFIG_NAME = "labforge.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Mounts(_Strict):
+    drive: str = "/home/jovyan/drive"
+    datasets: str = "/home/jovyan/datasets"
+    shared: str = "/home/jovyan/shared"
+
+
+class ImageSettings(_Strict):
+    user: str = Field("jovyan", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    uid: int = Field(1000, ge=1000)
+    gid: int = Field(1000, ge=100)
+    vendor: str = "labforge"
+    authorization: str = "Authenticated lab users"
+    mounts: Mounts = Mounts()
+
+
+class SpackSettings(_Strict):
+    version: str = "v1.1.0"
+    url: str = "https://github.com/spack/spack.git"
+    packages_version: str = "v2025.11.0"
+    packages_url: str = "https://github.com/spack/spack-packages.git"
+    target: str = "x86_64_v2"
+
+
+class RuntimeSettings(_Strict):
+    # The notebook server side of every image; jupyterhub's major must match the hub's.
+    python_packages: list[str] = Field(
+        default_factory=lambda: [
+            "jupyterlab==4.6.6", "jupyterhub==5.5.4", "jupyterlmod==5.3.2", "ipykernel==7.4.0",
+        ]
+    )
+
+
+class BuildSettings(_Strict):
+    ca_certs: list[str] = Field(default_factory=list)
+
+
+class Settings(_Strict):
+    image: ImageSettings = ImageSettings()
+    spack: SpackSettings = SpackSettings()
+    runtime: RuntimeSettings = RuntimeSettings()
+    build: BuildSettings = BuildSettings()
+
+
+class Project:
+    """A labforge checkout: tool submissions, spack recipes, releases, templates, settings."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> "Project":
+        env = os.environ.get("LABFORGE_PROJECT")
+        if env:
+            return cls(Path(env))
+        here = (start or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / CONFIG_NAME).is_file():
+                return cls(candidate)
+        raise LabforgeError(
+            Problem(str(here), None, "", f"not inside a labforge project (no {CONFIG_NAME} found)",
+                    "run from the repository or pass --project DIR")
+        )
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    @property
+    def tools_dir(self) -> Path:
+        return self.root / "spack" / "tools"
+
+    @property
+    def spack_repo(self) -> Path:
+        return self.root / "spack"
+
+    @property
+    def packages_dir(self) -> Path:
+        return self.root / "spack" / "packages"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.root / "releases"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "images" / "templates"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.releases_dir / "catalog.json"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @cached_property
+    def settings(self) -> Settings:
+        path = self.root / CONFIG_NAME
+        if not path.exists():
+            return Settings()
+        settings, problems = to_model(Settings, load(path, self.rel(path)))
+        if problems:
+            raise LabforgeError(problems)
+        return settings

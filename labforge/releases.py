@@ -1,0 +1,196 @@
+"""Release manifests: releases/<id>.yaml, cross-checked against the tool submissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
+
+from .errors import LabforgeError, Problem
+from .platforms import PLATFORMS
+from .project import Project
+from .tools import TOOL_NAME, LoadedTool, load_all
+from .validation import to_model
+from .yamlio import Located, load
+
+EXPERIMENTAL = "experimental"
+STABLE_ID = re.compile(r"^(\d{4})\.(0[1-9]|1[0-2])$")
+
+
+class Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    suite: Literal["bookworm", "trixie"] = "bookworm"
+    # A site registry's base image instead of the one labforge makes with mmdebstrap.
+    image: StrictStr | None = None
+    mirror: StrictStr | None = None
+
+
+class ReleaseTool(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: StrictStr = Field(pattern=TOOL_NAME)
+    versions: list[StrictStr] = Field(min_length=1)
+    default: StrictStr | None = None
+
+    @property
+    def default_version(self) -> str:
+        return self.default or self.versions[0]
+
+
+class JupyterLab(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    extras: list[StrictStr] = Field(default_factory=list)
+
+    @field_validator("extras")
+    @classmethod
+    def _pinned(cls, extras: list[str]) -> list[str]:
+        for text in extras:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                raise ValueError(f"{text!r} is not a pip requirement -- write 'name==version'") from None
+            specs = list(req.specifier)
+            if len(specs) != 1 or specs[0].operator != "==" or "*" in specs[0].version:
+                raise ValueError(f"{text!r} is not pinned -- write '{req.name}==VERSION'")
+        return extras
+
+
+class Release(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: StrictStr
+    channel: Literal["stable", "experimental"]
+    status: Literal["supported", "deprecated"] = "supported"
+    base: Base = Base()
+    python: StrictStr
+    tools: list[ReleaseTool] = Field(min_length=1)
+    jupyterlab: JupyterLab = JupyterLab()
+    notes: StrictStr = ""
+    # When the release was cut; stable releases default to the first day of their month.
+    date: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _id_matches_channel(self) -> "Release":
+        if self.channel == "experimental" and self.id != EXPERIMENTAL:
+            raise ValueError("the experimental channel's id must be 'experimental' -- set id: experimental")
+        if self.channel == "stable" and not STABLE_ID.match(self.id):
+            raise ValueError(f"stable release id {self.id!r} is not YYYY.MM -- e.g. id: \"2026.11\"")
+        if self.channel == "experimental" and self.date is None:
+            raise ValueError("the experimental channel needs a date -- set date: YYYY-MM-DD of the newest change")
+        return self
+
+    @property
+    def created(self) -> dt.datetime:
+        """Build time used for labels and reproducible layer timestamps."""
+        day = self.date or dt.date(int(self.id[:4]), int(self.id[5:7]), 1)
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+    @property
+    def kernel_name(self) -> str:
+        # Notebooks record this name: it must never change for a release.
+        return f"lab-{self.id}"
+
+    def tool(self, name: str) -> ReleaseTool:
+        return next(t for t in self.tools if t.name == name)
+
+
+@dataclass(frozen=True)
+class LoadedRelease:
+    release: Release
+    path: Path
+    located: Located
+    tools: dict[str, LoadedTool]
+
+    def specs(self) -> list[tuple[ReleaseTool, str, str]]:
+        """(entry, version, spack spec) for every tool version, in manifest order."""
+        return [
+            (entry, version, self.tools[entry.name].tool.spec_for(version))
+            for entry in self.release.tools
+            for version in entry.versions
+        ]
+
+
+def release_path(project: Project, release_id: str) -> Path:
+    return project.releases_dir / f"{release_id}.yaml"
+
+
+def release_ids(project: Project) -> list[str]:
+    return sorted(p.stem for p in project.releases_dir.glob("*.yaml"))
+
+
+def load_release(project: Project, release_id: str,
+                 tools: dict[str, LoadedTool] | None = None) -> tuple[LoadedRelease | None, list[Problem]]:
+    path = release_path(project, release_id)
+    if not path.exists():
+        known = ", ".join(release_ids(project)) or "none"
+        return None, [Problem(project.rel(path), None, "", f"no release {release_id!r}",
+                              f"known releases: {known}")]
+    try:
+        located = load(path, project.rel(path))
+    except LabforgeError as exc:
+        return None, exc.problems
+    release, problems = to_model(Release, located)
+    if release is None:
+        return None, problems
+    if tools is None:
+        tools, tool_problems = load_all(project, sorted({t.name for t in release.tools}
+                                                        & {p.stem for p in project.tools_dir.glob("*.yaml")}))
+        problems += tool_problems
+    problems += cross_check(release, path, located, tools)
+    return LoadedRelease(release, path, located, tools), problems
+
+
+def cross_check(release: Release, path: Path, located: Located, tools: dict[str, LoadedTool]) -> list[Problem]:
+    problems: list[Problem] = []
+    if path.stem != release.id:
+        problems.append(located.problem(("id",), f"id {release.id!r} does not match the file name",
+                                        f"rename the file to {release.id}.yaml or fix the id"))
+    platform = PLATFORMS[release.base.suite]
+    if release.python != platform.python:
+        problems.append(located.problem(
+            ("python",), f"python {release.python} is not the Python of {release.base.suite} ({platform.python})",
+            f"set python: \"{platform.python}\"; tools are built against the OS Python"))
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(release.tools):
+        where = ("tools", i)
+        if entry.name in seen:
+            problems.append(located.problem(where + ("name",), f"tool {entry.name!r} is listed twice",
+                                            f"merge it with tools[{seen[entry.name]}]"))
+            continue
+        seen[entry.name] = i
+        loaded = tools.get(entry.name)
+        if loaded is None:
+            problems.append(located.problem(where + ("name",), f"unknown tool {entry.name!r}",
+                                            f"submit spack/tools/{entry.name}.yaml first"))
+            continue
+        offered = loaded.tool.offered()
+        for j, version in enumerate(entry.versions):
+            if version in entry.versions[:j]:
+                problems.append(located.problem(where + ("versions", j), f"version {version} is listed twice",
+                                                "keep one"))
+            elif version not in offered:
+                problems.append(located.problem(
+                    where + ("versions", j), f"{entry.name} {version} is not offered",
+                    f"offered: {', '.join(offered)}; add it to spack/tools/{entry.name}.yaml first"))
+        if entry.default is None and len(entry.versions) > 1:
+            problems.append(located.problem(where, f"{entry.name} has {len(entry.versions)} versions but no default",
+                                            f"add default: one of {', '.join(entry.versions)}"))
+        elif entry.default is not None and entry.default not in entry.versions:
+            problems.append(located.problem(where + ("default",),
+                                            f"default {entry.default} is not one of this release's versions",
+                                            f"choose one of {', '.join(entry.versions)}"))
+    return problems
+
+
+def require_release(project: Project, release_id: str) -> LoadedRelease:
+    loaded, problems = load_release(project, release_id)
+    if problems or loaded is None:
+        raise LabforgeError(problems)
+    return loaded

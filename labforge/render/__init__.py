@@ -1,0 +1,164 @@
+"""Render a release into a build context: spack.yaml, Containerfile, Apptainer definition,
+kernel spec, pinned requirements and release.json. Pure function of the inputs: the same
+inputs give byte-identical files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .. import __version__
+from ..atomic import write_tree
+from ..platforms import PLATFORMS
+from ..project import Project
+from ..releases import LoadedRelease
+from . import apptainer, kernel
+from .layout import SECRET_CA, ImagePaths
+from .templates import render
+
+ENTRYPOINT = ["tini", "-g", "--"]
+CMD = ["jupyterhub-singleuser"]
+CLINGO = "clingo==5.8.3"
+LOCAL_BASE = "localhost/labforge-base:{suite}"
+
+BUILD_PACKAGES = [
+    "binutils", "bzip2", "ca-certificates", "curl", "file", "g++", "gcc", "gfortran", "git",
+    "gzip", "make", "patch", "python3", "python3-dev", "python3-venv", "tar", "unzip", "xz-utils", "zstd",
+]
+# Shared libraries of the OS compiler that spack-built tools link against, plus the notebook basics.
+RUNTIME_PACKAGES = [
+    "ca-certificates", "git", "less", "libgfortran5", "libgomp1", "libstdc++6", "lmod", "procps",
+    "python3", "python3-venv", "tini",
+]
+
+CA_ENV = (
+    f"if [ -s {SECRET_CA} ]; then export SSL_CERT_FILE={SECRET_CA} PIP_CERT={SECRET_CA} "
+    f"REQUESTS_CA_BUNDLE={SECRET_CA} CURL_CA_BUNDLE={SECRET_CA} GIT_SSL_CAINFO={SECRET_CA} "
+    f"LABFORGE_APT_CA=\"-o Acquire::https::CAInfo={SECRET_CA}\"; fi; \\\n    "
+)
+
+CONTAINERFILE = "Containerfile"
+APPTAINER = "labforge.def"
+
+
+def base_image(loaded: LoadedRelease) -> str:
+    base = loaded.release.base
+    return base.image or LOCAL_BASE.format(suite=base.suite)
+
+
+def input_files(project: Project, loaded: LoadedRelease) -> dict[str, bytes]:
+    """Every file whose content decides the image, by project-relative path."""
+    paths = [loaded.path, project.root / "labforge.yaml", project.spack_repo / "repo.yaml"]
+    for name in sorted({t.name for t in loaded.release.tools}):
+        tool = loaded.tools[name]
+        paths.append(tool.path)
+        package_dir = project.packages_dir / tool.tool.package
+        if package_dir.is_dir():
+            paths += sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    paths += sorted(p for p in project.templates_dir.iterdir() if p.is_file())
+    return {project.rel(p): p.read_bytes() for p in paths if p.exists()}
+
+
+def input_digest(inputs: dict[str, bytes], with_spack: bool, base: str) -> str:
+    record = {
+        "labforge": __version__,
+        "with_spack": with_spack,
+        "base_image": base,
+        "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(inputs.items())},
+    }
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: str) -> dict:
+    release, settings = loaded.release, project.settings
+    platform = PLATFORMS[release.base.suite]
+    specs = loaded.specs()
+    defaults = [loaded.tools[e.name].tool.spec_for(e.default_version) for e in release.tools]
+    modules = [f"{loaded.tools[e.name].tool.package}/{e.default_version}" for e in release.tools]
+    title = f"lab-{release.id}"
+    return {
+        "labforge_version": __version__,
+        "manifest": project.rel(loaded.path),
+        "release": release,
+        "specs": [spec for _, _, spec in specs],
+        "default_specs": defaults,
+        "modules": modules if with_spack else [],
+        "settings": settings,
+        "image": settings.image,
+        "platform": platform,
+        "paths": ImagePaths.for_platform(platform, settings.spack.target),
+        "with_spack": with_spack,
+        "base_image": base_image(loaded),
+        "build_packages": BUILD_PACKAGES,
+        "runtime_packages": RUNTIME_PACKAGES,
+        "clingo": CLINGO,
+        "ca_env": CA_ENV,
+        "title": title,
+        "description": f"Notebook image of lab release {release.id} ({release.channel})",
+        "created": release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "input_digest": digest,
+    }
+
+
+def requirements(project: Project, loaded: LoadedRelease) -> str:
+    pins = list(project.settings.runtime.python_packages) + list(loaded.release.jupyterlab.extras)
+    return "".join(f"{pin}\n" for pin in sorted(pins, key=str.lower))
+
+
+def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes], with_spack: bool) -> str:
+    release = loaded.release
+    record = {
+        "id": release.id,
+        "channel": release.channel,
+        "status": release.status,
+        "kernel": release.kernel_name,
+        "created": release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": int(release.created.timestamp()),
+        "input_digest": digest,
+        "with_spack": with_spack,
+        "base_image": base_image(loaded),
+        "labforge": __version__,
+        "tools": [
+            {"name": e.name, "package": loaded.tools[e.name].tool.package,
+             "versions": list(e.versions), "default": e.default_version}
+            for e in release.tools
+        ],
+        "inputs": {path: "sha256:" + hashlib.sha256(data).hexdigest() for path, data in sorted(inputs.items())},
+    }
+    return json.dumps(record, indent=2, sort_keys=True) + "\n"
+
+
+def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = True) -> tuple[dict[str, bytes], dict[str, int]]:
+    """Every file of the build context, in memory; nothing is written here."""
+    inputs = input_files(project, loaded)
+    digest = input_digest(inputs, with_spack, base_image(loaded))
+    ctx = context(project, loaded, with_spack, digest)
+    tdir = project.templates_dir
+    containerfile = render(tdir, "Containerfile.j2", ctx)
+    launcher = f"{ctx['paths'].venv}/share/jupyter/kernels/{loaded.release.kernel_name}/launch.sh"
+    text = {
+        CONTAINERFILE: containerfile,
+        APPTAINER: apptainer.convert(containerfile, ctx["base_image"], ENTRYPOINT, CMD),
+        "spack.yaml": render(tdir, "spack.yaml.j2", ctx),
+        "requirements.txt": requirements(project, loaded),
+        "kernel/kernel.json": kernel.kernel_json(loaded.release, launcher),
+        "kernel/launch.sh": render(tdir, "kernel-launch.sh.j2", ctx),
+        "release.json": release_record(loaded, digest, inputs, with_spack),
+    }
+    files = {name: body.encode("utf-8") for name, body in text.items()}
+    # The project's own spack recipes that this release uses, as a spack repository.
+    for path, data in inputs.items():
+        if path == "spack/repo.yaml" or path.startswith("spack/packages/"):
+            files["spack-repo/" + path.removeprefix("spack/")] = data
+    return files, {"kernel/launch.sh": 0o755}
+
+
+def render_release(project: Project, loaded: LoadedRelease, out: Path, with_spack: bool = True) -> dict[str, bytes]:
+    files, modes = render_files(project, loaded, with_spack)
+    write_tree(out, files, modes)
+    return files
+
+
+__all__ = ["render_files", "render_release", "input_digest", "CONTAINERFILE", "APPTAINER"]

@@ -1,0 +1,24 @@
+"""The Jinja2 environment for images/templates: strict, so a missing value fails loudly."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+
+@lru_cache(maxsize=8)
+def environment(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render(templates_dir: Path, name: str, context: dict) -> str:
+    return environment(templates_dir).get_template(name).render(**context)

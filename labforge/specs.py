@@ -1,0 +1,154 @@
+"""A parser for the part of spack's spec syntax that tool submissions use.
+
+Supported: ``name@version +variant ~variant key=value key==value ^dependency %compiler``,
+with ``++``/``~~`` for propagated variants and ``@=version`` for an exact version.
+Not supported (rejected with a message saying so): version ranges and lists (``@1.2:1.4``,
+``@1.2,1.4``), hashes (``/abc``), quoted values, and the ``-variant`` spelling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*")
+VERSION = re.compile(r"=?[A-Za-z0-9_][A-Za-z0-9_.-]*")
+VARIANT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+VALUE = re.compile(r"[A-Za-z0-9_.+,:*/-][A-Za-z0-9_.+,:*/=-]*")
+
+
+class SpecSyntaxError(ValueError):
+    def __init__(self, text: str, pos: int, message: str):
+        self.text, self.pos = text, pos
+        super().__init__(f"{message} at column {pos + 1} of {text!r}")
+
+
+@dataclass
+class Spec:
+    name: str
+    version: str | None = None
+    variants: dict[str, bool | str] = field(default_factory=dict)
+    dependencies: list["Spec"] = field(default_factory=list)
+    compiler: "Spec | None" = None
+
+    def __str__(self) -> str:
+        out = self.name + (f"@{self.version}" if self.version else "")
+        for key, value in sorted(self.variants.items()):
+            if value is True:
+                out += f" +{key}"
+            elif value is False:
+                out += f" ~{key}"
+            else:
+                out += f" {key}={value}"
+        if self.compiler:
+            out += f" %{self.compiler}"
+        for dep in self.dependencies:
+            out += f" ^{dep}"
+        return out
+
+
+def parse(text: str) -> Spec:
+    """Parse one root spec; raise SpecSyntaxError naming the column and what is not supported."""
+    parser = _Parser(text)
+    spec = parser.spec(root=True)
+    parser.skip_space()
+    if parser.pos < len(text):
+        raise SpecSyntaxError(text, parser.pos, f"unexpected {text[parser.pos]!r}")
+    return spec
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text, self.pos = text, 0
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def take(self, pattern: re.Pattern[str], what: str) -> str:
+        match = pattern.match(self.text, self.pos)
+        if not match:
+            raise SpecSyntaxError(self.text, self.pos, f"expected {what}")
+        self.pos = match.end()
+        return match.group(0)
+
+    def fail_unsupported(self, message: str) -> None:
+        raise SpecSyntaxError(self.text, self.pos, f"{message} (not supported in tool submissions)")
+
+    def spec(self, root: bool = False) -> Spec:
+        self.skip_space()
+        if self.peek() in ("'", '"'):
+            self.fail_unsupported("quoted spec")
+        if self.peek() == "/":
+            self.fail_unsupported("hash reference")
+        spec = Spec(self.take(NAME, "a package name (lowercase letters, digits, '-')"))
+        while True:
+            self.skip_space()
+            char = self.peek()
+            if not char:
+                return spec
+            if char == "@":
+                self.version(spec)
+            elif char in "+~":
+                self.variant(spec)
+            elif char == "%":
+                if spec.compiler:
+                    raise SpecSyntaxError(self.text, self.pos, "a second '%' compiler")
+                self.pos += 1
+                spec.compiler = self.spec()
+                if not root:
+                    return spec
+            elif char == "^":
+                if not root:
+                    return spec  # dependencies belong to the root spec
+                self.pos += 1
+                spec.dependencies.append(self.spec())
+            elif char == "/":
+                self.fail_unsupported("hash reference")
+            elif char in ("'", '"'):
+                self.fail_unsupported("quoted value")
+            elif char == "-":
+                self.fail_unsupported("'-variant' spelling; write '~variant'")
+            elif VARIANT_NAME.match(self.text, self.pos) and self._is_key_value():
+                self.key_value(spec)
+            else:
+                return spec
+
+    def version(self, spec: Spec) -> None:
+        if spec.version is not None:
+            raise SpecSyntaxError(self.text, self.pos, "a second version")
+        self.pos += 1
+        spec.version = self.take(VERSION, "a version after '@'")
+        if self.peek() == ":":
+            self.fail_unsupported("version range; name one concrete version")
+        if self.peek() == ",":
+            self.fail_unsupported("version list; name one concrete version")
+
+    def variant(self, spec: Spec) -> None:
+        sign = self.peek()
+        self.pos += 1
+        if self.peek() == sign:  # ++x / ~~x propagate to dependencies
+            self.pos += 1
+        name = self.take(VARIANT_NAME, f"a variant name after '{sign}'")
+        self._set(spec, name, sign == "+")
+
+    def _is_key_value(self) -> bool:
+        match = VARIANT_NAME.match(self.text, self.pos)
+        return bool(match) and self.text[match.end():match.end() + 1] == "="
+
+    def key_value(self, spec: Spec) -> None:
+        key = self.take(VARIANT_NAME, "a variant name")
+        self.pos += 1
+        if self.peek() == "=":
+            self.pos += 1
+        if self.peek() in ("'", '"'):
+            self.fail_unsupported("quoted value")
+        self._set(spec, key, self.take(VALUE, f"a value for {key}="))
+
+    def _set(self, spec: Spec, key: str, value: bool | str) -> None:
+        if key in spec.variants:
+            raise SpecSyntaxError(self.text, self.pos, f"variant {key!r} given twice")
+        spec.variants[key] = value

@@ -1,0 +1,101 @@
+"""Read YAML while remembering the line of every key, so errors can point at it.
+
+PyYAML's safe loader silently keeps the last of duplicate keys; here a duplicate is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import LabforgeError, Problem
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """A loaded YAML document plus the line (1-based) of each path in it."""
+
+    data: Any
+    file: str
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        # The deepest known ancestor of a path is the best place to point at.
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+    def problem(self, path: Path_, message: str, hint: str = "") -> Problem:
+        return Problem(self.file, self.line_of(path), dotted(path), message, hint)
+
+
+def dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load(path: Path, display: str | None = None) -> Located:
+    display = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LabforgeError(Problem(display, None, "", "file not found")) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabforgeError(Problem(display, None, "", f"cannot read file: {exc}")) from None
+    return loads(text, display)
+
+
+def loads(text: str, display: str) -> Located:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        located = Located(None, display)
+        located.data = _build(loader, node, (), located) if node is not None else None
+        return located
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise LabforgeError(
+            Problem(display, line, "", f"not valid YAML: {exc.problem or exc.context}",
+                    "fix the syntax at that line")
+        ) from None
+    except yaml.YAMLError as exc:
+        raise LabforgeError(Problem(display, None, "", f"not valid YAML: {exc}")) from None
+    finally:
+        loader.dispose()
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) -> Any:
+    out.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # resolve YAML merge keys (<<)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise LabforgeError(out.problem(path, f"unsupported mapping key {key!r}"))
+            if key in result:
+                raise LabforgeError(
+                    Problem(out.file, key_node.start_mark.line + 1, dotted(path + (str(key),)),
+                            "duplicate key", "each key may appear once; merge the two entries")
+                )
+            child = path + (str(key),)
+            out.lines[child] = key_node.start_mark.line + 1
+            result[key] = _build(loader, value_node, child, out)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, path + (i,), out) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def dump(data: Any) -> str:
+    """Deterministic YAML: insertion order kept, block style, unicode as is."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
