@@ -78,7 +78,7 @@ class _Parser:
     def fail_unsupported(self, message: str) -> None:
         raise SpecSyntaxError(self.text, self.pos, f"{message} (not supported in tool submissions)")
 
-    def spec(self, root: bool = False) -> Spec:
+    def spec(self, root: bool = False, is_compiler: bool = False) -> Spec:
         self.skip_space()
         if self.peek() in ("'", '"'):
             self.fail_unsupported("quoted spec")
@@ -95,10 +95,12 @@ class _Parser:
             elif char in "+~":
                 self.variant(spec)
             elif char == "%":
+                if is_compiler:
+                    return spec  # "%gcc %clang": the second one belongs to the parent
                 if spec.compiler:
                     raise SpecSyntaxError(self.text, self.pos, "a second '%' compiler")
                 self.pos += 1
-                spec.compiler = self.spec()
+                spec.compiler = self.spec(is_compiler=True)
                 if not root:
                     return spec
             elif char == "^":

@@ -96,6 +96,18 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) 
     return loader.construct_object(node, deep=True)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (notes) as readable literal blocks."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def dump(data: Any) -> str:
     """Deterministic YAML: insertion order kept, block style, unicode as is."""
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)

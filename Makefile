@@ -1,0 +1,56 @@
+# labforge: `make demo` runs the main job on the embedded defaults, `make test` runs every test.
+# Both install what they need: Debian packages with apt-get, Python packages into .venv from
+# requirements.lock (every version pinned).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := build/.stamps
+# Real image tools: buildah builds, skopeo copies, mmdebstrap makes the base, docker-registry
+# is a real OCI registry for tests and the demo; lmod for module checks.
+APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all demo test plan bench golden system venv clean
+
+all: test
+
+$(STAMPS)/system:
+	@mkdir -p $(STAMPS)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@touch $@
+
+$(STAMPS)/venv: requirements.lock pyproject.toml
+	@mkdir -p $(STAMPS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $@
+
+system: $(STAMPS)/system
+venv: $(STAMPS)/venv
+
+demo: system venv
+	$(BIN)/labforge demo
+
+test: system venv
+	$(BIN)/pytest -q
+
+plan: venv
+	$(BIN)/python -m infra.plan --out build/plan
+
+bench: venv
+	$(BIN)/python bench/render.py
+	$(BIN)/python bench/plan.py
+
+# Rewrite the golden files after an intended change to a template; review the diff.
+golden: venv
+	LABFORGE_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_render.py
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,48 @@
+"""Shared fixtures: a scratch copy of the project, and running the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT_PARTS = ["labforge.yaml", "spack", "releases", "images"]
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(project: Path, *args: str) -> Result:
+    env = {**os.environ, "LABFORGE_PROJECT": str(project), "COLUMNS": "200"}
+    proc = subprocess.run([sys.executable, "-m", "labforge", *args], capture_output=True, text=True,
+                          env=env, cwd=project, timeout=120)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's tool submissions, releases and templates to change freely."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for part in PROJECT_PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, root / part)
+    return root
+
+
+@pytest.fixture
+def cli():
+    return run_cli

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import yaml
+
+from conftest import REPO
+from labforge.diff import diff_releases
+from labforge.releases import Release
+
+
+def release(**tools) -> Release:
+    return Release.model_validate({
+        "id": "2026.11", "channel": "stable", "python": "3.11",
+        "tools": [{"name": n, "versions": v[0], "default": v[1]} for n, v in tools.items()],
+    })
+
+
+def test_diff_sorts_changes_into_sections():
+    old = release(nest=(["3.7"], None), arbor=(["0.11.0"], None), gone=(["1.0"], None), same=(["2.0", "2.1"], "2.0"))
+    new = release(nest=(["3.7", "3.8"], "3.8"), arbor=(["0.10.0"], None), fresh=(["0.1"], None), same=(["2.0", "2.1"], "2.1"))
+    text = diff_releases(old, new)
+    sections = {block.split("\n", 1)[0]: block for block in text.split("## ")[1:]}
+    assert "**fresh** 0.1" in sections["Added"]
+    assert "**gone** 1.0" in sections["Removed"]
+    assert "**nest** 3.7 → 3.8 (still available: 3.7)" in sections["Upgraded"]
+    assert "**arbor** 0.11.0 → 0.10.0" in sections["Downgraded"]
+    assert "`module load same` now loads 2.1 (was 2.0)" in sections["Default changes"]
+    assert "same" not in sections["Upgraded"]
+
+
+def test_diff_compares_versions_numerically():
+    text = diff_releases(release(x=(["3.9"], None)), release(x=(["3.10"], None)))
+    assert "## Upgraded" in text and "3.9 → 3.10" in text
+
+
+def test_diff_of_identical_releases_says_so():
+    r = release(x=(["1"], None))
+    assert "No tool changes." in diff_releases(r, r)
+
+
+def test_diff_cli_writes_markdown(project, cli, tmp_path):
+    result = cli(project, "release", "diff", "2026.05", "2026.11", "--out", str(tmp_path / "notes.md"))
+    assert result.code == 0, result.stderr
+    text = (tmp_path / "notes.md").read_text()
+    assert text.startswith("# Release 2026.11") and "**nest** 3.7 → 3.8" in text
+
+
+def test_import_makes_a_manifest_and_flagged_stubs(project, cli, tmp_path):
+    env = tmp_path / "spack.yaml"
+    env.write_text("spack:\n  specs:\n  - nest@3.8 +python\n  - nest@3.7\n  - py-matplotlib@3.9.2 +fonts\n  view: true\n")
+    result = cli(project, "release", "import", str(env), "--id", "2026.12")
+    assert result.code == 0, result.stderr
+    manifest = yaml.safe_load((project / "releases" / "2026.12.yaml").read_text())
+    assert manifest["tools"][0] == {"name": "nest", "versions": ["3.8", "3.7"], "default": "3.8"}
+    stub = yaml.safe_load((project / "spack" / "tools" / "py-matplotlib.yaml").read_text())
+    assert stub["needs_metadata"] is True and stub["versions"] == [{"version": "3.9.2", "variants": "+fonts"}]
+    assert "needs metadata: spack/tools/py-matplotlib.yaml" in result.stdout
+    # the existing nest submission is left alone, and the stub fails the check until completed
+    assert (project / "spack" / "tools" / "nest.yaml").read_text() == (REPO / "spack" / "tools" / "nest.yaml").read_text()
+    check = cli(project, "tool", "check", "py-matplotlib")
+    assert check.code == 1 and "stub from 'labforge release import'" in check.stderr
+
+
+def test_import_rejects_unversioned_specs_and_writes_nothing(project, cli, tmp_path):
+    env = tmp_path / "spack.yaml"
+    env.write_text("spack:\n  specs:\n  - nest\n  - arbor@0.11.0\n")
+    result = cli(project, "release", "import", str(env), "--id", "2026.12")
+    assert result.code == 1 and "has no version" in result.stderr and "Traceback" not in result.stderr
+    assert not (project / "releases" / "2026.12.yaml").exists()
+
+
+def test_import_refuses_to_overwrite(project, cli, tmp_path):
+    env = tmp_path / "spack.yaml"
+    env.write_text("spack:\n  specs:\n  - arbor@0.11.0\n")
+    result = cli(project, "release", "import", str(env), "--id", "2026.11")
+    assert result.code == 1 and "already exists" in result.stderr
+
+
+def test_import_rejects_bad_id(project, cli, tmp_path):
+    env = tmp_path / "spack.yaml"
+    env.write_text("spack:\n  specs:\n  - arbor@0.11.0\n")
+    result = cli(project, "release", "import", str(env), "--id", "next")
+    assert result.code == 1 and "YYYY.MM" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_happy_paths(project, cli, tmp_path):
+    assert cli(project, "tool", "check").code == 0
+    ok = cli(project, "release", "validate")
+    assert ok.code == 0 and "3 releases valid" in ok.stdout
+    demo = cli(project, "demo")
+    assert demo.code == 0, demo.stderr
+    assert (project / "build" / "render" / "experimental" / "Containerfile").exists()

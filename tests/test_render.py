@@ -1,0 +1,178 @@
+"""Renderers: golden files, determinism, lint, and what each file must say."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+from labforge.project import Project
+from labforge.releases import require_release
+from labforge.render import render_files, render_release
+
+GOLDEN = REPO / "tests" / "golden"
+RELEASES = ["2026.05", "2026.11", "experimental"]
+
+
+def rendered(release_id: str, with_spack: bool = True, root: Path = REPO) -> dict[str, bytes]:
+    project = Project(root)
+    return render_files(project, require_release(project, release_id), with_spack)[0]
+
+
+def test_matches_golden_files():
+    files = rendered("2026.11")
+    target = GOLDEN / "2026.11"
+    if os.environ.get("LABFORGE_UPDATE_GOLDEN"):
+        shutil.rmtree(target, ignore_errors=True)
+        for rel, data in files.items():
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            (target / rel).write_bytes(data)
+    expected = {str(p.relative_to(target)): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert sorted(files) == sorted(expected), "set of rendered files changed (make golden to accept)"
+    for rel in files:
+        assert files[rel] == expected[rel], f"{rel} differs from tests/golden (make golden to accept)"
+
+
+@pytest.mark.parametrize("release_id", RELEASES)
+def test_byte_identical_across_runs_and_locations(release_id, project, tmp_path):
+    first = rendered(release_id)
+    again = rendered(release_id, root=project)  # a copy elsewhere on disk
+    assert first == again
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    p = Project(REPO)
+    render_release(p, require_release(p, release_id), out_a)
+    render_release(p, require_release(p, release_id), out_b)
+    for rel, data in first.items():
+        assert (out_a / rel).read_bytes() == data == (out_b / rel).read_bytes()
+
+
+def test_rerender_replaces_stale_files(tmp_path):
+    p = Project(REPO)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an older render")
+    render_release(p, require_release(p, "2026.11"), out)
+    assert not (out / "stale.txt").exists()
+    assert (out / "kernel" / "launch.sh").stat().st_mode & 0o111
+
+
+@pytest.mark.parametrize("release_id", RELEASES)
+@pytest.mark.parametrize("with_spack", [True, False])
+def test_containerfile_passes_hadolint(release_id, with_spack, tmp_path):
+    path = tmp_path / "Containerfile"
+    path.write_bytes(rendered(release_id, with_spack)["Containerfile"])
+    hadolint = shutil.which("hadolint") or str(Path(os.sys.executable).parent / "hadolint")
+    proc = subprocess.run([hadolint, "--no-color", "--failure-threshold", "style", str(path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("release_id", RELEASES)
+def test_yaml_and_json_outputs_load(release_id):
+    files = rendered(release_id)
+    for rel, data in files.items():
+        if rel.endswith((".yaml", ".yml")):
+            assert yaml.safe_load(data) is not None, rel
+        if rel.endswith(".json"):
+            json.loads(data)
+
+
+def test_spack_environment_has_every_tool_version_and_defaults():
+    env = yaml.safe_load(rendered("2026.11")["spack.yaml"])["spack"]
+    manifest = yaml.safe_load((REPO / "releases" / "2026.11.yaml").read_text())
+    expected = sum(len(t["versions"]) for t in manifest["tools"])
+    assert len(env["specs"]) == expected
+    assert "nest@3.7 +python +gsl ~mpi +openmp" in env["specs"]
+    assert "nest@3.8 +python +gsl ~mpi +openmp" in env["specs"]
+    assert env["concretizer"]["unify"] == "when_possible"
+    assert env["repos"] == ["/opt/labforge/spack-repo"]
+    assert env["config"]["install_tree"]["root"] == "/opt/software"
+    lmod = env["modules"]["default"]["lmod"]
+    assert env["modules"]["default"]["enable"] == ["lmod"]
+    assert lmod["projections"]["all"] == "{name}/{version}"
+    assert lmod["hash_length"] == 0 and lmod["hide_implicits"] is True
+    defaults = lmod["defaults"]
+    assert "nest@3.8 +python +gsl ~mpi +openmp" in defaults
+    assert not any(d.startswith("nest@3.7") for d in defaults)
+    assert len(defaults) == len(manifest["tools"])
+    assert env["packages"]["python"]["externals"][0]["spec"].startswith("python@3.11")
+
+
+def test_custom_recipes_travel_with_the_build_context():
+    files = rendered("2026.11")
+    assert files["spack-repo/repo.yaml"] == (REPO / "spack" / "repo.yaml").read_bytes()
+    assert "spack-repo/packages/py-spikeutils/package.py" in files
+    assert not any(k.startswith("spack-repo/packages/nest") for k in files)
+
+
+def test_containerfile_stages_user_labels_and_release():
+    text = rendered("2026.11")["Containerfile"].decode()
+    assert "FROM ${BASE_IMAGE} AS base" in text
+    assert "FROM base AS spack-build" in text and "FROM base AS runtime" in text
+    assert "COPY --from=spack-build /opt/software /opt/software" in text
+    assert "spack -e /opt/spack-environment install --fail-fast" in text
+    assert "gc -y" in text and "module lmod refresh" in text and "strip" in text
+    assert "USER 1000:1000" in text and "sudo" not in text
+    for label in ("org.opencontainers.image.version=\"2026.11\"", "name=\"lab-2026.11\"",
+                  "version=\"2026.11\"", "authorization=", "org.labforge.input-digest=\"sha256:"):
+        assert label in text
+    assert "LAB_RELEASE=2026.11" in text
+    assert text.rstrip().endswith('CMD ["jupyterhub-singleuser"]')
+    # the notebook server pins
+    reqs = rendered("2026.11")["requirements.txt"].decode().split()
+    assert "jupyterlmod==5.3.2" in reqs and "ipywidgets==8.1.7" in reqs and reqs == sorted(reqs, key=str.lower)
+
+
+def test_no_spack_variant_skips_the_stage_and_says_so():
+    files = rendered("2026.11", with_spack=False)
+    text = files["Containerfile"].decode()
+    assert "spack-build" not in text and "spack install" not in text
+    assert 'org.labforge.spack-stage="skipped"' in text
+    assert b"module load" not in files["kernel/launch.sh"]
+    assert json.loads(files["release.json"])["with_spack"] is False
+    assert json.loads(files["release.json"])["input_digest"] != json.loads(rendered("2026.11")["release.json"])["input_digest"]
+
+
+def test_apptainer_definition_fixes_spython_gaps():
+    text = rendered("2026.11")["labforge.def"].decode()
+    assert "su -" not in text and "--mount=" not in text and "SHELL [" not in text
+    assert "From: base" not in text  # stages bootstrap from the real base image
+    assert text.count("Bootstrap: docker") == 2 and "Stage: spack-build" in text and "Stage: runtime" in text
+    assert "%files from spack-build" in text
+    assert "\nname lab-2026.11\n" in text  # labels as "key value"
+    assert 'exec tini -g -- jupyterhub-singleuser "$@"' in text
+    assert "export DEBIAN_FRONTEND=noninteractive" in text
+
+
+def test_kernel_spec_is_stable_and_loads_defaults():
+    files = rendered("2026.11")
+    spec = json.loads(files["kernel/kernel.json"])
+    assert spec["argv"] == ["/opt/venv/share/jupyter/kernels/lab-2026.11/launch.sh", "-f", "{connection_file}"]
+    assert spec["display_name"] == "Lab 2026.11" and spec["language"] == "python"
+    launch = files["kernel/launch.sh"].decode()
+    assert launch.startswith("#!/bin/bash")
+    assert "module load nest/3.8 neuron/9.0.0 arbor/0.11.0" in launch
+    assert "nest/3.7" not in launch
+    exp = json.loads(rendered("experimental")["kernel/kernel.json"])
+    assert exp["display_name"] == "Lab experimental (latest build)"
+    assert "lab-experimental" in exp["argv"][0]
+
+
+def test_input_digest_changes_with_any_input(project):
+    before = json.loads(rendered("2026.11", root=project)["release.json"])["input_digest"]
+    package = project / "spack" / "packages" / "py-spikeutils" / "package.py"
+    package.write_text(package.read_text() + "\n# touched\n")
+    after_recipe = json.loads(rendered("2026.11", root=project)["release.json"])["input_digest"]
+    template = project / "images" / "templates" / "Containerfile.j2"
+    template.write_text(template.read_text() + "\n")
+    after_template = json.loads(rendered("2026.11", root=project)["release.json"])["input_digest"]
+    assert len({before, after_recipe, after_template}) == 3
+    # a tool the release does not use does not change its digest
+    (project / "spack" / "tools" / "unused.yaml").write_text("name: unused\n")
+    assert json.loads(rendered("2026.11", root=project)["release.json"])["input_digest"] == after_template
