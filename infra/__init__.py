@@ -1,0 +1,1 @@
+"""The lab's Pulumi program: OpenStack and Kubernetes for the hub, Harbor and the Drive."""

@@ -1,0 +1,62 @@
+"""The Kubernetes cluster: Magnum on OpenStack, or an existing cluster's kubeconfig."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_openstack as openstack
+
+from .options import children
+from .config import Cluster
+from .network import LabNetwork
+
+USER_NODE_LABEL = "hub.jupyter.org/node-purpose=user"
+
+
+class MagnumCluster(pulumi.ComponentResource):
+    """Cluster template, cluster and a node group reserved for user pods."""
+
+    def __init__(self, name: str, settings: Cluster, network: LabNetwork, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("labforge:infra:Cluster", name, None, opts)
+        child = children(self, opts)
+        os_settings = settings.openstack
+        assert os_settings is not None  # guaranteed by the config model
+        keypair = openstack.compute.Keypair(f"{name}-admin", name=f"{name}-admin",
+                                            public_key=os_settings.keypair_public_key, opts=child)
+        labels = {
+            "kube_tag": f"v{settings.kubernetes_version}",
+            "auto_healing_enabled": "true",
+            "cinder_csi_enabled": "true",
+            "manila_csi_enabled": "true",
+            "master_lb_floating_ip_enabled": "true",
+        }
+        if os_settings.admin_cidrs:
+            labels["master_lb_allowed_cidrs"] = ",".join(os_settings.admin_cidrs)
+        if os_settings.availability_zone:
+            labels["availability_zone"] = os_settings.availability_zone
+        self.template = openstack.containerinfra.ClusterTemplate(
+            f"{name}-template", name=f"{name}-k8s-{settings.kubernetes_version}", coe="kubernetes",
+            image=os_settings.image, external_network_id=network.external_network_id,
+            fixed_network=network.network.id, fixed_subnet=network.subnet.id,
+            flavor=os_settings.flavor, master_flavor=os_settings.master_flavor,
+            network_driver="calico", master_lb_enabled=True, floating_ip_enabled=False,
+            labels=labels, opts=child)
+        self.cluster = openstack.containerinfra.Cluster(
+            f"{name}-cluster", name=name, cluster_template_id=self.template.id,
+            master_count=os_settings.master_count, node_count=os_settings.node_count,
+            keypair=keypair.name, merge_labels=True, opts=child)
+        self.user_nodes = None
+        if os_settings.user_node_count:
+            # Kubernetes label for z2jh's user-pod scheduling, passed to kubelet by Magnum.
+            self.user_nodes = openstack.containerinfra.NodeGroup(
+                f"{name}-user-nodes", name="user", cluster_id=self.cluster.id, role="user",
+                flavor_id=os_settings.user_flavor, node_count=os_settings.user_node_count,
+                min_node_count=1, max_node_count=max(os_settings.user_node_count * 3, 3),
+                labels={"kubelet_options": f"--node-labels={USER_NODE_LABEL}"}, merge_labels=True, opts=child)
+        self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig.apply(lambda k: k["raw_config"]))
+        self.register_outputs({"kubeconfig": self.kubeconfig})
+
+
+def kubernetes_provider(name: str, kubeconfig: pulumi.Input[str], depends_on: list[pulumi.Resource] | None = None) -> k8s.Provider:
+    return k8s.Provider(name, kubeconfig=kubeconfig, enable_server_side_apply=True,
+                        opts=pulumi.ResourceOptions(depends_on=depends_on or []))

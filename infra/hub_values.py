@@ -1,0 +1,119 @@
+"""Values for the zero-to-jupyterhub chart, built by one small function per concern."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from labforge.catalog import Catalog
+
+from . import drive_hook
+from .config import StackConfig
+from .profiles import profile_list
+
+HOME = "/home/jovyan"
+DRIVE_VOLUME = "lab-drive"
+
+
+def oidc_endpoints(issuer: str) -> dict[str, str]:
+    # Keycloak's layout (EBRAINS IAM, most university IAMs): <issuer>/protocol/openid-connect/...
+    base = f"{issuer}/protocol/openid-connect"
+    return {"authorize_url": f"{base}/auth", "token_url": f"{base}/token", "userdata_url": f"{base}/userinfo"}
+
+
+def auth_values(config: StackConfig, client_secret) -> dict:
+    oidc = config.oidc
+    return {
+        "JupyterHub": {"authenticator_class": "generic-oauth"},
+        "Authenticator": {
+            "enable_auth_state": True,
+            "allow_all": oidc.allow_all,
+            # Refresh the IAM token before each spawn, so group changes and expiry are seen.
+            "refresh_pre_spawn": True,
+            "auth_refresh_age": 900,
+        },
+        "GenericOAuthenticator": {
+            "client_id": oidc.client_id,
+            "client_secret": client_secret,
+            "oauth_callback_url": f"https://{config.hub.host}/hub/oauth_callback",
+            **oidc_endpoints(oidc.issuer),
+            "scope": oidc.scopes + ["offline_access"],
+            "username_claim": oidc.username_claim,
+            "allowed_groups": oidc.allowed_groups,
+            "admin_groups": oidc.admin_groups,
+            "manage_groups": True,
+            "auth_state_groups_key": f"oauth_user.{oidc.groups_claim}",
+            "login_service": "Lab IAM",
+        },
+    }
+
+
+def drive_settings(config: StackConfig, claim: str) -> dict:
+    groups = sorted(set(config.oidc.drive_groups or config.oidc.allowed_groups) | set(config.oidc.admin_groups))
+    return {"claim": claim, "volume": DRIVE_VOLUME, "root": f"{HOME}/drive", "groups": groups}
+
+
+def drive_extra_config(settings: dict) -> str:
+    """The Drive hook's source plus its settings, run by the hub as part of jupyterhub_config.py."""
+    source = Path(drive_hook.__file__).read_text(encoding="utf-8")
+    return (f"{source}\n\nimport json as _json\n"
+            f"DRIVE_SETTINGS = _json.loads({json.dumps(json.dumps(settings, sort_keys=True))})\n"
+            "c.KubeSpawner.pre_spawn_hook = drive_pre_spawn_hook\n")
+
+
+def storage_values(config: StackConfig, home_class: str) -> dict:
+    volumes = [{"name": f"dataset-{d.name}", "persistentVolumeClaim": {"claimName": d.claim, "readOnly": True}}
+               for d in config.hub.datasets]
+    mounts = [{"name": f"dataset-{d.name}", "mountPath": f"{HOME}/datasets/{d.name}", "readOnly": True,
+               **({"subPath": d.sub_path} if d.sub_path else {})} for d in config.hub.datasets]
+    return {"type": "dynamic", "capacity": config.hub.home_size, "homeMountPath": HOME,
+            "dynamic": {"storageClass": home_class}, "extraVolumes": volumes, "extraVolumeMounts": mounts}
+
+
+def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) -> dict:
+    profiles = profile_list(catalog, config.hub.resources, dict(config.hub.profile_resources),
+                            config.hub.image_repository)
+    default = catalog.stable()[0] if catalog.stable() else catalog.experimental()
+    repository = config.hub.image_repository or default.image
+    return {
+        # The pre-puller pulls this one: the default profile's image, by tag and digest.
+        "image": {"name": repository, "tag": f"{default.id}@{default.digest}", "pullPolicy": "IfNotPresent"},
+        "profileList": profiles,
+        "uid": 1000,
+        "fsGid": 1000,
+        "allowPrivilegeEscalation": False,
+        "defaultUrl": "/lab",
+        "storage": storage_values(config, home_class),
+        "networkPolicy": {"enabled": True,
+                          "egressAllowRules": {"cloudMetadataServer": False, "dnsPortsPrivateIPs": True,
+                                               "nonPrivateIPs": True, "privateIPs": False}},
+        # Blocked by the network policy above instead: the iptables way needs a privileged init container.
+        "cloudMetadata": {"blockWithIptables": False},
+        "startTimeout": 600,
+    }
+
+
+def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim: str, home_class: str,
+               user_nodes: bool) -> dict:
+    host = config.hub.host
+    return {
+        "hub": {
+            "config": auth_values(config, client_secret),
+            "extraConfig": {"labforge-drive": drive_extra_config(drive_settings(config, drive_claim))},
+            "networkPolicy": {"enabled": True},
+            "allowNamedServers": False,
+        },
+        "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": True}}},
+        "ingress": {
+            "enabled": True,
+            "ingressClassName": config.ingress.class_name,
+            "hosts": [host],
+            "annotations": {"cert-manager.io/cluster-issuer": config.ingress.issuer},
+            "tls": [{"hosts": [host], "secretName": "lab-hub-tls"}],
+        },
+        "singleuser": singleuser_values(config, catalog, home_class),
+        "scheduling": {"userScheduler": {"enabled": True},
+                       "userPods": {"nodeAffinity": {"matchNodePurpose": "require" if user_nodes else "prefer"}}},
+        "prePuller": {"hook": {"enabled": True}, "continuous": {"enabled": True}, "pullProfileListImages": False},
+        "cull": {"enabled": True, "timeout": config.hub.cull_timeout, "every": 600, "users": False},
+    }

@@ -1,0 +1,49 @@
+"""The whole lab, wired together: config in, one line per component, outputs out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from labforge.catalog import Catalog, load_catalog
+
+from .cluster import MagnumCluster, kubernetes_provider
+from .config import StackConfig
+from .harbor import HarborRegistry
+from .hub import JupyterHub
+from .ingress import IngressStack
+from .namespace import UserNamespace
+from .network import LabNetwork
+from .storage import LabStorage
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def read_catalog(config: StackConfig) -> Catalog:
+    path = Path(config.hub.catalog)
+    path = path if path.is_absolute() else REPO / path
+    return load_catalog(path, config.hub.catalog, require_releases=True)
+
+
+def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
+    subnet_cidr, user_nodes = None, False
+    if config.cluster.mode == "openstack":
+        network = LabNetwork("lab", config.cluster.openstack)
+        cluster = MagnumCluster("lab", config.cluster, network)
+        kubeconfig, subnet_cidr = cluster.kubeconfig, config.cluster.openstack.subnet_cidr
+        user_nodes = cluster.user_nodes is not None
+    else:
+        kubeconfig = secrets["kubeconfig"]
+    provider = kubernetes_provider("lab-k8s", kubeconfig)
+    on_cluster = pulumi.ResourceOptions(providers=[provider])
+
+    ingress = [IngressStack("ingress", config.ingress, opts=on_cluster)] if config.ingress.install else []
+    users = UserNamespace("lab-users", config.hub, opts=on_cluster)
+    storage = LabStorage("lab", config, users.namespace, subnet_cidr, opts=on_cluster)
+    registry = HarborRegistry("harbor", config, secrets, storage,
+                              opts=pulumi.ResourceOptions(providers=[provider], depends_on=ingress))
+    hub = JupyterHub("hub", config, catalog, secrets["oidcClientSecret"], users.name, storage.drive_claim,
+                     storage.home_storage_class, user_nodes,
+                     opts=pulumi.ResourceOptions(providers=[provider], depends_on=[users, storage, *ingress]))
+    return {"hub_url": hub.url, "harbor_url": registry.url, "kubeconfig": pulumi.Output.secret(kubeconfig)}

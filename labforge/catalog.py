@@ -1,0 +1,101 @@
+"""The release catalog (releases/catalog.json): which images exist, by digest.
+
+Written by `labforge release publish` after a successful push, read by the hub's profile list.
+This module is the one reader and writer of the format.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .atomic import write_text
+from .errors import LabforgeError, Problem
+
+SCHEMA_VERSION = 1
+
+
+class CatalogEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^(\d{4}\.(0[1-9]|1[0-2])|experimental)$")
+    channel: Literal["stable", "experimental"]
+    image: str = Field(min_length=1, description="repository, without tag or digest")
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    created: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+    status: Literal["supported", "deprecated"] = "supported"
+    default: bool = False
+    kernel: str
+    input_digest: str | None = None
+    with_spack: bool = True
+
+    @property
+    def reference(self) -> str:
+        """Pinned by digest, so a re-pushed tag never changes what users get."""
+        return f"{self.image}@{self.digest}"
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = Field(SCHEMA_VERSION, alias="schema")
+    releases: list[CatalogEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Catalog":
+        ids = [r.id for r in self.releases]
+        if len(ids) != len(set(ids)):
+            raise ValueError("a release id appears twice")
+        if sum(r.default for r in self.releases) > 1:
+            raise ValueError("more than one release is marked default")
+        return self
+
+    def supported(self) -> list[CatalogEntry]:
+        return [r for r in self.releases if r.status == "supported"]
+
+    def stable(self) -> list[CatalogEntry]:
+        """Supported stable releases, newest first."""
+        return sorted((r for r in self.supported() if r.channel == "stable"), key=lambda r: r.id, reverse=True)
+
+    def experimental(self) -> CatalogEntry | None:
+        return next((r for r in self.supported() if r.channel == "experimental"), None)
+
+    def with_entry(self, entry: CatalogEntry) -> "Catalog":
+        """A new catalog with `entry` added or replaced; the newest stable release is the default."""
+        others = [r for r in self.releases if r.id != entry.id]
+        releases = sorted(others + [entry], key=lambda r: (r.channel != "stable", r.id))
+        newest = max((r.id for r in releases if r.channel == "stable" and r.status == "supported"), default=None)
+        releases = [r.model_copy(update={"default": r.id == newest}) for r in releases]
+        return Catalog(schema=SCHEMA_VERSION, releases=releases)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(by_alias=True, mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def load_catalog(path: Path, display: str | None = None, require_releases: bool = False) -> Catalog:
+    name = display or str(path)
+    if not path.exists():
+        raise LabforgeError(Problem(name, None, "", "release catalog not found",
+                                    "publish a release first (labforge release publish) or point to the catalog"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise LabforgeError(Problem(name, exc.lineno, "", f"not valid JSON: {exc.msg}")) from None
+    try:
+        catalog = Catalog.model_validate(data)
+    except ValidationError as exc:
+        raise LabforgeError([
+            Problem(name, None, ".".join(str(p) for p in e["loc"]), e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()
+        ]) from None
+    if require_releases and not catalog.supported():
+        raise LabforgeError(Problem(name, None, "releases", "the catalog lists no supported release",
+                                    "publish a release before deploying the hub"))
+    return catalog
+
+
+def save_catalog(path: Path, catalog: Catalog) -> None:
+    write_text(path, catalog.to_json())
