@@ -10,15 +10,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import LabforgeError
+from .errors import LabforgeError, Problem
 from .project import Project
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
                   help="Build, test and publish the lab's notebook image releases.")
 tool_app = typer.Typer(no_args_is_help=True, help="Tool submissions (spack/tools, spack/packages).")
 release_app = typer.Typer(no_args_is_help=True, help="Release manifests (releases/*.yaml).")
+base_app = typer.Typer(no_args_is_help=True, help="The OS base image (mmdebstrap).")
+catalog_app = typer.Typer(no_args_is_help=True, help="The release catalog the hub reads.")
 app.add_typer(tool_app, name="tool")
 app.add_typer(release_app, name="release")
+app.add_typer(base_app, name="base")
+app.add_typer(catalog_app, name="catalog")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -121,7 +125,6 @@ def release_import(
     """Make a release manifest and stub tool submissions from a spack environment."""
     from pydantic import ValidationError
 
-    from .errors import Problem
     from .importer import plan_import, write_import
     from .platforms import PLATFORMS
 
@@ -140,6 +143,127 @@ def release_import(
         out.print(f"  needs metadata: {project.rel(path)}")
     for note in plan.notes:
         out.print(f"  check: {note}")
+
+
+CA_HELP = "extra CA certificate (PEM) trusted during the build only; repeatable"
+
+
+@base_app.command("build")
+def base_build(
+    suite: str = typer.Option("bookworm", help="Debian suite"),
+    mirror: Optional[str] = typer.Option(None, help="Debian mirror, e.g. a snapshot.debian.org URL"),
+    epoch: Optional[int] = typer.Option(None, help="SOURCE_DATE_EPOCH (default: build.base_epoch in labforge.yaml)"),
+    force: bool = typer.Option(False, help="rebuild even if the image exists"),
+) -> None:
+    """Make localhost/labforge-base:SUITE from Debian packages with mmdebstrap."""
+    from .images.base import build_base
+    from .platforms import PLATFORMS
+
+    project = State.project()
+    if suite not in PLATFORMS:
+        raise LabforgeError(Problem("--suite", None, "", f"unknown suite {suite!r}", f"use one of {', '.join(PLATFORMS)}"))
+    log = project.build_dir / "logs" / f"base-{suite}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with err.status(f"building the {suite} base image with mmdebstrap"):
+        base = build_base(suite, epoch or project.settings.build.base_epoch, log, mirror, force)
+    out.print(f"{'built' if base.built else 'up to date'}: {base.reference} ({base.image_id[:19]})")
+
+
+@release_app.command("build")
+def release_build(
+    release_id: str = typer.Argument(..., metavar="ID"),
+    no_spack: bool = typer.Option(False, "--no-spack", help="build without the spack stage (no tools; labelled so)"),
+    builder: str = typer.Option("buildah", help="buildah, podman or docker"),
+    isolation: str = typer.Option("chroot", help="buildah isolation: chroot (no user namespaces/cgroups needed), oci, rootless"),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
+    registry: Optional[str] = typer.Option(None, help="HOST/PROJECT to look for an identical image first"),
+    tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
+    force: bool = typer.Option(False, help="build even when an identical image exists"),
+) -> None:
+    """Render and build the release image; skipped when an image with the same input digest exists."""
+    from .images.build import build_release, check_builder_choice
+
+    check_builder_choice(builder)
+    project = State.project()
+    result = _with_progress(f"building {release_id}", lambda on_step: build_release(
+        project, release_id, with_spack=not no_spack, builder=builder, isolation=isolation,
+        ca_certs=[str(c) for c in ca_cert], registry=registry, tls_verify=tls_verify, force=force, on_step=on_step))
+    spack = "with tools" if result.with_spack else "WITHOUT tools (--no-spack)"
+    if result.skipped:
+        out.print(f"{release_id}: nothing to build: {result.skipped} ({result.input_digest[:19]})")
+    else:
+        out.print(f"{release_id}: built {result.reference} {spack} in {result.seconds:.0f} s; log {project.rel(result.log)}")
+
+
+def _with_progress(title: str, work):
+    """Run `work(on_step)` under a rich progress bar showing stage, step and elapsed time."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                  TimeElapsedColumn(), console=err, transient=False) as progress:
+        task = progress.add_task(title, total=None, step="")
+
+        def on_step(stage: str, step: int, steps: int, what: str) -> None:
+            progress.update(task, description=f"{title} [{stage}]", total=steps or None, completed=step,
+                            step=f"{step}/{steps} {what}")
+
+        return work(on_step)
+
+
+@release_app.command("test")
+def release_test(
+    release_id: str = typer.Argument(..., metavar="ID"),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", help="CA certificates given to the build (checked absent)"),
+) -> None:
+    """Run the image test suite (pytest-testinfra) on the built image's root filesystem."""
+    from .images.imagetest import test_release
+
+    project = State.project()
+    code = test_release(project, release_id, [str(c) for c in ca_cert])
+    if code != 0:
+        raise LabforgeError(Problem(f"lab:{release_id}", None, "", f"image tests failed (pytest exit {code})",
+                                    "see the failures above"))
+    out.print(f"{release_id}: image tests passed")
+
+
+@release_app.command("publish")
+def release_publish(
+    release_id: str = typer.Argument(..., metavar="ID"),
+    registry: str = typer.Option(..., help="HOST/PROJECT, e.g. harbor.lab.example.org/lab"),
+    catalog: Optional[Path] = typer.Option(None, help="catalog to update (default releases/catalog.json)"),
+    tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
+    authfile: Optional[Path] = typer.Option(None, help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
+) -> None:
+    """Push the image and its bundle (spack.yaml/lock, Containerfile, Apptainer def, notes, SBOM); update the catalog."""
+    from .images.publish import publish_release
+
+    project = State.project()
+    path = catalog or project.catalog_path
+    with err.status(f"publishing {release_id} to {registry}") as status:
+        result = publish_release(project, release_id, registry, path, tls_verify=tls_verify, authfile=authfile,
+                                 on_step=lambda text: status.update(text))
+    out.print(f"{release_id}: {result.repository}@{result.digest} tags {', '.join(result.tags)}; "
+              f"bundle {result.bundle}; catalog {project.rel(path)}")
+
+
+@catalog_app.command("show")
+def catalog_show(catalog: Optional[Path] = typer.Option(None, help="catalog file (default releases/catalog.json)")) -> None:
+    """Print the release catalog as a table."""
+    from .catalog import load_catalog
+
+    project = State.project()
+    path = catalog or project.catalog_path
+    out.print(catalog_table(load_catalog(path, project.rel(path)), project.rel(path)))
+
+
+def catalog_table(catalog, title: str) -> Table:
+    table = Table(title=f"release catalog ({title})")
+    for column in ("release", "channel", "status", "default", "image", "digest", "created", "tools"):
+        table.add_column(column, overflow="fold")
+    for entry in catalog.releases:
+        table.add_row(entry.id, entry.channel, entry.status, "yes" if entry.default else "", entry.image,
+                      entry.digest[:19], entry.created, "yes" if entry.with_spack else "no (--no-spack)")
+    return table
 
 
 @app.command("demo")

@@ -53,6 +53,8 @@ class RuntimeSettings(_Strict):
 
 class BuildSettings(_Strict):
     ca_certs: list[str] = Field(default_factory=list)
+    # SOURCE_DATE_EPOCH of the mmdebstrap base: fixed, so every release shares one base image.
+    base_epoch: int = 1761955200
 
 
 class Settings(_Strict):

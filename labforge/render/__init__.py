@@ -122,7 +122,8 @@ def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes],
         "labforge": __version__,
         "tools": [
             {"name": e.name, "package": loaded.tools[e.name].tool.package,
-             "versions": list(e.versions), "default": e.default_version}
+             "versions": list(e.versions), "default": e.default_version,
+             "tests": loaded.tools[e.name].tool.tests.model_dump()}
             for e in release.tools
         ],
         "inputs": {path: "sha256:" + hashlib.sha256(data).hexdigest() for path, data in sorted(inputs.items())},
@@ -145,6 +146,7 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         "requirements.txt": requirements(project, loaded),
         "kernel/kernel.json": kernel.kernel_json(loaded.release, launcher),
         "kernel/launch.sh": render(tdir, "kernel-launch.sh.j2", ctx),
+        "jupyter_config.json": kernel.jupyter_config(),
         "release.json": release_record(loaded, digest, inputs, with_spack),
     }
     files = {name: body.encode("utf-8") for name, body in text.items()}

@@ -16,3 +16,8 @@ def kernel_json(release: Release, launcher: str) -> str:
         "metadata": {"debugger": True, "lab_release": release.id},
     }
     return json.dumps(spec, indent=2, sort_keys=True) + "\n"
+
+
+def jupyter_config() -> str:
+    """Jupyter config for every Jupyter app in the image: list only the release kernel."""
+    return json.dumps({"KernelSpecManager": {"ensure_native_kernel": False}}, indent=2, sort_keys=True) + "\n"

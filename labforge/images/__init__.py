@@ -1,0 +1,1 @@
+"""Building, testing and publishing release images with buildah, skopeo and oras."""

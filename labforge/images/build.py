@@ -1,0 +1,140 @@
+"""`labforge release build`: render, then build the image with buildah (or docker/podman).
+
+The input digest from release.json is stored as the image label org.labforge.input-digest; an
+image with the same digest in the local store or the target registry means nothing to build.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import LabforgeError, Problem
+from ..project import Project
+from ..releases import require_release
+from ..render import CONTAINERFILE, render_release
+from . import ca, spack_source
+from .base import build_base
+from .run import require, run
+
+DIGEST_LABEL = "org.labforge.input-digest"
+STEP = re.compile(r"^(?:\[(\d+)/(\d+)\] )?STEP (\d+)/(\d+): (.*)$")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    release_id: str
+    reference: str
+    input_digest: str
+    with_spack: bool
+    skipped: str | None  # why nothing was built, or None
+    seconds: float
+    log: Path
+
+
+def local_reference(release_id: str) -> str:
+    return f"localhost/labforge/lab:{release_id}"
+
+
+def local_config(reference: str) -> dict | None:
+    """The image's config (Labels, Env, User...) from the local store, or None."""
+    result = run(["buildah", "inspect", "--type", "image", reference], check=False)
+    if result.returncode != 0:
+        return None
+    data = json.loads(result.stdout)
+    docker = (data.get("Docker") or {}).get("config") or {}
+    oci = (data.get("OCIv1") or {}).get("config") or {}
+    return {"Labels": docker.get("Labels") or oci.get("Labels") or {}, "Env": docker.get("Env") or oci.get("Env") or [],
+            "User": docker.get("User") or oci.get("User") or "", "Entrypoint": docker.get("Entrypoint") or [],
+            "Cmd": docker.get("Cmd") or [], "FromImageID": data.get("FromImageID")}
+
+
+def remote_labels(reference: str, tls_verify: bool, authfile: Path | None) -> dict | None:
+    args = ["skopeo", "inspect", "--retry-times", "1", f"--tls-verify={str(tls_verify).lower()}"]
+    if authfile:
+        args += ["--authfile", str(authfile)]
+    result = run(args + [f"docker://{reference}"], check=False)
+    if result.returncode != 0:
+        return None
+    return json.loads(result.stdout).get("Labels") or {}
+
+
+def build_command(builder: str, isolation: str, context: Path, reference: str, base: str, secret: Path,
+                  timestamp: int) -> list[str]:
+    containerfile = str(context / CONTAINERFILE)
+    common = ["--secret", f"id=labforge-ca,src={secret}", "--build-arg", f"BASE_IMAGE={base}",
+              "-f", containerfile, "-t", reference]
+    if builder == "buildah":
+        # docker format: SHELL (pipefail) is honoured, as with docker and podman.
+        return ["buildah", "bud", "--isolation", isolation, "--format", "docker", "--layers",
+                "--timestamp", str(timestamp), *common, str(context)]
+    if builder == "podman":
+        return ["podman", "build", "--format", "docker", "--timestamp", str(timestamp), *common, str(context)]
+    return ["docker", "buildx", "build", "--load", *common, str(context)]
+
+
+def build_release(project: Project, release_id: str, *, with_spack: bool = True, builder: str = "buildah",
+                  isolation: str = "chroot", ca_certs: list[str] | None = None, registry: str | None = None,
+                  tls_verify: bool = True, authfile: Path | None = None, force: bool = False,
+                  on_step: Callable[[str, int, int, str], None] | None = None,
+                  on_line: Callable[[str], None] | None = None) -> BuildResult:
+    start = time.monotonic()
+    require(builder)
+    loaded = require_release(project, release_id)
+    spack_root = spack_source.locate_spack(project) if with_spack else None  # fail before any work
+    logs = project.build_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{release_id}-build.log"
+    log.write_text("")
+    context = project.build_dir / "context" / release_id
+    files = render_release(project, loaded, context, with_spack=with_spack)
+    record = json.loads(files["release.json"])
+    digest, reference = record["input_digest"], local_reference(release_id)
+
+    def done(skipped: str | None) -> BuildResult:
+        return BuildResult(release_id, reference, digest, with_spack, skipped, time.monotonic() - start, log)
+
+    if not force:
+        config = local_config(reference)
+        if config and config["Labels"].get(DIGEST_LABEL) == digest:
+            return done("the local store already holds this release with the same input digest")
+        if registry:
+            labels = remote_labels(f"{registry}/notebook:{release_id}", tls_verify, authfile)
+            if labels and labels.get(DIGEST_LABEL) == digest:
+                return done(f"{registry} already holds this release with the same input digest")
+
+    base = loaded.release.base.image
+    if not base:
+        if on_step:
+            on_step("base", 0, 1, f"base image ({loaded.release.base.suite}, mmdebstrap)")
+        base = build_base(loaded.release.base.suite, project.settings.build.base_epoch, log,
+                          loaded.release.base.mirror).reference
+    if spack_root:
+        spack_source.copy_into(context, spack_root)
+    secret = ca.bundle(list(ca_certs or []) + list(project.settings.build.ca_certs),
+                       project.build_dir / "secrets" / f"{release_id}-ca.pem")
+
+    def line(text: str) -> None:
+        match = STEP.match(text)
+        if match and on_step:
+            stage, stages, step, steps, what = match.groups()
+            on_step(f"stage {stage or 1}/{stages or 1}", int(step), int(steps), what[:70])
+        if on_line:
+            on_line(text)
+
+    try:
+        run(build_command(builder, isolation, context, reference, base, secret, record["timestamp"]),
+            log=log, on_line=line, what=f"{builder} build of {release_id}")
+    finally:
+        secret.unlink(missing_ok=True)
+    return done(None)
+
+
+def check_builder_choice(builder: str) -> None:
+    if builder not in ("buildah", "podman", "docker"):
+        raise LabforgeError(Problem("--builder", None, "", f"unknown builder {builder!r}",
+                                    "use buildah, podman or docker"))

@@ -1,0 +1,204 @@
+"""`labforge release publish`: push the image (skopeo), attach the release bundle (oras), and
+record the release in the catalog -- the catalog changes only after everything succeeded."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..atomic import write_text
+from ..catalog import Catalog, CatalogEntry, load_catalog, save_catalog
+from ..diff import diff_releases
+from ..errors import LabforgeError, Problem
+from ..project import Project
+from ..releases import release_ids, require_release
+from .build import local_config, local_reference
+from .run import require, run, with_retries
+from .sbom import make_sbom
+
+BUNDLE_MEDIA = {
+    "spack.yaml": "application/vnd.spack.environment.v1+yaml",
+    "spack.lock": "application/vnd.spack.lock.v1+json",
+    "Containerfile": "text/x-dockerfile",
+    "labforge.def": "application/vnd.apptainer.definition",
+    "release-notes.md": "text/markdown",
+    "sbom.cdx.json": "application/vnd.cyclonedx+json",
+}
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    release_id: str
+    repository: str
+    digest: str
+    tags: list[str]
+    bundle: str
+
+
+def credentials() -> tuple[str, str] | None:
+    """From the environment only: never from the command line, where `ps` would show them."""
+    user, password = os.environ.get("LABFORGE_REGISTRY_USER"), os.environ.get("LABFORGE_REGISTRY_PASSWORD")
+    return (user, password) if user and password else None
+
+
+@contextmanager
+def auth_file(registry_host: str, given: Path | None) -> Iterator[Path | None]:
+    if given:
+        yield given
+        return
+    creds = credentials()
+    if not creds:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="labforge-auth-") as tmp:
+        path = Path(tmp) / "auth.json"
+        token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+        path.write_text(json.dumps({"auths": {registry_host: {"auth": token}}}))
+        os.chmod(path, 0o600)
+        yield path
+
+
+def previous_release(project: Project, release_id: str) -> str | None:
+    stable = [r for r in release_ids(project) if r != "experimental"]
+    if release_id == "experimental":
+        return stable[-1] if stable else None
+    older = [r for r in stable if r < release_id]
+    return older[-1] if older else None
+
+
+def tags_for(release, catalog: Catalog) -> list[str]:
+    tags = [release.id]
+    if release.channel == "experimental":
+        tags.append("experimental")
+    elif all(release.id >= other.id for other in catalog.stable()):
+        tags.append("latest")
+    return tags
+
+
+@contextmanager
+def mounted(reference: str) -> Iterator[Path]:
+    container = run(["buildah", "from", "--pull-never", reference]).stdout.strip().splitlines()[-1]
+    try:
+        yield Path(run(["buildah", "mount", container]).stdout.strip().splitlines()[-1])
+    finally:
+        run(["buildah", "umount", container], check=False)
+        run(["buildah", "rm", container], check=False)
+
+
+def publish_release(project: Project, release_id: str, registry: str, catalog_path: Path, *,
+                    tls_verify: bool = True, authfile: Path | None = None, attempts: int = 4,
+                    on_step: Callable[[str], None] | None = None) -> PublishResult:
+    require("skopeo")
+    require("buildah")
+    step = on_step or (lambda _text: None)
+    loaded = require_release(project, release_id)
+    reference = local_reference(release_id)
+    config = local_config(reference)
+    if config is None:
+        raise LabforgeError(Problem(reference, None, "", "no such image in the local store",
+                                    f"build it first: labforge release build {release_id}"))
+    catalog = load_catalog(catalog_path, project.rel(catalog_path)) if catalog_path.exists() else Catalog()
+    context = project.build_dir / "context" / release_id
+    if not (context / "release.json").exists():
+        raise LabforgeError(Problem(project.rel(context), None, "", "no rendered build context",
+                                    f"build it first: labforge release build {release_id}"))
+    record = json.loads((context / "release.json").read_text())
+    if config["Labels"].get("org.labforge.input-digest") != record["input_digest"]:
+        raise LabforgeError(Problem(reference, None, "", "the local image was built from other inputs",
+                                    f"rebuild it: labforge release build {release_id}"))
+    logs = project.build_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{release_id}-publish.log"
+    log.write_text("")
+    repository = f"{registry.rstrip('/')}/notebook"
+    host = registry.split("/")[0]
+    tls = f"--dest-tls-verify={str(tls_verify).lower()}"
+    tags = tags_for(loaded.release, catalog)
+
+    with auth_file(host, authfile) as auth, tempfile.TemporaryDirectory(prefix="labforge-publish-") as tmp:
+        auth_args = ["--dest-authfile", str(auth)] if auth else []
+        digest_file = Path(tmp) / "digest"
+        step(f"pushing {reference} to {repository}:{release_id}")
+        with_retries(lambda: run(["skopeo", "copy", "--retry-times", "0", "--digestfile", str(digest_file), tls,
+                                  *auth_args, f"containers-storage:{reference}", f"docker://{repository}:{release_id}"],
+                                 log=log, check=False), attempts=attempts, what=f"push to {registry}")
+        digest = digest_file.read_text().strip()
+        src_args = [f"--src-tls-verify={str(tls_verify).lower()}"] + (["--src-authfile", str(auth)] if auth else [])
+        for tag in tags[1:]:
+            step(f"tagging {repository}:{tag}")
+            with_retries(lambda tag=tag: run(["skopeo", "copy", "--retry-times", "0", tls, *src_args, *auth_args,
+                                              f"docker://{repository}@{digest}", f"docker://{repository}:{tag}"],
+                                             log=log, check=False), attempts=attempts, what=f"tag on {registry}")
+        step("attaching the release bundle (oras)")
+        bundle_dir = Path(tmp) / "bundle"
+        write_bundle(project, loaded, context, reference, digest, bundle_dir)
+        inspect_args = ["skopeo", "inspect", "--raw", "--retry-times", "2", f"--tls-verify={str(tls_verify).lower()}"]
+        raw = run(inspect_args + (["--authfile", str(auth)] if auth else []) + [f"docker://{repository}@{digest}"],
+                  log=None, what=f"reading the manifest back from {registry}").stdout.encode()
+        bundle = f"{repository}:{release_id}-bundle"
+        push_bundle(bundle, bundle_dir, raw, tls_verify, attempts)
+
+    entry = CatalogEntry(id=release_id, channel=loaded.release.channel, image=repository, digest=digest,
+                         created=record["created"], status=loaded.release.status, kernel=record["kernel"],
+                         input_digest=record["input_digest"], with_spack=record["with_spack"])
+    save_catalog(catalog_path, catalog.with_entry(entry))  # only now, after every push succeeded
+    return PublishResult(release_id, repository, digest, tags, bundle)
+
+
+def write_bundle(project: Project, loaded, context: Path, reference: str, digest: str, out: Path) -> None:
+    out.mkdir(parents=True)
+    for name in ("spack.yaml", "Containerfile", "labforge.def"):
+        (out / name).write_bytes((context / name).read_bytes())
+    previous = previous_release(project, loaded.release.id)
+    notes = (diff_releases(require_release(project, previous).release, loaded.release) if previous
+             else f"# Release {loaded.release.id}\n\n{loaded.release.notes}")
+    write_text(out / "release-notes.md", notes)
+    with mounted(reference) as rootfs:
+        lock_path = rootfs / "opt/spack-environment/spack.lock"
+        lock = json.loads(lock_path.read_text()) if lock_path.exists() else None
+        if lock is not None:
+            (out / "spack.lock").write_bytes(lock_path.read_bytes())
+        release = json.loads((rootfs / "opt/labforge/release.json").read_text())
+        write_text(out / "sbom.cdx.json", make_sbom(release, rootfs, lock, digest))
+
+
+def push_bundle(target: str, bundle_dir: Path, manifest: bytes, tls_verify: bool, attempts: int) -> None:
+    import hashlib
+    import time
+
+    import oras.client
+    import oras.oci
+
+    subject = oras.oci.Subject(mediaType=json.loads(manifest).get("mediaType",
+                                                                  "application/vnd.oci.image.manifest.v1+json"),
+                               digest="sha256:" + hashlib.sha256(manifest).hexdigest(), size=len(manifest))
+    host = target.split("/")[0]
+    client = oras.client.OrasClient(hostname=host, insecure=not tls_verify, tls_verify=tls_verify)
+    creds = credentials()
+    if creds:
+        client.login(username=creds[0], password=creds[1], hostname=host, insecure=not tls_verify,
+                     tls_verify=tls_verify)
+    files = [f"{name}:{BUNDLE_MEDIA[name]}" for name in sorted(BUNDLE_MEDIA) if (bundle_dir / name).exists()]
+    cwd = os.getcwd()
+    delay = 1.0
+    for attempt in range(1, attempts + 1):
+        os.chdir(bundle_dir)  # oras stores paths relative to the working directory
+        try:
+            client.push(target=target, files=files, subject=subject,
+                        manifest_annotations={"org.opencontainers.image.title": "labforge release bundle"})
+            return
+        except Exception as exc:  # oras raises requests/ValueError types; all are reported the same way
+            if attempt == attempts:
+                raise LabforgeError(Problem(f"bundle push to {host}", None, "",
+                                            f"failed after {attempt} attempt(s): {str(exc)[:300]}",
+                                            "check that the registry is up and accepts OCI artifacts")) from None
+        finally:
+            os.chdir(cwd)
+        time.sleep(delay)
+        delay *= 2

@@ -1,0 +1,76 @@
+"""A real OCI registry (Debian's docker-registry) on loopback, for the demo and the tests."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ..atomic import write_text
+from ..errors import LabforgeError, Problem
+from .run import require
+
+CONFIG = """version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: {root}
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:{port}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def local_registry(storage: Path, port: int | None = None, log: Path | None = None) -> Iterator[str]:
+    """Start docker-registry with its storage in `storage`; yield "127.0.0.1:PORT"; stop it after."""
+    binary = require("docker-registry")
+    port = port or free_port()
+    if port_in_use(port):
+        raise LabforgeError(Problem(f"127.0.0.1:{port}", None, "", "port already in use",
+                                    "stop what listens there or choose another port"))
+    storage.mkdir(parents=True, exist_ok=True)
+    config = storage.parent / f"registry-{port}.yml"
+    write_text(config, CONFIG.format(root=storage.resolve(), port=port))
+    out = open(log, "a") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([binary, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while not ready(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise LabforgeError(Problem("docker-registry", None, "", "did not start", f"see {log or 'its output'}"))
+            time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log:
+            out.close()

@@ -1,0 +1,77 @@
+"""Run the external image tools: logged to a file, errors turned into clear messages."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..errors import LabforgeError, Problem
+
+# What makes a registry error worth another try: the network or the server, not the request.
+TRANSIENT = ("connection refused", "connection reset", "i/o timeout", "timeout", "eof", "502", "503", "504",
+             "500 internal server error", "too many requests", "429", "temporarily unavailable", "no route to host")
+
+
+def require(tool: str, package: str | None = None) -> str:
+    path = shutil.which(tool)
+    if not path:
+        raise LabforgeError(Problem(tool, None, "", "not installed",
+                                    f"install it (apt-get install {package or tool}) or run 'make demo'"))
+    return path
+
+
+def run(args: Sequence[str], log: Path | None = None, on_line: Callable[[str], None] | None = None,
+        env: dict | None = None, check: bool = True, what: str | None = None) -> subprocess.CompletedProcess:
+    """Run a command, streaming its output to `log` and `on_line`; raise LabforgeError on failure."""
+    handle = open(log, "a", encoding="utf-8") if log else None
+    lines: list[str] = []
+    try:
+        if handle:
+            handle.write(f"$ {' '.join(args)}\n")
+            handle.flush()
+        proc = subprocess.Popen(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                errors="replace")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if handle:
+                handle.write(line)
+            if on_line:
+                on_line(line.rstrip("\n"))
+        code = proc.wait()
+    finally:
+        if handle:
+            handle.close()
+    result = subprocess.CompletedProcess(list(args), code, "".join(lines), "")
+    if check and code != 0:
+        tail = "".join(lines[-5:]).strip().replace("\n", " | ")
+        where = f"; full log: {log}" if log else ""
+        raise LabforgeError(Problem(what or Path(args[0]).name, None, "", f"failed (exit {code}): {tail[-400:]}",
+                                    f"see the output above{where}"))
+    return result
+
+
+def is_transient(output: str) -> bool:
+    low = output.lower()
+    return any(marker in low for marker in TRANSIENT)
+
+
+def with_retries(action: Callable[[], subprocess.CompletedProcess], attempts: int = 4, first_delay: float = 1.0,
+                 what: str = "registry", sleep: Callable[[float], None] = time.sleep) -> subprocess.CompletedProcess:
+    """Retry transient registry failures with exponential backoff; give up with one clear error."""
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        result = action()
+        if result.returncode == 0:
+            return result
+        if not is_transient(result.stdout) or attempt == attempts:
+            tail = result.stdout.strip().splitlines()[-1:] or ["no output"]
+            reason = "still failing" if attempt > 1 else "failed"
+            raise LabforgeError(Problem(what, None, "", f"{reason} after {attempt} attempt(s): {tail[0][-300:]}",
+                                        "check that the registry is up and the credentials are right"))
+        sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")

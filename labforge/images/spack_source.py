@@ -1,0 +1,50 @@
+"""Where the build stage's spack comes from: SPACK_ROOT, or a pinned release cloned from git."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..errors import LabforgeError, Problem
+from ..project import Project
+
+# Parts of a spack checkout the image build does not need.
+IGNORED = shutil.ignore_patterns(".git", "opt", "var/spack/cache", "__pycache__", "*.pyc")
+
+
+def _usable(root: Path) -> bool:
+    return (root / "bin" / "spack").is_file() and (root / "share" / "spack" / "setup-env.sh").is_file()
+
+
+def locate_spack(project: Project) -> Path:
+    """A spack checkout for the build context; stop at once, naming both ways, when there is none."""
+    env = os.environ.get("SPACK_ROOT")
+    if env:
+        root = Path(env)
+        if not _usable(root):
+            raise LabforgeError(Problem("SPACK_ROOT", None, "", f"{root} is not a spack checkout (no bin/spack)",
+                                        "point SPACK_ROOT at a spack clone"))
+        return root
+    settings = project.settings.spack
+    cache = project.build_dir / "cache" / f"spack-{settings.version}"
+    if _usable(cache):
+        return cache
+    try:
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", settings.version, settings.url,
+                        str(cache)], check=True, capture_output=True, timeout=600)
+    except (subprocess.SubprocessError, OSError):
+        shutil.rmtree(cache, ignore_errors=True)
+        raise LabforgeError(Problem(
+            "spack", None, "", f"no spack: SPACK_ROOT is not set and {settings.url} ({settings.version}) "
+            "cannot be cloned from here",
+            "set SPACK_ROOT to a spack checkout, give this host internet access for the pinned clone, "
+            "or build without tools with --no-spack")) from None
+    return cache
+
+
+def copy_into(context: Path, spack_root: Path) -> None:
+    target = context / "spack-src"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(spack_root, target, ignore=IGNORED, symlinks=True)

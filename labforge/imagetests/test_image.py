@@ -1,0 +1,163 @@
+"""What every lab notebook image must be, checked on its root filesystem."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+
+import pytest
+
+from labforge.images.ca import certificates
+
+VENV = "/opt/venv"
+# setuid/setgid programs Debian itself installs for users' own accounts.
+SETUID_ALLOWED = {
+    "/usr/bin/chage", "/usr/bin/chfn", "/usr/bin/chsh", "/usr/bin/expiry", "/usr/bin/gpasswd", "/usr/bin/mount",
+    "/usr/bin/newgrp", "/usr/bin/passwd", "/usr/bin/su", "/usr/bin/umount", "/usr/sbin/unix_chkpwd",
+    "/usr/bin/wall", "/usr/bin/ssh-agent", "/usr/lib/openssh/ssh-keysign",
+}
+SEARCHED_FOR_SECRETS = ["/etc", "/home", "/root", "/opt/labforge", "/usr/local", "/opt/spack-environment"]
+
+
+def sh(host, command: str):
+    return host.run(f"/bin/bash -c {shlex.quote(command)}")
+
+
+# --- the user ---------------------------------------------------------------------------------
+
+def test_default_user_is_uid_1000_not_root(image_config, host, settings):
+    uid = str(settings.get("uid", 1000))
+    assert image_config["User"].split(":")[0] == uid
+    user = host.user(settings.get("user", "jovyan"))
+    assert user.exists and user.uid == int(uid) and user.uid != 0
+    assert user.home == f"/home/{user.name}"
+
+
+def test_no_sudo(host, settings):
+    assert not host.exists("sudo") and not host.file("/usr/bin/sudo").exists
+    assert "sudo" not in host.user(settings.get("user", "jovyan")).groups
+
+
+def test_no_unexpected_setuid_or_setgid_files(host):
+    found = set(sh(host, "find / -xdev -type f -perm /6000 2>/dev/null").stdout.split())
+    assert found - SETUID_ALLOWED == set()
+
+
+# --- the notebook server ----------------------------------------------------------------------
+
+def test_jupyterlab_and_singleuser_run(host):
+    lab = host.run(f"{VENV}/bin/jupyter lab --version")
+    assert lab.rc == 0 and re.match(r"^\d+\.\d+\.\d+", lab.stdout.strip()), lab.stderr
+    single = host.run(f"HOME=/tmp {VENV}/bin/jupyterhub-singleuser --version")
+    assert single.rc == 0 and re.match(r"^\d+\.\d+\.\d+", single.stdout.strip()), single.stderr
+
+
+def test_pinned_versions_are_installed(host, rootfs):
+    pins = [line.strip() for line in (rootfs / "opt/labforge/requirements.txt").read_text().splitlines() if line.strip()]
+    freeze = {line.lower().replace("_", "-") for line in host.run(f"{VENV}/bin/pip freeze").stdout.split()}
+    for pin in pins:
+        assert pin.lower().replace("_", "-") in freeze, pin
+
+
+def test_release_kernel_is_valid_and_named_as_rendered(host, release):
+    spec_file = host.file(f"{VENV}/share/jupyter/kernels/{release['kernel']}/kernel.json")
+    assert spec_file.exists
+    spec = json.loads(spec_file.content_string)
+    assert spec["language"] == "python" and "{connection_file}" in spec["argv"]
+    assert host.file(spec["argv"][0]).mode & 0o111
+    # What the notebook server offers: its config (as it loads it) applied to the kernel spec manager.
+    script = ("import json; from jupyter_server.serverapp import ServerApp; "
+              "from jupyter_client.kernelspec import KernelSpecManager; app = ServerApp(); app.load_config_file(); "
+              "print(json.dumps(sorted(KernelSpecManager(config=app.config).find_kernel_specs())))")
+    listed = host.run(f"HOME=/tmp {VENV}/bin/python -c {shlex.quote(script)}")
+    assert listed.rc == 0, listed.stderr
+    assert json.loads(listed.stdout) == [release["kernel"]]  # the release kernel is the only one
+
+
+# --- mounts, labels, release ------------------------------------------------------------------
+
+def test_mount_points_and_owners(host, settings):
+    mounts = settings.get("mounts", {"drive": "/home/jovyan/drive", "shared": "/home/jovyan/shared",
+                                     "datasets": "/home/jovyan/datasets"})
+    uid = settings.get("uid", 1000)
+    for name in ("drive", "shared"):
+        folder = host.file(mounts[name])
+        assert folder.is_directory and folder.uid == uid, name
+    datasets = host.file(mounts["datasets"])
+    assert datasets.is_directory and datasets.uid == 0 and datasets.mode == 0o555
+
+
+def test_labels_and_lab_release(image_config, release):
+    labels = image_config["Labels"]
+    assert labels["org.opencontainers.image.version"] == release["id"] == labels["version"]
+    assert labels["name"] == f"lab-{release['id']}" and labels["authorization"]
+    assert labels["org.labforge.input-digest"] == release["input_digest"]
+    assert labels["org.opencontainers.image.created"] == release["created"]
+    assert f"LAB_RELEASE={release['id']}" in image_config["Env"]
+    assert image_config["Cmd"] == ["jupyterhub-singleuser"]
+
+
+# --- nothing secret left behind ----------------------------------------------------------------
+
+def test_no_extra_ca_certificates(host, rootfs, extra_ca_files):
+    debian = set()
+    for crt in (rootfs / "usr/share/ca-certificates").rglob("*.crt"):
+        debian.update(certificates(crt.read_text(errors="replace")))
+    bundle = rootfs / "etc/ssl/certs/ca-certificates.crt"
+    in_bundle = set(certificates(bundle.read_text())) if bundle.exists() else set()
+    assert in_bundle <= debian, "the image trusts certificates Debian does not ship"
+    local = rootfs / "usr/local/share/ca-certificates"
+    assert not local.exists() or not any(local.iterdir())
+    assert not host.file("/run/secrets/labforge-ca").exists
+    extra = set()
+    for path in extra_ca_files:
+        extra.update(certificates(path.read_text(errors="replace")))
+    extra -= debian
+    if extra:
+        for directory in ("etc", "usr/local", "opt", "home", "root"):
+            for path in (rootfs / directory).rglob("*"):
+                if path.is_file() and not path.is_symlink() and path.suffix in (".pem", ".crt", ".cer", ""):
+                    if path.stat().st_size < 2_000_000:
+                        text = path.read_text(errors="replace")
+                        assert not any(cert.splitlines()[0] in text for cert in extra), path
+
+
+def test_no_private_keys_or_tokens(host, image_config):
+    dirs = " ".join(SEARCHED_FOR_SECRETS)
+    keys = sh(host, f"grep -rIlE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' {dirs} 2>/dev/null || true").stdout.split()
+    assert keys == []
+    for name in (".netrc", ".git-credentials", ".pypirc", ".docker/config.json", ".config/containers/auth.json"):
+        found = sh(host, f"ls -d /root/{name} /home/*/{name} 2>/dev/null || true").stdout.split()
+        assert found == [], name
+    for variable in image_config["Env"]:
+        assert not re.match(r"^[A-Z_]*(TOKEN|PASSWORD|SECRET)[A-Z_]*=", variable), variable
+
+
+# --- the release's tools (only when the spack stage ran) ---------------------------------------
+
+def module(host, command: str):
+    return sh(host, f"source /usr/share/lmod/lmod/init/bash && {command}")
+
+
+def test_module_avail_lists_every_tool_version(host, release, spack_built):
+    if not spack_built:
+        pytest.skip("image built with --no-spack: it has no tools")
+    avail = module(host, "module -t avail 2>&1").stdout
+    for tool in release["tools"]:
+        for version in tool["versions"]:
+            assert f"{tool['package']}/{version}" in avail
+
+
+def test_module_load_gives_the_default_and_tool_tests_pass(host, release, spack_built):
+    if not spack_built:
+        pytest.skip("image built with --no-spack: it has no tools")
+    for tool in release["tools"]:
+        loaded = module(host, f"module load {tool['package']} && module -t list 2>&1")
+        assert loaded.rc == 0 and f"{tool['package']}/{tool['default']}" in loaded.stdout
+        for name in tool["tests"]["imports"]:
+            check = module(host, f"module load {tool['package']} && {VENV}/bin/python -c 'import {name}'")
+            assert check.rc == 0, (tool["name"], name, check.stderr)
+        for command in tool["tests"]["commands"]:
+            check = module(host, f"module load {tool['package']} && {command}")
+            assert check.rc == 0, (tool["name"], command, check.stderr)
