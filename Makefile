@@ -9,8 +9,12 @@ BIN := $(VENV)/bin
 STAMPS := build/.stamps
 # Real image tools: buildah builds, skopeo copies, mmdebstrap makes the base, docker-registry
 # is a real OCI registry for tests and the demo; lmod for module checks.
-APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates
+APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Builds trust the build host's CA bundle (hosts behind a TLS-intercepting proxy need it);
+# the image never keeps it. Override with DEMO_ARGS="..." (e.g. --registry harbor.example.org/lab).
+HOST_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
+DEMO_ARGS ?= $(if $(HOST_CA),--ca-cert $(HOST_CA))
 
 .PHONY: all demo test plan bench golden system venv clean
 
@@ -36,7 +40,7 @@ system: $(STAMPS)/system
 venv: $(STAMPS)/venv
 
 demo: system venv
-	$(BIN)/labforge demo
+	$(BIN)/labforge demo $(DEMO_ARGS)
 
 test: system venv
 	$(BIN)/pytest -q
@@ -47,6 +51,7 @@ plan: venv
 bench: venv
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/build.py $(DEMO_ARGS)
 
 # Rewrite the golden files after an intended change to a template; review the diff.
 golden: venv

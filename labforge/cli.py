@@ -24,7 +24,8 @@ app.add_typer(release_app, name="release")
 app.add_typer(base_app, name="base")
 app.add_typer(catalog_app, name="catalog")
 
-out = Console(highlight=False)
+# Wide enough for tables when the output is a log file rather than a terminal.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True, highlight=False)
 
 
@@ -267,29 +268,23 @@ def catalog_table(catalog, title: str) -> Table:
 
 
 @app.command("demo")
-def demo() -> None:
-    """The main job on the embedded defaults: validate and render every release, print a summary."""
-    from .releases import load_release, release_ids
-    from .render import render_release
-    from .tools import load_all
+def demo(
+    release: str = typer.Option("2026.11", help="release to build, test and publish"),
+    registry: Optional[str] = typer.Option(None, help="HOST/PROJECT of a real registry (default: a local one)"),
+    port: int = typer.Option(5000, help="port of the local registry on 127.0.0.1"),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
+    tls_verify: bool = typer.Option(True, help="verify a real registry's TLS certificate"),
+    render_only: bool = typer.Option(False, help="only validate and render every release"),
+) -> None:
+    """The main job on the embedded defaults: render, build, test, publish, show the catalog."""
+    from .demo import DemoOptions, run_demo
 
     project = State.project()
-    tools, problems = load_all(project)
-    if problems:
-        _fail(problems)
-    table = Table(title="labforge releases")
-    for column in ("release", "channel", "tools", "tool versions", "kernel", "input digest", "rendered to"):
-        table.add_column(column)
-    for release_id in release_ids(project):
-        loaded, found = load_release(project, release_id, tools)
-        if found or loaded is None:
-            _fail(found)
-        target = project.build_dir / "render" / release_id
-        files = render_release(project, loaded, target)
-        digest = __import__("json").loads(files["release.json"])["input_digest"]
-        table.add_row(release_id, loaded.release.channel, str(len(loaded.release.tools)),
-                      str(len(loaded.specs())), loaded.release.kernel_name, digest[:19], project.rel(target))
-    out.print(table)
+    options = DemoOptions(release, registry, port, [str(c) for c in ca_cert], tls_verify, render_only)
+    summary = run_demo(project, options, out, _with_progress)
+    out.print("\n[bold]demo summary[/bold]")
+    for line in summary:
+        out.print(f"  {line}")
 
 
 def main() -> None:

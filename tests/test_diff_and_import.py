@@ -86,6 +86,6 @@ def test_happy_paths(project, cli, tmp_path):
     assert cli(project, "tool", "check").code == 0
     ok = cli(project, "release", "validate")
     assert ok.code == 0 and "3 releases valid" in ok.stdout
-    demo = cli(project, "demo")
+    demo = cli(project, "demo", "--render-only")
     assert demo.code == 0, demo.stderr
     assert (project / "build" / "render" / "experimental" / "Containerfile").exists()

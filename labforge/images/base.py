@@ -36,9 +36,9 @@ def image_id(reference: str) -> str | None:
 
 
 def build_base(suite: str, epoch: int, log: Path, mirror: str | None = None, force: bool = False,
-               on_line=None) -> BaseImage:
-    """Make localhost/labforge-base:<suite> unless it exists (or force)."""
-    reference = base_reference(suite)
+               on_line=None, reference: str | None = None) -> BaseImage:
+    """Make localhost/labforge-base:<suite> (or `reference`) unless it exists (or force)."""
+    reference = reference or base_reference(suite)
     existing = image_id(reference)
     if existing and not force:
         return BaseImage(reference, existing, built=False)
@@ -56,7 +56,7 @@ def build_base(suite: str, epoch: int, log: Path, mirror: str | None = None, for
                  "--label", f"org.opencontainers.image.title=labforge-base-{suite}",
                  "--label", f"org.labforge.base.suite={suite}",
                  "--label", f"org.labforge.base.mirror={mirror or DEFAULT_MIRROR}", container], log=log)
-            run(["buildah", "commit", "--quiet", "--format", "docker", "--timestamp", str(epoch), container,
+            run(["buildah", "commit", "--quiet", "--format", "oci", "--timestamp", str(epoch), container,
                  reference], log=log)
         finally:
             run(["buildah", "rm", container], log=log, check=False)

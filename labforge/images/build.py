@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..errors import LabforgeError, Problem
 from ..project import Project
@@ -48,9 +49,22 @@ def local_config(reference: str) -> dict | None:
     data = json.loads(result.stdout)
     docker = (data.get("Docker") or {}).get("config") or {}
     oci = (data.get("OCIv1") or {}).get("config") or {}
-    return {"Labels": docker.get("Labels") or oci.get("Labels") or {}, "Env": docker.get("Env") or oci.get("Env") or [],
-            "User": docker.get("User") or oci.get("User") or "", "Entrypoint": docker.get("Entrypoint") or [],
-            "Cmd": docker.get("Cmd") or [], "FromImageID": data.get("FromImageID")}
+    def pick(key, empty):
+        return oci.get(key) or docker.get(key) or empty
+
+    return {"Labels": pick("Labels", {}), "Env": pick("Env", []), "User": pick("User", ""),
+            "Entrypoint": pick("Entrypoint", []), "Cmd": pick("Cmd", [])}
+
+
+@contextmanager
+def mounted(reference: str) -> Iterator[Path]:
+    """The image's root filesystem, mounted read-write in a throwaway container (needs root)."""
+    container = run(["buildah", "from", "--pull-never", reference]).stdout.strip().splitlines()[-1]
+    try:
+        yield Path(run(["buildah", "mount", container]).stdout.strip().splitlines()[-1])
+    finally:
+        run(["buildah", "umount", container], check=False)
+        run(["buildah", "rm", container], check=False)
 
 
 def remote_labels(reference: str, tls_verify: bool, authfile: Path | None) -> dict | None:
@@ -67,19 +81,21 @@ def build_command(builder: str, isolation: str, context: Path, reference: str, b
                   timestamp: int) -> list[str]:
     containerfile = str(context / CONTAINERFILE)
     common = ["--secret", f"id=labforge-ca,src={secret}", "--build-arg", f"BASE_IMAGE={base}",
+              "--build-arg", f"SOURCE_DATE_EPOCH={timestamp}",
               "-f", containerfile, "-t", reference]
     if builder == "buildah":
-        # docker format: SHELL (pipefail) is honoured, as with docker and podman.
-        return ["buildah", "bud", "--isolation", isolation, "--format", "docker", "--layers",
+        # OCI format: its config has no container id, so identical inputs give identical digests.
+        return ["buildah", "bud", "--isolation", isolation, "--format", "oci", "--layers",
                 "--timestamp", str(timestamp), *common, str(context)]
     if builder == "podman":
-        return ["podman", "build", "--format", "docker", "--timestamp", str(timestamp), *common, str(context)]
+        return ["podman", "build", "--format", "oci", "--timestamp", str(timestamp), *common, str(context)]
     return ["docker", "buildx", "build", "--load", *common, str(context)]
 
 
 def build_release(project: Project, release_id: str, *, with_spack: bool = True, builder: str = "buildah",
                   isolation: str = "chroot", ca_certs: list[str] | None = None, registry: str | None = None,
                   tls_verify: bool = True, authfile: Path | None = None, force: bool = False,
+                  no_cache: bool = False,
                   on_step: Callable[[str, int, int, str], None] | None = None,
                   on_line: Callable[[str], None] | None = None) -> BuildResult:
     start = time.monotonic()
@@ -127,7 +143,10 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
             on_line(text)
 
     try:
-        run(build_command(builder, isolation, context, reference, base, secret, record["timestamp"]),
+        command = build_command(builder, isolation, context, reference, base, secret, record["timestamp"])
+        if no_cache:
+            command.insert(2, "--no-cache")
+        run(command,
             log=log, on_line=line, what=f"{builder} build of {release_id}")
     finally:
         secret.unlink(missing_ok=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..errors import LabforgeError, Problem
 from ..project import Project
-from .build import local_config, local_reference
-from .run import require, run
+from .build import local_config, local_reference, mounted
+from .run import require
 
 SUITE = Path(__file__).resolve().parents[1] / "imagetests"
 
@@ -32,17 +32,12 @@ def test_release(project: Project, release_id: str, ca_certs: list[str] | None =
     logs.mkdir(parents=True, exist_ok=True)
     config_file = logs / f"{release_id}-image-config.json"
     config_file.write_text(json.dumps(config))
-    container = run(["buildah", "from", "--pull-never", reference]).stdout.strip().splitlines()[-1]
-    try:
-        rootfs = run(["buildah", "mount", container]).stdout.strip().splitlines()[-1]
+    with mounted(reference) as rootfs:
         image = project.settings.image
-        env = {**os.environ, "LABFORGE_ROOTFS": rootfs, "LABFORGE_IMAGE_CONFIG": str(config_file),
+        env = {**os.environ, "LABFORGE_ROOTFS": str(rootfs), "LABFORGE_IMAGE_CONFIG": str(config_file),
                "LABFORGE_SETTINGS": json.dumps({"user": image.user, "uid": image.uid,
                                                 "mounts": image.mounts.model_dump()}),
                "LABFORGE_BUILD_CA": os.pathsep.join(list(ca_certs or []) + list(project.settings.build.ca_certs))}
         args = [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "-o", "addopts=",
                 "--rootdir", str(SUITE), "-q", "-rs", *(extra_args or [])]
         return subprocess.run(args, env=env, cwd=str(SUITE)).returncode
-    finally:
-        run(["buildah", "umount", container], check=False)
-        run(["buildah", "rm", container], check=False)

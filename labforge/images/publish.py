@@ -18,7 +18,7 @@ from ..diff import diff_releases
 from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import release_ids, require_release
-from .build import local_config, local_reference
+from .build import local_config, local_reference, mounted
 from .run import require, run, with_retries
 from .sbom import make_sbom
 
@@ -79,16 +79,6 @@ def tags_for(release, catalog: Catalog) -> list[str]:
     elif all(release.id >= other.id for other in catalog.stable()):
         tags.append("latest")
     return tags
-
-
-@contextmanager
-def mounted(reference: str) -> Iterator[Path]:
-    container = run(["buildah", "from", "--pull-never", reference]).stdout.strip().splitlines()[-1]
-    try:
-        yield Path(run(["buildah", "mount", container]).stdout.strip().splitlines()[-1])
-    finally:
-        run(["buildah", "umount", container], check=False)
-        run(["buildah", "rm", container], check=False)
 
 
 def publish_release(project: Project, release_id: str, registry: str, catalog_path: Path, *,

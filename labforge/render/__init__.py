@@ -98,6 +98,7 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "title": title,
         "description": f"Notebook image of lab release {release.id} ({release.channel})",
         "created": release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": int(release.created.timestamp()),
         "input_digest": digest,
     }
 

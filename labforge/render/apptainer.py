@@ -8,7 +8,7 @@ spython's known gaps, each fixed here:
   becomes unexported %post assignments;
 - a stage `FROM base` would make Apptainer pull an image called "base": the base stage is
   inlined into each stage (its image and its ENV);
-- `SHELL`, `ARG` before FROM, comments and BuildKit `RUN --mount=` flags end up as %post
+- `ARG` lines, comments and BuildKit `RUN --mount=` flags end up as %post
   commands: removed before conversion.
 """
 

@@ -1,0 +1,93 @@
+"""`make demo`: the main job on the embedded defaults, from manifests to a published image.
+
+check tools -> validate and render every release -> base image -> build -> test -> local
+registry on 127.0.0.1:5000 -> publish -> catalog. A second run rebuilds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rich.console import Console
+from rich.table import Table
+
+from .errors import LabforgeError, Problem
+from .project import Project
+from .releases import load_release, release_ids
+from .render import render_release
+from .tools import load_all
+
+
+@dataclass
+class DemoOptions:
+    release: str = "2026.11"
+    registry: str | None = None  # HOST/PROJECT of a real registry; None: a local one
+    port: int = 5000
+    ca_certs: list[str] = field(default_factory=list)
+    tls_verify: bool = True
+    render_only: bool = False
+
+
+def render_all(project: Project, console: Console) -> None:
+    tools, problems = load_all(project)
+    if problems:
+        raise LabforgeError(problems)
+    table = Table(title="labforge releases (validated and rendered)")
+    for column in ("release", "channel", "tools", "tool versions", "kernel", "input digest"):
+        table.add_column(column)
+    for release_id in release_ids(project):
+        loaded, found = load_release(project, release_id, tools)
+        if found or loaded is None:
+            raise LabforgeError(found)
+        files = render_release(project, loaded, project.build_dir / "render" / release_id)
+        digest = json.loads(files["release.json"])["input_digest"]
+        table.add_row(release_id, loaded.release.channel, str(len(loaded.release.tools)), str(len(loaded.specs())),
+                      loaded.release.kernel_name, digest[:19])
+    console.print(table)
+
+
+def run_demo(project: Project, options: DemoOptions, console: Console,
+             progress: Callable[[str, Callable], object]) -> list[str]:
+    """Returns the summary lines."""
+    from .catalog import load_catalog
+    from .cli import catalog_table
+    from .images.build import build_release
+    from .images.imagetest import test_release
+    from .images.publish import publish_release
+    from .images.registry import local_registry
+
+    render_all(project, console)
+    if options.render_only:
+        return ["rendered every release into build/render/ (--render-only)"]
+    with_spack = bool(os.environ.get("SPACK_ROOT"))
+    summary = []
+    if not with_spack:
+        summary.append("spack: SPACK_ROOT is not set, so the image is built WITHOUT tools (--no-spack); "
+                       "set SPACK_ROOT to a spack checkout to build them")
+    result = progress(f"building {options.release}", lambda on_step: build_release(
+        project, options.release, with_spack=with_spack, ca_certs=options.ca_certs, on_step=on_step))
+    summary.append(f"build: {'skipped, ' + result.skipped if result.skipped else f'built in {result.seconds:.0f} s'}")
+    code = test_release(project, options.release, options.ca_certs)
+    if code != 0:
+        raise LabforgeError(Problem(f"lab:{options.release}", None, "", "image tests failed", "see above"))
+    summary.append("test: the image suite passed")
+    catalog_path = project.build_dir / "demo" / "catalog.json"
+
+    def publish(registry: str, tls_verify: bool) -> None:
+        published = publish_release(project, options.release, registry, catalog_path, tls_verify=tls_verify,
+                                    on_step=lambda text: console.print(f"  {text}"))
+        summary.append(f"publish: {published.repository}@{published.digest[:19]} tags {', '.join(published.tags)}")
+
+    if options.registry:
+        publish(options.registry, options.tls_verify)
+    else:
+        with local_registry(project.build_dir / "registry" / "storage", options.port,
+                            project.build_dir / "logs" / "registry.log") as address:
+            console.print(f"local registry on {address} (storage in build/registry, stopped at the end)")
+            publish(f"{address}/lab", False)
+    console.print(catalog_table(load_catalog(catalog_path), project.rel(catalog_path)))
+    return summary

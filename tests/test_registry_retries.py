@@ -1,0 +1,52 @@
+"""Retry policy for registry operations (no registry needed: the actions are scripted)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from labforge.errors import LabforgeError
+from labforge.images.run import is_transient, with_retries
+
+
+def scripted(*outcomes):
+    calls = []
+
+    def action():
+        code, text = outcomes[len(calls)]
+        calls.append(text)
+        return subprocess.CompletedProcess([], code, text, "")
+    return action, calls
+
+
+def test_transient_errors_are_retried_with_backoff():
+    action, calls = scripted((1, "dial tcp: connection refused"), (1, "received unexpected HTTP status: 503"), (0, "ok"))
+    sleeps = []
+    assert with_retries(action, attempts=4, first_delay=0.5, sleep=sleeps.append).stdout == "ok"
+    assert len(calls) == 3 and sleeps == [0.5, 1.0]
+
+
+def test_a_registry_that_stays_down_gives_one_clear_error():
+    action, calls = scripted(*[(1, "connection refused")] * 3)
+    with pytest.raises(LabforgeError) as info:
+        with_retries(action, attempts=3, sleep=lambda _s: None, what="push to 127.0.0.1:1")
+    assert len(calls) == 3
+    assert "push to 127.0.0.1:1: still failing after 3 attempt(s): connection refused" in str(info.value)
+
+
+def test_permanent_errors_are_not_retried():
+    action, calls = scripted((1, "unauthorized: authentication required"), (0, "never"))
+    with pytest.raises(LabforgeError, match="failed after 1 attempt"):
+        with_retries(action, attempts=4, sleep=lambda _s: None)
+    assert calls == ["unauthorized: authentication required"]
+
+
+@pytest.mark.parametrize("text, transient", [
+    ("Get http://x/v2/: dial tcp 127.0.0.1:1: connect: connection refused", True),
+    ("502 Bad Gateway", True),
+    ("manifest unknown", False),
+    ("denied: requested access to the resource is denied", False),
+])
+def test_transient_classification(text, transient):
+    assert is_transient(text) is transient
