@@ -28,7 +28,7 @@ from labforge.project import Project  # noqa: E402
 
 FIRST, SECOND = "2031.01", "2031.02"
 MANIFEST = 'id: "{id}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-numpy\n  versions: ["{numpy}"]\n' \
-           '- name: py-neo\n  versions: ["0.14.0"]\n'
+           '- name: py-neo\n  versions: ["0.12.0"]\n'
 
 
 def project_copy(root: Path) -> Project:
@@ -36,7 +36,7 @@ def project_copy(root: Path) -> Project:
         src = REPO / part
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
     (root / "releases" / f"{FIRST}.yaml").write_text(MANIFEST.format(id=FIRST, numpy="1.26.4"))
-    (root / "releases" / f"{SECOND}.yaml").write_text(MANIFEST.format(id=SECOND, numpy="2.1.3"))
+    (root / "releases" / f"{SECOND}.yaml").write_text(MANIFEST.format(id=SECOND, numpy="2.2.6"))
     return Project(root)
 
 

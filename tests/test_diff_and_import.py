@@ -41,7 +41,7 @@ def test_diff_cli_writes_markdown(project, cli, tmp_path):
     result = cli(project, "release", "diff", "2026.05", "2026.11", "--out", str(tmp_path / "notes.md"))
     assert result.code == 0, result.stderr
     text = (tmp_path / "notes.md").read_text()
-    assert text.startswith("# Release 2026.11") and "**nest** 3.7 → 3.8" in text
+    assert text.startswith("# Release 2026.11") and "**nest** 2.20.1 → 3.0" in text
 
 
 def test_import_makes_a_manifest_and_flagged_stubs(project, cli, tmp_path):

@@ -41,7 +41,7 @@ def make_project(root: Path, extra_python: str | None = None) -> Project:
         src = REPO / part
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
     (root / "releases" / f"{RELEASE}.yaml").write_text(
-        f'id: "{RELEASE}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-numpy\n  versions: ["2.1.3"]\n'
+        f'id: "{RELEASE}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-numpy\n  versions: ["2.2.6"]\n'
         "notes: A small release for the integration tests.\n")
     if extra_python:
         text = (root / "labforge.yaml").read_text().replace("  - ipykernel==7.4.0\n",

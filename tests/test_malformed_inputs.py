@@ -31,14 +31,14 @@ P = "spack/packages/py-spikeutils/package.py"
 CASES = {
     # release manifests
     "unknown tool": (edit(R, "- name: arbor", "- name: arbour"), R, "tools[2].name", "unknown tool 'arbour'"),
-    "version not offered": (edit(R, '["0.11.0"]', '["0.12.0"]'), R, "tools[2].versions[0]", "not offered"),
+    "version not offered": (edit(R, '["0.9.0"]', '["0.10.0"]'), R, "tools[2].versions[0]", "not offered"),
     "duplicate tool": (edit(R, "- name: arbor", "- name: nest"), R, "tools[2].name", "listed twice"),
-    "duplicate version": (edit(R, '["3.7", "3.8"]', '["3.8", "3.8"]'), R, "tools[0].versions[1]", "listed twice"),
-    "missing default": (edit(R, '  default: "3.8"\n', ""), R, "tools[0]", "no default"),
-    "extra default": (edit(R, 'default: "3.8"', 'default: "3.6"'), R, "tools[0].default", "not one of"),
+    "duplicate version": (edit(R, '["2.20.1", "3.0"]', '["3.0", "3.0"]'), R, "tools[0].versions[1]", "listed twice"),
+    "missing default": (edit(R, '  default: "3.0"\n', ""), R, "tools[0]", "no default"),
+    "extra default": (edit(R, 'default: "3.0"', 'default: "3.6"'), R, "tools[0].default", "not one of"),
     "bad stable id": (edit(R, 'id: "2026.11"', 'id: "2026.13"'), R, "2026.13", "YYYY.MM"),
     "id not file name": (edit(R, 'id: "2026.11"', 'id: "2026.10"'), R, "id", "does not match the file name"),
-    "version as number": (edit(R, '["0.11.0"]', "[0.11]"), R, "tools[2].versions[0]", "must be text"),
+    "version as number": (edit(R, '["0.9.0"]', "[0.9]"), R, "tools[2].versions[0]", "must be text"),
     "bad yaml": (edit(R, "tools:", "tools: ["), R, R + ":", "not valid YAML"),
     "duplicate yaml key": (edit(R, "channel: stable", "channel: stable\nchannel: stable"), R, "channel", "duplicate key"),
     "unknown field": (edit(R, "channel: stable", "channel: stable\nchanel: stable"), R, "chanel", "not a known field"),
@@ -50,9 +50,9 @@ CASES = {
                                   "releases/experimental.yaml", "", "needs a date"),
     "not a mapping": (write(R, "- just\n- a list\n"), R, R + ":1", "must be a YAML mapping"),
     # tool submissions
-    "tool default not offered": (edit(T, 'default: "3.8"', 'default: "4.0"'), T, "default", "not an offered version"),
+    "tool default not offered": (edit(T, 'default: "3.0"', 'default: "4.0"'), T, "default", "not an offered version"),
     "tool name mismatch": (edit(T, "name: nest", "name: nestsim"), T, "name", "does not match the file name"),
-    "tool bad spec": (edit(T, "+python +gsl ~mpi +openmp\n- version: \"3.8\"", "+python -gsl\n- version: \"3.8\""),
+    "tool bad spec": (edit(T, "+python +gsl ~mpi +openmp\n- version: \"3.0\"", "+python -gsl\n- version: \"3.0\""),
                       T, "versions[0].variants", "not supported"),
     "tool bad homepage": (edit(T, "https://www.nest-simulator.org", "nest-simulator.org"), T, "homepage", "should match pattern"),
     "tool no maintainers": (edit(T, "maintainers: [nest-team@lab.example.org]", "maintainers: []"), T, "maintainers", "must not be empty"),
@@ -86,7 +86,7 @@ def test_bad_input_gives_one_clear_line(project, cli, case):
 
 
 def test_tool_check_reports_every_problem_in_one_run(project, cli):
-    edit(T, 'default: "3.8"', 'default: "4.0"')(project)
+    edit(T, 'default: "3.0"', 'default: "4.0"')(project)
     edit("spack/tools/arbor.yaml", "homepage: https://arbor-sim.org", "homepage: arbor")(project)
     result = cli(project, "tool", "check")
     assert result.code == 1

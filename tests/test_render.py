@@ -88,8 +88,8 @@ def test_spack_environment_has_every_tool_version_and_defaults():
     manifest = yaml.safe_load((REPO / "releases" / "2026.11.yaml").read_text())
     expected = sum(len(t["versions"]) for t in manifest["tools"])
     assert len(env["specs"]) == expected
-    assert "nest@3.7 +python +gsl ~mpi +openmp" in env["specs"]
-    assert "nest@3.8 +python +gsl ~mpi +openmp" in env["specs"]
+    assert "nest@2.20.1 +python +gsl ~mpi +openmp" in env["specs"]
+    assert "nest@3.0 +python +gsl ~mpi +openmp" in env["specs"]
     assert env["concretizer"]["unify"] == "when_possible"
     assert env["repos"] == ["/opt/labforge/spack-repo"]
     assert env["config"]["install_tree"]["root"] == "/opt/software"
@@ -98,8 +98,8 @@ def test_spack_environment_has_every_tool_version_and_defaults():
     assert lmod["projections"]["all"] == "{name}/{version}"
     assert lmod["hash_length"] == 0 and lmod["hide_implicits"] is True
     defaults = lmod["defaults"]
-    assert "nest@3.8 +python +gsl ~mpi +openmp" in defaults
-    assert not any(d.startswith("nest@3.7") for d in defaults)
+    assert "nest@3.0 +python +gsl ~mpi +openmp" in defaults
+    assert not any(d.startswith("nest@2.20.1") for d in defaults)
     assert len(defaults) == len(manifest["tools"])
     assert env["packages"]["python"]["externals"][0]["spec"].startswith("python@3.11")
 
@@ -157,8 +157,8 @@ def test_kernel_spec_is_stable_and_loads_defaults():
     assert spec["display_name"] == "Lab 2026.11" and spec["language"] == "python"
     launch = files["kernel/launch.sh"].decode()
     assert launch.startswith("#!/bin/bash")
-    assert "module load nest/3.8 neuron/9.0.0 arbor/0.11.0" in launch
-    assert "nest/3.7" not in launch
+    assert "module load nest/3.0 neuron/8.2.3 arbor/0.9.0" in launch
+    assert "nest/2.20.1" not in launch
     exp = json.loads(rendered("experimental")["kernel/kernel.json"])
     assert exp["display_name"] == "Lab experimental (latest build)"
     assert "lab-experimental" in exp["argv"][0]
