@@ -130,7 +130,7 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
         base = build_base(loaded.release.base.suite, project.settings.build.base_epoch, log,
                           loaded.release.base.mirror).reference
     if spack_root:
-        spack_source.copy_into(context, spack_root)
+        spack_source.copy_into(context, spack_root, spack_source.locate_packages())
     secret = ca.bundle(list(ca_certs or []) + list(project.settings.build.ca_certs),
                        project.build_dir / "secrets" / f"{release_id}-ca.pem")
 

@@ -44,7 +44,23 @@ def locate_spack(project: Project) -> Path:
     return cache
 
 
-def copy_into(context: Path, spack_root: Path) -> None:
-    target = context / "spack-src"
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(spack_root, target, ignore=IGNORED, symlinks=True)
+def locate_packages() -> Path | None:
+    """spack-packages (the builtin recipes) from SPACK_PACKAGES_ROOT, for builds without internet."""
+    env = os.environ.get("SPACK_PACKAGES_ROOT")
+    if not env:
+        return None
+    root = Path(env)
+    if not (root / "repos" / "spack_repo" / "builtin" / "repo.yaml").is_file():
+        raise LabforgeError(Problem("SPACK_PACKAGES_ROOT", None, "", f"{root} is not a spack-packages checkout",
+                                    "point it at a clone of spack-packages at the tag paired with your spack"))
+    return root
+
+
+def copy_into(context: Path, spack_root: Path, packages_root: Path | None) -> None:
+    for name, source in (("spack-src", spack_root), ("spack-packages", packages_root)):
+        target = context / name
+        shutil.rmtree(target, ignore_errors=True)
+        if source is None:
+            target.mkdir()  # an empty directory: the Containerfile's COPY still works
+        else:
+            shutil.copytree(source, target, ignore=IGNORED, symlinks=True)

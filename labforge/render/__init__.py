@@ -155,6 +155,8 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
     for path, data in inputs.items():
         if path == "spack/repo.yaml" or path.startswith("spack/packages/"):
             files["spack-repo/" + path.removeprefix("spack/")] = data
+    # spack disables a repository without a packages/ directory, even an empty one.
+    files.setdefault("spack-repo/packages/.keep", b"")
     return files, {"kernel/launch.sh": 0o755}
 
 

@@ -11,6 +11,7 @@ from ..platforms import Platform
 class ImagePaths:
     spack: str = "/opt/spack"
     spack_python: str = "/opt/spack-python"
+    spack_packages: str = "/opt/spack-packages"
     spack_repo: str = "/opt/labforge/spack-repo"
     environment: str = "/opt/spack-environment"
     software: str = "/opt/software"
