@@ -136,28 +136,30 @@ def test_no_private_keys_or_tokens(host, image_config):
 
 # --- the release's tools (only when the spack stage ran) ---------------------------------------
 
-def module(host, command: str):
-    return sh(host, f"source /usr/share/lmod/lmod/init/bash && {command}")
+def module(host, image_config, command: str):
+    # chroot does not apply the image's ENV (MODULEPATH, LMOD_CMD...): export it as a container would.
+    exports = " ".join(shlex.quote(variable) for variable in image_config["Env"])
+    return sh(host, f"export {exports} && source /usr/share/lmod/lmod/init/bash && {command}")
 
 
-def test_module_avail_lists_every_tool_version(host, release, spack_built):
+def test_module_avail_lists_every_tool_version(host, image_config, release, spack_built):
     if not spack_built:
         pytest.skip("image built with --no-spack: it has no tools")
-    avail = module(host, "module -t avail 2>&1").stdout
+    avail = module(host, image_config, "module -t avail 2>&1").stdout
     for tool in release["tools"]:
         for version in tool["versions"]:
             assert f"{tool['package']}/{version}" in avail
 
 
-def test_module_load_gives_the_default_and_tool_tests_pass(host, release, spack_built):
+def test_module_load_gives_the_default_and_tool_tests_pass(host, image_config, release, spack_built):
     if not spack_built:
         pytest.skip("image built with --no-spack: it has no tools")
     for tool in release["tools"]:
-        loaded = module(host, f"module load {tool['package']} && module -t list 2>&1")
+        loaded = module(host, image_config, f"module load {tool['package']} && module -t list 2>&1")
         assert loaded.rc == 0 and f"{tool['package']}/{tool['default']}" in loaded.stdout
         for name in tool["tests"]["imports"]:
-            check = module(host, f"module load {tool['package']} && {VENV}/bin/python -c 'import {name}'")
+            check = module(host, image_config, f"module load {tool['package']} && {VENV}/bin/python -c 'import {name}'")
             assert check.rc == 0, (tool["name"], name, check.stderr)
         for command in tool["tests"]["commands"]:
-            check = module(host, f"module load {tool['package']} && {command}")
+            check = module(host, image_config, f"module load {tool['package']} && {command}")
             assert check.rc == 0, (tool["name"], command, check.stderr)

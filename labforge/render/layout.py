@@ -22,9 +22,22 @@ class ImagePaths:
 
     @classmethod
     def for_platform(cls, platform: Platform, target: str) -> "ImagePaths":
-        # spack writes Lmod "Core" modules under <root>/<platform>-<os>-<target>/Core.
-        core = f"{cls.modules}/linux-{platform.spack_os}-{target}/Core"
+        # spack writes Lmod "Core" modules under <root>/linux-<os>-<target family>/Core
+        # (seen with spack 1.1: target x86_64_v2 -> linux-debian12-x86_64).
+        core = f"{cls.modules}/linux-{platform.spack_os}-{target_family(target)}/Core"
         return cls(module_path=core)
+
+
+AARCH64 = ("aarch64", "neoverse", "a64fx", "graviton", "thunderx", "cortex", "m1", "m2")
+
+
+def target_family(target: str) -> str:
+    """The architecture family of a spack microarchitecture name."""
+    if target.startswith(AARCH64):
+        return "aarch64"
+    if target.startswith(("ppc64le", "power")):
+        return "ppc64le"
+    return "x86_64"
 
 
 SECRET_CA = "/run/secrets/labforge-ca"
