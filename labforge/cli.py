@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from .errors import LabforgeError, Problem
 from .project import Project
@@ -43,9 +43,12 @@ def _root(project: Optional[Path] = typer.Option(None, "--project", help="labfor
 
 
 def _fail(problems) -> None:
+    """One line per problem on stderr, a count, exit 1: never a traceback for bad input."""
     for problem in problems:
-        err.print(f"[red]error[/red] {problem}", soft_wrap=True, markup=True) if err.is_terminal \
-            else print(f"error: {problem}", file=sys.stderr)
+        if err.is_terminal:
+            err.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True)
+        else:
+            print(f"error: {problem}", file=sys.stderr)
     n = len(problems)
     print(f"{n} problem{'s' if n != 1 else ''} found", file=sys.stderr)
     raise typer.Exit(1)
@@ -251,20 +254,11 @@ def release_publish(
 def catalog_show(catalog: Optional[Path] = typer.Option(None, help="catalog file (default releases/catalog.json)")) -> None:
     """Print the release catalog as a table."""
     from .catalog import load_catalog
+    from .views import catalog_table
 
     project = State.project()
     path = catalog or project.catalog_path
     out.print(catalog_table(load_catalog(path, project.rel(path)), project.rel(path)))
-
-
-def catalog_table(catalog, title: str) -> Table:
-    table = Table(title=f"release catalog ({title})")
-    for column in ("release", "channel", "status", "default", "image", "digest", "created", "tools"):
-        table.add_column(column, overflow="fold")
-    for entry in catalog.releases:
-        table.add_row(entry.id, entry.channel, entry.status, "yes" if entry.default else "", entry.image,
-                      entry.digest[:19], entry.created, "yes" if entry.with_spack else "no (--no-spack)")
-    return table
 
 
 @app.command("demo")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
@@ -54,7 +53,7 @@ def run_demo(project: Project, options: DemoOptions, console: Console,
              progress: Callable[[str, Callable], object]) -> list[str]:
     """Returns the summary lines."""
     from .catalog import load_catalog
-    from .cli import catalog_table
+    from .views import catalog_table
     from .images.build import build_release
     from .images.imagetest import test_release
     from .images.publish import publish_release

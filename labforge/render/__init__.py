@@ -60,9 +60,21 @@ def input_files(project: Project, loaded: LoadedRelease) -> dict[str, bytes]:
     return {project.rel(p): p.read_bytes() for p in paths if p.exists()}
 
 
+# The builder's own code that shapes a render: a change here must change the digest too.
+BUILDER_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
+    Path(__file__).parents[1] / name for name in ("platforms.py", "project.py", "releases.py", "tools.py")]
+
+
+def builder_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in BUILDER_SOURCES:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
 def input_digest(inputs: dict[str, bytes], with_spack: bool, base: str) -> str:
     record = {
-        "labforge": __version__,
+        "labforge": builder_fingerprint(),
         "with_spack": with_spack,
         "base_image": base,
         "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(inputs.items())},
@@ -120,7 +132,7 @@ def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes],
         "input_digest": digest,
         "with_spack": with_spack,
         "base_image": base_image(loaded),
-        "labforge": __version__,
+        "labforge": builder_fingerprint(),
         "tools": [
             {"name": e.name, "package": loaded.tools[e.name].tool.package,
              "versions": list(e.versions), "default": e.default_version,
