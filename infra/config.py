@@ -207,16 +207,26 @@ def load():
         value = cfg.get_object(key)
         if value is not None:
             values[key] = value
-    unknown = _unknown_keys(cfg)
+    early = _unknown_keys(cfg) + _plain_secrets()
     secrets = {key: cfg.get_secret(key) for key in SECRET_KEYS}
     try:
         config = parse(values, {k for k, v in secrets.items() if v is not None})
     except ConfigProblem as exc:
-        exc.problems[:0] = unknown
+        exc.problems[:0] = early
         raise ConfigProblem(exc.problems) from None
-    if unknown:
-        raise ConfigProblem(unknown)
+    if early:
+        raise ConfigProblem(early)
     return config, secrets
+
+
+def _plain_secrets() -> list[str]:
+    """A secret set without --secret sits in plain text in the stack file: refuse it."""
+    from pulumi.runtime import config as runtime_config
+
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    return [f"{NAMESPACE}:{key}: is stored in plain text (pulumi config set --secret {key} ...)"
+            for key in SECRET_KEYS
+            if f"{NAMESPACE}:{key}" in keys and not runtime_config.is_config_secret(f"{NAMESPACE}:{key}")]
 
 
 def _unknown_keys(cfg) -> list[str]:

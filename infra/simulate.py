@@ -28,7 +28,8 @@ def stack_file_config(path: Path) -> dict:
             for key, value in (data.get("config") or {}).items()}
 
 
-def run(config_map: dict[str, str], secrets: dict[str, str] | None = None) -> tuple[list[Record], dict]:
+def run(config_map: dict[str, str], secrets: dict[str, str] | None = None,
+        plain_keys: tuple[str, ...] = ()) -> tuple[list[Record], dict]:
     """Register every resource of the program for this config; return the records and outputs.
 
     Raises stack_config.ConfigProblem (or LabforgeError for the catalog) before anything is
@@ -39,7 +40,8 @@ def run(config_map: dict[str, str], secrets: dict[str, str] | None = None) -> tu
     full = dict(config_map)
     for key, value in (PLACEHOLDER_SECRETS if secrets is None else secrets).items():
         full[f"{stack_config.NAMESPACE}:{key}"] = value
-    secret_keys = [f"{stack_config.NAMESPACE}:{k}" for k in stack_config.SECRET_KEYS]
+    # `plain_keys`: secrets a test sets as if without --secret
+    secret_keys = [f"{stack_config.NAMESPACE}:{k}" for k in stack_config.SECRET_KEYS if k not in plain_keys]
     runtime_config.set_all_config(full, secret_keys)
     outputs: dict = {}
     failure: list[BaseException] = []

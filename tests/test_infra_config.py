@@ -95,3 +95,13 @@ def test_empty_catalog_is_a_clear_error(tmp_path):
     with pytest.raises(LabforgeError) as info:
         simulate(changed("labforge:hub.catalog", str(path)))
     assert "lists no supported release" in str(info.value)
+
+
+def test_secret_set_without_secret_flag_is_refused():
+    from infra.simulate import run
+    from infra_helpers import to_config
+
+    with pytest.raises(ConfigProblem) as info:
+        run(to_config(dev_values()), None, plain_keys=("harborAdminPassword",))
+    assert "labforge:harborAdminPassword: is stored in plain text (pulumi config set --secret" in str(info.value)
+    assert install().records == []
