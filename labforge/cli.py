@@ -156,7 +156,7 @@ CA_HELP = "extra CA certificate (PEM) trusted during the build only; repeatable"
 def base_build(
     suite: str = typer.Option("bookworm", help="Debian suite"),
     mirror: Optional[str] = typer.Option(None, help="Debian mirror, e.g. a snapshot.debian.org URL"),
-    epoch: Optional[int] = typer.Option(None, help="SOURCE_DATE_EPOCH (default: build.base_epoch in labforge.yaml)"),
+    epoch: Optional[int] = typer.Option(None, help="SOURCE_DATE_EPOCH (default: build.source_date_epoch in labforge.yaml)"),
     force: bool = typer.Option(False, help="rebuild even if the image exists"),
 ) -> None:
     """Make localhost/labforge-base:SUITE from Debian packages with mmdebstrap."""
@@ -169,7 +169,7 @@ def base_build(
     log = project.build_dir / "logs" / f"base-{suite}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with err.status(f"building the {suite} base image with mmdebstrap"):
-        base = build_base(suite, epoch or project.settings.build.base_epoch, log, mirror, force)
+        base = build_base(suite, epoch or project.settings.build.source_date_epoch, log, mirror, force)
     out.print(f"{'built' if base.built else 'up to date'}: {base.reference} ({base.image_id[:19]})")
 
 

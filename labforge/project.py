@@ -53,8 +53,9 @@ class RuntimeSettings(_Strict):
 
 class BuildSettings(_Strict):
     ca_certs: list[str] = Field(default_factory=list)
-    # SOURCE_DATE_EPOCH of the mmdebstrap base: fixed, so every release shares one base image.
-    base_epoch: int = 1761955200
+    # SOURCE_DATE_EPOCH of the base image and of every layer's files: one value for all releases,
+    # so a layer whose content did not change is byte-identical and never pushed twice.
+    source_date_epoch: int = 1761955200
 
 
 class Settings(_Strict):

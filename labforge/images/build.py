@@ -127,7 +127,7 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
     if not base:
         if on_step:
             on_step("base", 0, 1, f"base image ({loaded.release.base.suite}, mmdebstrap)")
-        base = build_base(loaded.release.base.suite, project.settings.build.base_epoch, log,
+        base = build_base(loaded.release.base.suite, project.settings.build.source_date_epoch, log,
                           loaded.release.base.mirror).reference
     if spack_root:
         spack_source.copy_into(context, spack_root, spack_source.locate_packages())
@@ -143,7 +143,8 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
             on_line(text)
 
     try:
-        command = build_command(builder, isolation, context, reference, base, secret, record["timestamp"])
+        command = build_command(builder, isolation, context, reference, base, secret,
+                                project.settings.build.source_date_epoch)
         if no_cache:
             command.insert(2, "--no-cache")
         run(command,

@@ -110,7 +110,6 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "title": title,
         "description": f"Notebook image of lab release {release.id} ({release.channel})",
         "created": release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "timestamp": int(release.created.timestamp()),
         "input_digest": digest,
     }
 
@@ -128,7 +127,6 @@ def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes],
         "status": release.status,
         "kernel": release.kernel_name,
         "created": release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "timestamp": int(release.created.timestamp()),
         "input_digest": digest,
         "with_spack": with_spack,
         "base_image": base_image(loaded),
