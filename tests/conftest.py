@@ -29,11 +29,9 @@ def run_cli(project: Path, *args: str) -> Result:
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the repository's tool submissions, releases and templates to change freely."""
-    root = tmp_path / "project"
-    root.mkdir()
+def copy_project(root: Path) -> Path:
+    """A copy of the repository's settings, tool submissions, releases and templates at `root`."""
+    root.mkdir(parents=True)
     for part in PROJECT_PARTS:
         src = REPO / part
         if src.is_dir():
@@ -41,6 +39,12 @@ def project(tmp_path: Path) -> Path:
         else:
             shutil.copy2(src, root / part)
     return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project to change freely."""
+    return copy_project(tmp_path / "project")
 
 
 @pytest.fixture

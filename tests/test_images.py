@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, PROJECT_PARTS
+from conftest import copy_project
 from labforge.catalog import Catalog, CatalogEntry, load_catalog, save_catalog
 from labforge.errors import LabforgeError
 from labforge.images.base import build_base
@@ -36,10 +36,7 @@ HOST_CA = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()
 
 
 def make_project(root: Path, extra_python: str | None = None) -> Project:
-    root.mkdir(parents=True)
-    for part in PROJECT_PARTS:
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
+    copy_project(root)
     (root / "releases" / f"{RELEASE}.yaml").write_text(
         f'id: "{RELEASE}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-numpy\n  versions: ["2.2.6"]\n'
         "notes: A small release for the integration tests.\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, copy_project
 from labforge.project import Project
 from labforge.releases import release_ids, require_release
 from labforge.render import render_files
@@ -68,9 +68,7 @@ def test_spack_stage_builds_modules_that_load(tmp_path):
     from labforge.images.build import build_release
     from labforge.images.imagetest import test_release
 
-    root = tmp_path / "project"
-    for part in ("labforge.yaml", "spack", "releases", "images"):
-        (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, root / part)
+    root = copy_project(tmp_path / "project")
     (root / "spack" / "tools" / "py-six.yaml").write_text(
         "name: py-six\npackage: py-six\nsummary: a small tool for the spack stage\n"
         "homepage: https://github.com/benjaminp/six\nmaintainers: [t@example.org]\nlicense: MIT\n"
