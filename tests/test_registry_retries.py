@@ -50,3 +50,9 @@ def test_permanent_errors_are_not_retried():
 ])
 def test_transient_classification(text, transient):
     assert is_transient(text) is transient
+
+
+def test_a_custom_predicate_retries_every_failure():
+    action, calls = scripted((1, "400 bad request"), (0, "ok"))
+    assert with_retries(action, attempts=3, sleep=lambda _s: None, retryable=lambda _out: True).stdout == "ok"
+    assert len(calls) == 2

@@ -49,11 +49,22 @@ def local_config(reference: str) -> dict | None:
     data = json.loads(result.stdout)
     docker = (data.get("Docker") or {}).get("config") or {}
     oci = (data.get("OCIv1") or {}).get("config") or {}
+
     def pick(key, empty):
         return oci.get(key) or docker.get(key) or empty
 
     return {"Labels": pick("Labels", {}), "Env": pick("Env", []), "User": pick("User", ""),
             "Entrypoint": pick("Entrypoint", []), "Cmd": pick("Cmd", [])}
+
+
+def require_local_image(release_id: str) -> tuple[str, dict]:
+    """The local image of a release and its config; a clear error when it was never built."""
+    reference = local_reference(release_id)
+    config = local_config(reference)
+    if config is None:
+        raise LabforgeError(Problem(reference, None, "", "no such image in the local store",
+                                    f"build it first: labforge release build {release_id}"))
+    return reference, config
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import LabforgeError, Problem
 from ..project import Project
-from .build import local_config, local_reference, mounted
+from .build import mounted, require_local_image
 from .run import require
 
 SUITE = Path(__file__).resolve().parents[1] / "imagetests"
@@ -20,11 +20,7 @@ def test_release(project: Project, release_id: str, ca_certs: list[str] | None =
                  extra_args: list[str] | None = None) -> int:
     """Mount the image (buildah mount, as root), run pytest on it, clean up; return pytest's exit code."""
     require("buildah")
-    reference = local_reference(release_id)
-    config = local_config(reference)
-    if config is None:
-        raise LabforgeError(Problem(reference, None, "", "no such image in the local store",
-                                    f"build it first: labforge release build {release_id}"))
+    reference, config = require_local_image(release_id)
     if os.geteuid() != 0:
         raise LabforgeError(Problem("labforge release test", None, "", "needs root to mount the image",
                                     "run as root, or inside 'buildah unshare'"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from ..diff import diff_releases
 from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import release_ids, require_release
-from .build import local_config, local_reference, mounted
+from .build import mounted, require_local_image
 from .run import require, run, with_retries
 from .sbom import make_sbom
 
@@ -88,11 +89,7 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
     require("buildah")
     step = on_step or (lambda _text: None)
     loaded = require_release(project, release_id)
-    reference = local_reference(release_id)
-    config = local_config(reference)
-    if config is None:
-        raise LabforgeError(Problem(reference, None, "", "no such image in the local store",
-                                    f"build it first: labforge release build {release_id}"))
+    reference, config = require_local_image(release_id)
     catalog = load_catalog(catalog_path, project.rel(catalog_path)) if catalog_path.exists() else Catalog()
     context = project.build_dir / "context" / release_id
     if not (context / "release.json").exists():
@@ -127,7 +124,7 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
                                              log=log, check=False), attempts=attempts, what=f"tag on {registry}")
         step("attaching the release bundle (oras)")
         bundle_dir = Path(tmp) / "bundle"
-        write_bundle(project, loaded, context, reference, digest, bundle_dir)
+        write_bundle(project, loaded, context, record, reference, digest, bundle_dir)
         inspect_args = ["skopeo", "inspect", "--raw", "--retry-times", "2", f"--tls-verify={str(tls_verify).lower()}"]
         raw = run(inspect_args + (["--authfile", str(auth)] if auth else []) + [f"docker://{repository}@{digest}"],
                   log=None, what=f"reading the manifest back from {registry}").stdout.encode()
@@ -141,7 +138,8 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
     return PublishResult(release_id, repository, digest, tags, bundle)
 
 
-def write_bundle(project: Project, loaded, context: Path, reference: str, digest: str, out: Path) -> None:
+def write_bundle(project: Project, loaded, context: Path, record: dict, reference: str, digest: str,
+                 out: Path) -> None:
     out.mkdir(parents=True)
     for name in ("spack.yaml", "Containerfile", "labforge.def"):
         (out / name).write_bytes((context / name).read_bytes())
@@ -154,13 +152,11 @@ def write_bundle(project: Project, loaded, context: Path, reference: str, digest
         lock = json.loads(lock_path.read_text()) if lock_path.exists() else None
         if lock is not None:
             (out / "spack.lock").write_bytes(lock_path.read_bytes())
-        release = json.loads((rootfs / "opt/labforge/release.json").read_text())
-        write_text(out / "sbom.cdx.json", make_sbom(release, rootfs, lock, digest))
+        write_text(out / "sbom.cdx.json", make_sbom(record, rootfs, lock, digest))
 
 
 def push_bundle(target: str, bundle_dir: Path, manifest: bytes, tls_verify: bool, attempts: int) -> None:
     import hashlib
-    import time
 
     import oras.client
     import oras.oci
@@ -175,20 +171,17 @@ def push_bundle(target: str, bundle_dir: Path, manifest: bytes, tls_verify: bool
         client.login(username=creds[0], password=creds[1], hostname=host, insecure=not tls_verify,
                      tls_verify=tls_verify)
     files = [f"{name}:{BUNDLE_MEDIA[name]}" for name in sorted(BUNDLE_MEDIA) if (bundle_dir / name).exists()]
-    cwd = os.getcwd()
-    delay = 1.0
-    for attempt in range(1, attempts + 1):
+
+    def push() -> subprocess.CompletedProcess:
+        cwd = os.getcwd()
         os.chdir(bundle_dir)  # oras stores paths relative to the working directory
         try:
             client.push(target=target, files=files, subject=subject,
                         manifest_annotations={"org.opencontainers.image.title": "labforge release bundle"})
-            return
-        except Exception as exc:  # oras raises requests/ValueError types; all are reported the same way
-            if attempt == attempts:
-                raise LabforgeError(Problem(f"bundle push to {host}", None, "",
-                                            f"failed after {attempt} attempt(s): {str(exc)[:300]}",
-                                            "check that the registry is up and accepts OCI artifacts")) from None
+            return subprocess.CompletedProcess([], 0, "", "")
+        except Exception as exc:  # oras raises requests/ValueError types; all are retried alike
+            return subprocess.CompletedProcess([], 1, str(exc), "")
         finally:
             os.chdir(cwd)
-        time.sleep(delay)
-        delay *= 2
+
+    with_retries(push, attempts=attempts, what=f"bundle push to {host}", retryable=lambda _output: True)

@@ -60,14 +60,16 @@ def is_transient(output: str) -> bool:
 
 
 def with_retries(action: Callable[[], subprocess.CompletedProcess], attempts: int = 4, first_delay: float = 1.0,
-                 what: str = "registry", sleep: Callable[[float], None] = time.sleep) -> subprocess.CompletedProcess:
-    """Retry transient registry failures with exponential backoff; give up with one clear error."""
+                 what: str = "registry", sleep: Callable[[float], None] = time.sleep,
+                 retryable: Callable[[str], bool] = is_transient) -> subprocess.CompletedProcess:
+    """Retry failures that `retryable` accepts (by default transient registry errors) with
+    exponential backoff; give up with one clear error."""
     delay = first_delay
     for attempt in range(1, attempts + 1):
         result = action()
         if result.returncode == 0:
             return result
-        if not is_transient(result.stdout) or attempt == attempts:
+        if not retryable(result.stdout) or attempt == attempts:
             tail = result.stdout.strip().splitlines()[-1:] or ["no output"]
             reason = "still failing" if attempt > 1 else "failed"
             raise LabforgeError(Problem(what, None, "", f"{reason} after {attempt} attempt(s): {tail[0][-300:]}",

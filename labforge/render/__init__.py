@@ -4,6 +4,7 @@ inputs give byte-identical files."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -65,6 +66,7 @@ BUILDER_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
     Path(__file__).parents[1] / name for name in ("platforms.py", "project.py", "releases.py", "tools.py")]
 
 
+@functools.lru_cache(maxsize=1)  # the code does not change while the process runs
 def builder_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in BUILDER_SOURCES:
