@@ -286,6 +286,10 @@ def main() -> None:
         app()
     except LabforgeError as exc:
         _fail_outside(exc)
+    except OSError as exc:  # a file the user named cannot be read or written: say which, no traceback
+        where = exc.filename or "labforge"
+        _fail_outside(LabforgeError(Problem(str(where), None, "", exc.strerror or str(exc),
+                                            "check the path and its permissions")))
 
 
 def _fail_outside(exc: LabforgeError) -> None:

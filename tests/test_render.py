@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO
+from labforge.atomic import write_tree
 from labforge.project import Project
 from labforge.releases import require_release
 from labforge.render import render_files, render_release
@@ -55,8 +56,7 @@ def test_byte_identical_across_runs_and_locations(release_id, project, tmp_path)
 def test_rerender_replaces_stale_files(tmp_path):
     p = Project(REPO)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("from an older render")
+    write_tree(out, {"stale.txt": b"from an older render"})
     render_release(p, require_release(p, "2026.11"), out)
     assert not (out / "stale.txt").exists()
     assert (out / "kernel" / "launch.sh").stat().st_mode & 0o111

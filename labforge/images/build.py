@@ -118,7 +118,7 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
     log = logs / f"{release_id}-build.log"
     log.write_text("")
     context = project.build_dir / "context" / release_id
-    files = render_release(project, loaded, context, with_spack=with_spack)
+    files = render_release(project, loaded, context, with_spack=with_spack, trees=spack_source.CONTEXT_TREES)
     record = json.loads(files["release.json"])
     digest, reference = record["input_digest"], local_reference(release_id)
 

@@ -56,8 +56,12 @@ def locate_packages() -> Path | None:
     return root
 
 
+# What copy_into adds to a rendered build context (the render's marker lists them as owned).
+CONTEXT_TREES = ("spack-src", "spack-packages")
+
+
 def copy_into(context: Path, spack_root: Path, packages_root: Path | None) -> None:
-    for name, source in (("spack-src", spack_root), ("spack-packages", packages_root)):
+    for name, source in zip(CONTEXT_TREES, (spack_root, packages_root)):
         target = context / name
         shutil.rmtree(target, ignore_errors=True)
         if source is None:

@@ -172,9 +172,12 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
     return files, {"kernel/launch.sh": 0o755}
 
 
-def render_release(project: Project, loaded: LoadedRelease, out: Path, with_spack: bool = True) -> dict[str, bytes]:
+def render_release(project: Project, loaded: LoadedRelease, out: Path, with_spack: bool = True,
+                   trees: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Write the render to `out`; refuses (LabforgeError) to replace a directory labforge did not
+    write. `trees`: sub-directories the caller adds afterwards (a build context's spack copy)."""
     files, modes = render_files(project, loaded, with_spack)
-    write_tree(out, files, modes)
+    write_tree(out, files, modes, trees)
     return files
 
 
