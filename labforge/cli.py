@@ -68,15 +68,18 @@ def tool_check(names: list[str] = typer.Argument(None, help="tool names (default
 
 @release_app.command("validate")
 def release_validate(ids: list[str] = typer.Argument(None, help="release ids (default: all)")) -> None:
-    """Cross-check release manifests against the tool submissions; report every problem."""
+    """Cross-check release manifests against the tool submissions and their locks; report every problem."""
     from .releases import load_release, release_ids
+    from .render import lock_problems
     from .tools import load_all
 
     project = State.project()
     ids = ids or release_ids(project)
     tools, problems = load_all(project)
     for release_id in ids:
-        _, found = load_release(project, release_id, tools)
+        loaded, found = load_release(project, release_id, tools)
+        if loaded is not None and not found:
+            found = lock_problems(project, loaded)
         problems += [p for p in found if p not in problems]
     if problems:
         _fail(problems)
@@ -100,6 +103,19 @@ def release_render(
     out.print(f"rendered {len(files)} files for {release_id} into {target}")
 
 
+@release_app.command("lock")
+def release_lock_command(ids: list[str] = typer.Argument(..., metavar="ID...", help="releases to lock")) -> None:
+    """Concretize releases with spack on this host and write releases/ID.lock.json (commit it)."""
+    from .images.lock import lock_release
+
+    project = State.project()
+    for release_id in ids:
+        with err.status(f"concretizing {release_id} with spack (minutes for a large release)"):
+            result = lock_release(project, release_id)
+        out.print(f"{release_id}: locked {result.nodes} packages ({result.installed} installed in the image) "
+                  f"in {result.seconds:.0f} s: {project.rel(result.path)}")
+
+
 @release_app.command("diff")
 def release_diff(
     old: str = typer.Argument(..., metavar="A"),
@@ -110,9 +126,12 @@ def release_diff(
     from .atomic import write_text
     from .diff import diff_releases
     from .releases import require_release
+    from .spackbuild.lockfile import release_lock
+    from .spackbuild.packagediff import package_section
 
     project = State.project()
-    text = diff_releases(require_release(project, old).release, require_release(project, new).release)
+    packages = package_section(release_lock(project, old), release_lock(project, new))
+    text = diff_releases(require_release(project, old).release, require_release(project, new).release, packages)
     if dest:
         write_text(dest, text)
     else:
@@ -183,6 +202,11 @@ def release_build(
     registry: Optional[str] = typer.Option(None, help="HOST/PROJECT to look for an identical image first"),
     tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
     force: bool = typer.Option(False, help="build even when an identical image exists"),
+    spack_cache: Optional[str] = typer.Option(
+        None, help="spack build cache HOST/REPOSITORY (default with --registry: HOST/spack-cache/buildcache)"),
+    unsigned_cache: bool = typer.Option(False, "--unsigned-cache", help="push and install unsigned binaries"),
+    signing_key: Optional[Path] = typer.Option(
+        None, help="armoured GPG secret key that signs the cache (or LABFORGE_SIGNING_KEY_FILE / LABFORGE_SIGNING_KEY)"),
 ) -> None:
     """Render and build the release image; skipped when an image with the same input digest exists."""
     from .images.build import build_release, check_builder_choice
@@ -191,12 +215,25 @@ def release_build(
     project = State.project()
     result = _with_progress(f"building {release_id}", lambda on_step: build_release(
         project, release_id, with_spack=not no_spack, builder=builder, isolation=isolation,
-        ca_certs=[str(c) for c in ca_cert], registry=registry, tls_verify=tls_verify, force=force, on_step=on_step))
-    spack = "with tools" if result.with_spack else "WITHOUT tools (--no-spack)"
+        ca_certs=[str(c) for c in ca_cert], registry=registry, tls_verify=tls_verify, force=force, on_step=on_step,
+        spack_cache=spack_cache, unsigned_cache=unsigned_cache, signing_key=signing_key))
+    for line in build_summary(result):
+        out.print(f"{release_id}: {line}")
+
+
+def build_summary(result) -> list[str]:
+    """What a build did, for people: built or skipped, and what the spack stage did."""
     if result.skipped:
-        out.print(f"{release_id}: nothing to build: {result.skipped} ({result.input_digest[:19]})")
-    else:
-        out.print(f"{release_id}: built {result.reference} {spack} in {result.seconds:.0f} s; log {project.rel(result.log)}")
+        return [f"nothing to build: {result.skipped} ({result.input_digest[:19]})"]
+    spack = "with tools" if result.with_spack else "WITHOUT tools (--no-spack)"
+    lines = [f"built {result.reference} {spack} in {result.seconds:.0f} s; log {result.log}"]
+    if result.spack is not None:
+        lines.append("spack: " + result.spack.summary())
+        if result.spack.compiled_names:
+            lines.append("compiled: " + ", ".join(result.spack.compiled_names))
+        lines.append("build cache: " + (result.cache.describe() if result.cache else
+                                        "none (pass --spack-cache or --registry to reuse binaries)"))
+    return lines
 
 
 def _with_progress(title: str, work):

@@ -18,7 +18,8 @@ def newest(versions: list[str]) -> str:
     return max(versions, key=_key)
 
 
-def diff_releases(old: Release, new: Release) -> str:
+def diff_releases(old: Release, new: Release, packages: list[str] | None = None) -> str:
+    """`packages`: the package-level section from the two locks (spackbuild.packagediff), if any."""
     before = {t.name: t for t in old.tools}
     after = {t.name: t for t in new.tools}
     sections: dict[str, list[str]] = {k: [] for k in
@@ -59,4 +60,5 @@ def diff_releases(old: Release, new: Release) -> str:
             lines += [f"## {title}", "", *items, ""]
     if not changed:
         lines += ["No tool changes.", ""]
+    lines += packages or []
     return "\n".join(lines)

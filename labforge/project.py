@@ -56,6 +56,9 @@ class BuildSettings(_Strict):
     # SOURCE_DATE_EPOCH of the base image and of every layer's files: one value for all releases,
     # so a layer whose content did not change is byte-identical and never pushed twice.
     source_date_epoch: int = 1761955200
+    # Layers an image may have (the base and the notebook server's take 16 of them); the spack
+    # packages share the rest, one each while they fit (see labforge/spackbuild/layers.py).
+    max_layers: int = Field(100, ge=32, le=127)
 
 
 class Settings(_Strict):

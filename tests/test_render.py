@@ -115,9 +115,13 @@ def test_containerfile_stages_user_labels_and_release():
     text = rendered("2026.11")["Containerfile"].decode()
     assert "FROM ${BASE_IMAGE} AS base" in text
     assert "FROM base AS spack-build" in text and "FROM base AS runtime" in text
-    assert "COPY --from=spack-build /opt/software /opt/software" in text
-    assert "spack -e /opt/spack-environment install --fail-fast" in text
-    assert "gc -y" in text and "module lmod refresh" in text and "strip" in text
+    assert "sh /opt/labforge/spack-stage.sh" in text and "concretize" not in text
+    assert "COPY --from=spack-build /opt/labforge/layers/nest-3.0-kl7hv4o/ /" in text
+    assert "COPY --from=spack-build /opt/software/modules /opt/software/modules" in text
+    assert "COPY spack.yaml spack.lock /opt/spack-environment/" in text
+    stage = rendered("2026.11")["spack-stage.sh"].decode()
+    assert 'spack -e "$ENV" install --fail-fast' in stage and "concretize" not in stage.replace("without concretizing", "")
+    assert "gc -y" in stage and "module lmod refresh" in stage and "strip" in stage
     assert "USER 1000:1000" in text and "sudo" not in text
     for label in ("org.opencontainers.image.version=\"2026.11\"", "name=\"lab-2026.11\"",
                   "version=\"2026.11\"", "authorization=", "org.labforge.input-digest=\"sha256:"):
@@ -164,15 +168,28 @@ def test_kernel_spec_is_stable_and_loads_defaults():
     assert "lab-experimental" in exp["argv"][0]
 
 
+def digest_of(project: Path, with_spack: bool) -> str:
+    return json.loads(rendered("2026.11", with_spack, root=project)["release.json"])["input_digest"]
+
+
 def test_input_digest_changes_with_any_input(project):
-    before = json.loads(rendered("2026.11", root=project)["release.json"])["input_digest"]
+    before = digest_of(project, False)
     package = project / "spack" / "packages" / "py-spikeutils" / "package.py"
     package.write_text(package.read_text() + "\n# touched\n")
-    after_recipe = json.loads(rendered("2026.11", root=project)["release.json"])["input_digest"]
+    after_recipe = digest_of(project, False)
     template = project / "images" / "templates" / "Containerfile.j2"
     template.write_text(template.read_text() + "\n")
-    after_template = json.loads(rendered("2026.11", root=project)["release.json"])["input_digest"]
+    after_template = digest_of(project, False)
     assert len({before, after_recipe, after_template}) == 3
     # a tool the release does not use does not change its digest
     (project / "spack" / "tools" / "unused.yaml").write_text("name: unused\n")
-    assert json.loads(rendered("2026.11", root=project)["release.json"])["input_digest"] == after_template
+    assert digest_of(project, False) == after_template
+
+
+def test_the_lock_is_an_input_of_builds_with_tools_only(project):
+    with_tools, without = digest_of(project, True), digest_of(project, False)
+    lock = project / "releases" / "2026.11.lock.json"
+    data = json.loads(lock.read_text())
+    data["labforge"]["spack_commit"] = "0" * 40  # provenance only: the lock stays current
+    lock.write_text(json.dumps(data))
+    assert digest_of(project, True) != with_tools and digest_of(project, False) == without

@@ -18,6 +18,8 @@ from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import require_release
 from ..render import CONTAINERFILE, render_release
+from ..spackbuild.cache import BuildCache, build_args, build_cache, default_location, secret_files
+from ..spackbuild.report import SpackReport
 from . import ca, spack_source
 from .base import build_base
 from .run import require, run
@@ -35,6 +37,8 @@ class BuildResult:
     skipped: str | None  # why nothing was built, or None
     seconds: float
     log: Path
+    spack: SpackReport | None = None  # what the spack stage installed, compiled and pushed
+    cache: BuildCache | None = None
 
 
 def local_reference(release_id: str) -> str:
@@ -88,12 +92,12 @@ def remote_labels(reference: str, tls_verify: bool, authfile: Path | None) -> di
     return json.loads(result.stdout).get("Labels") or {}
 
 
-def build_command(builder: str, isolation: str, context: Path, reference: str, base: str, secret: Path,
-                  timestamp: int) -> list[str]:
+def build_command(builder: str, isolation: str, context: Path, reference: str, base: str,
+                  secrets: dict[str, Path], timestamp: int, extra_args: list[str] = ()) -> list[str]:
     containerfile = str(context / CONTAINERFILE)
-    common = ["--secret", f"id=labforge-ca,src={secret}", "--build-arg", f"BASE_IMAGE={base}",
-              "--build-arg", f"SOURCE_DATE_EPOCH={timestamp}",
-              "-f", containerfile, "-t", reference]
+    common = [arg for secret_id, path in sorted(secrets.items()) for arg in ("--secret", f"id={secret_id},src={path}")]
+    common += ["--build-arg", f"BASE_IMAGE={base}", "--build-arg", f"SOURCE_DATE_EPOCH={timestamp}",
+               *extra_args, "-f", containerfile, "-t", reference]
     if builder == "buildah":
         # OCI format: its config has no container id, so identical inputs give identical digests.
         return ["buildah", "bud", "--isolation", isolation, "--format", "oci", "--layers",
@@ -106,13 +110,16 @@ def build_command(builder: str, isolation: str, context: Path, reference: str, b
 def build_release(project: Project, release_id: str, *, with_spack: bool = True, builder: str = "buildah",
                   isolation: str = "chroot", ca_certs: list[str] | None = None, registry: str | None = None,
                   tls_verify: bool = True, authfile: Path | None = None, force: bool = False,
-                  no_cache: bool = False,
+                  no_cache: bool = False, spack_cache: str | None = None, unsigned_cache: bool = False,
+                  signing_key: Path | None = None,
                   on_step: Callable[[str, int, int, str], None] | None = None,
                   on_line: Callable[[str], None] | None = None) -> BuildResult:
     start = time.monotonic()
     require(builder)
     loaded = require_release(project, release_id)
     spack_root = spack_source.locate_spack(project) if with_spack else None  # fail before any work
+    cache = (build_cache(spack_cache or default_location(registry), tls_verify, unsigned_cache, signing_key)
+             if with_spack else None)
     logs = project.build_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{release_id}-build.log"
@@ -122,8 +129,11 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
     record = json.loads(files["release.json"])
     digest, reference = record["input_digest"], local_reference(release_id)
 
+    report = SpackReport() if with_spack else None
+
     def done(skipped: str | None) -> BuildResult:
-        return BuildResult(release_id, reference, digest, with_spack, skipped, time.monotonic() - start, log)
+        return BuildResult(release_id, reference, digest, with_spack, skipped, time.monotonic() - start, log,
+                           report, cache)
 
     if not force:
         config = local_config(reference)
@@ -142,10 +152,14 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
                           loaded.release.base.mirror).reference
     if spack_root:
         spack_source.copy_into(context, spack_root, spack_source.locate_packages())
-    secret = ca.bundle(list(ca_certs or []) + list(project.settings.build.ca_certs),
-                       project.build_dir / "secrets" / f"{release_id}-ca.pem")
+    secrets_dir = project.build_dir / "secrets" / release_id
+    secrets = {"labforge-ca": ca.bundle(list(ca_certs or []) + list(project.settings.build.ca_certs),
+                                        secrets_dir / "labforge-ca.pem")}
+    secrets |= secret_files(cache, secrets_dir)
 
     def line(text: str) -> None:
+        if report is not None:
+            report.feed(text)
         match = STEP.match(text)
         if match and on_step:
             stage, stages, step, steps, what = match.groups()
@@ -154,14 +168,15 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
             on_line(text)
 
     try:
-        command = build_command(builder, isolation, context, reference, base, secret,
-                                project.settings.build.source_date_epoch)
+        command = build_command(builder, isolation, context, reference, base, secrets,
+                                project.settings.build.source_date_epoch, build_args(cache) if with_spack else [])
         if no_cache:
             command.insert(2, "--no-cache")
         run(command,
             log=log, on_line=line, what=f"{builder} build of {release_id}")
     finally:
-        secret.unlink(missing_ok=True)
+        for path in secrets.values():
+            path.unlink(missing_ok=True)
     return done(None)
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from .. import __version__
 from ..atomic import write_tree
 from ..platforms import PLATFORMS
+from ..errors import Problem
 from ..project import Project
 from ..releases import LoadedRelease
-from . import apptainer, kernel
-from .layout import SECRET_CA, ImagePaths
+from ..spackbuild.lockfile import lock_path
+from . import apptainer, kernel, spackstage
+from .layout import SECRET_CA, SECRETS, ImagePaths
 from .templates import render
 
 ENTRYPOINT = ["tini", "-g", "--"]
@@ -48,9 +50,11 @@ def base_image(loaded: LoadedRelease) -> str:
     return base.image or LOCAL_BASE.format(suite=base.suite)
 
 
-def input_files(project: Project, loaded: LoadedRelease) -> dict[str, bytes]:
+def input_files(project: Project, loaded: LoadedRelease, with_spack: bool = True) -> dict[str, bytes]:
     """Every file whose content decides the image, by project-relative path."""
     paths = [loaded.path, project.root / "labforge.yaml", project.spack_repo / "repo.yaml"]
+    if with_spack:
+        paths.append(lock_path(project.releases_dir, loaded.release.id))
     for name in sorted({t.name for t in loaded.release.tools}):
         tool = loaded.tools[name]
         paths.append(tool.path)
@@ -113,6 +117,8 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "description": f"Notebook image of lab release {release.id} ({release.channel})",
         "created": release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "input_digest": digest,
+        "secrets": SECRETS,
+        "layers": [],
     }
 
 
@@ -146,30 +152,49 @@ def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes],
 
 def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = True) -> tuple[dict[str, bytes], dict[str, int]]:
     """Every file of the build context, in memory; nothing is written here."""
-    inputs = input_files(project, loaded)
+    inputs = input_files(project, loaded, with_spack)
     digest = input_digest(inputs, with_spack, base_image(loaded))
     ctx = context(project, loaded, with_spack, digest)
     tdir = project.templates_dir
+    spack_yaml = render(tdir, "spack.yaml.j2", ctx)
+    stage: dict[str, bytes] = {}
+    if with_spack:
+        lock = spackstage.require_current_lock(project, loaded, spack_yaml.encode(), inputs)
+        stage, ctx["layers"] = spackstage.stage_files(project, lock, ctx)
     containerfile = render(tdir, "Containerfile.j2", ctx)
     launcher = f"{ctx['paths'].venv}/share/jupyter/kernels/{loaded.release.kernel_name}/launch.sh"
     text = {
         CONTAINERFILE: containerfile,
         APPTAINER: apptainer.convert(containerfile, ctx["base_image"], ENTRYPOINT, CMD),
-        "spack.yaml": render(tdir, "spack.yaml.j2", ctx),
+        "spack.yaml": spack_yaml,
         "requirements.txt": requirements(project, loaded),
         "kernel/kernel.json": kernel.kernel_json(loaded.release, launcher),
         "kernel/launch.sh": render(tdir, "kernel-launch.sh.j2", ctx),
         "jupyter_config.json": kernel.jupyter_config(),
         "release.json": release_record(loaded, digest, inputs, with_spack),
     }
-    files = {name: body.encode("utf-8") for name, body in text.items()}
+    files = {name: body.encode("utf-8") for name, body in text.items()} | stage
     # The project's own spack recipes that this release uses, as a spack repository.
     for path, data in inputs.items():
         if path == "spack/repo.yaml" or path.startswith("spack/packages/"):
             files["spack-repo/" + path.removeprefix("spack/")] = data
     # spack disables a repository without a packages/ directory, even an empty one.
     files.setdefault("spack-repo/packages/.keep", b"")
-    return files, {"kernel/launch.sh": 0o755}
+    return files, {"kernel/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755}
+
+
+def spack_environment(project: Project, loaded: LoadedRelease) -> tuple[bytes, dict[str, bytes]]:
+    """The release's spack.yaml and the inputs it depends on; needs no lock (it is what a
+    lock is made from)."""
+    inputs = input_files(project, loaded, with_spack=False)
+    ctx = context(project, loaded, True, "")
+    return render(project.templates_dir, "spack.yaml.j2", ctx).encode(), inputs
+
+
+def lock_problems(project: Project, loaded: LoadedRelease) -> list[Problem]:
+    """Why the release's lock cannot be built from (missing, stale, unreadable); empty if current."""
+    spack_yaml, inputs = spack_environment(project, loaded)
+    return spackstage.lock_problems(project, loaded, spack_yaml, inputs)[1]
 
 
 def render_release(project: Project, loaded: LoadedRelease, out: Path, with_spack: bool = True,
@@ -181,4 +206,4 @@ def render_release(project: Project, loaded: LoadedRelease, out: Path, with_spac
     return files
 
 
-__all__ = ["render_files", "render_release", "input_digest", "CONTAINERFILE", "APPTAINER"]
+__all__ = ["render_files", "render_release", "spack_environment", "input_digest", "CONTAINERFILE", "APPTAINER"]

@@ -77,12 +77,23 @@ def inline_stages(text: str, args: dict[str, str]) -> str:
 ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
 
 
+# The OCI image's per-package layers ("COPY --from=spack-build /opt/labforge/layers/NAME/ /"):
+# a SIF file is one squashfs, so Apptainer takes every prefix in one %files line instead
+# (cp-like %files would put each NAME directory itself under /).
+LAYER_LINE = re.compile(r"^(/opt/labforge/layers)/[^/\s]+/ /$")
+
+
 def _fix_sections(definition: str) -> str:
-    """Labels as `key value`; ENV turned into %post assignments must be exported to reach commands."""
-    lines, section = [], ""
+    """Labels as `key value`; ENV turned into %post assignments must be exported to reach
+    commands; the software layers as one line."""
+    lines, section, layers_done = [], "", False
     for line in definition.splitlines():
         if line.startswith("%"):
             section = line.split()[0]
+        elif section == "%files" and (match := LAYER_LINE.match(line)):
+            if layers_done:
+                continue
+            line, layers_done = f"{match.group(1)}/*/opt/software/* /opt/software/", True
         elif section == "%labels":
             match = LABEL_LINE.match(line)
             if match:

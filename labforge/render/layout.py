@@ -18,6 +18,7 @@ class ImagePaths:
     modules: str = "/opt/software/modules"
     venv: str = "/opt/venv"
     labforge: str = "/opt/labforge"
+    layers: str = "/opt/labforge/layers"  # the build stage's one directory per image layer
     module_path: str = ""
 
     @classmethod
@@ -41,3 +42,9 @@ def target_family(target: str) -> str:
 
 
 SECRET_CA = "/run/secrets/labforge-ca"
+
+# Build secrets of the spack stage: files mounted into that RUN step only.
+SECRETS = {
+    "cache_auth": "/run/secrets/labforge-cache-auth",
+    "signing_key": "/run/secrets/labforge-signing-key",
+}

@@ -1,0 +1,68 @@
+"""Run by `spack -e ENV python` in the image's spack stage (spack's own Python API).
+
+  report               print how many installed packages came from the build cache and how
+                       many were compiled (lines the release builder reads from the log)
+  stage PLAN DEST      move every installed prefix into DEST/<layer>/ as the layer plan says,
+                       dropping spack's per-install records that differ between two installs
+                       of the same package (timings, "taken from a binary" marker)
+
+Part of the labforge build context; labforge copies it, never edit it in a render.
+"""
+
+import json
+import os
+import shutil
+import sys
+
+import spack.environment
+import spack.store
+
+# Records that differ between a compiled and a cached install of the same package.
+VOLATILE = (".spack/install_times.json", ".spack/binary_distribution")
+
+
+def installed_specs():
+    return [s for s in spack.store.STORE.db.query(installed=True) if not s.external]
+
+
+def report():
+    env = spack.environment.active_environment()
+    cached, compiled = [], []
+    for spec in env.all_specs():
+        if spec.external or not spec.installed:
+            continue
+        binary = os.path.exists(os.path.join(spec.prefix, ".spack", "binary_distribution"))
+        (cached if binary else compiled).append(spec)
+    print(f"labforge-install: from-cache={len(cached)} compiled={len(compiled)}")
+    for spec in sorted(compiled, key=lambda s: s.name):
+        print(f"labforge-compiled: {spec.name}@{spec.version}/{spec.dag_hash(7)}")
+
+
+def stage(plan_path, dest):
+    plan = json.load(open(plan_path))
+    layer_of = {h: layer["name"] for layer in plan["layers"] for h in layer["hashes"]}
+    specs = {s.dag_hash(): s for s in installed_specs()}
+    unplanned = sorted(f"{s.name}/{h[:7]}" for h, s in specs.items() if h not in layer_of)
+    missing = sorted(h[:7] for h in layer_of if h not in specs)
+    if unplanned or missing:
+        print(f"labforge-layers: the install does not match the lock: not planned {unplanned}, "
+              f"not installed {missing}", file=sys.stderr)
+        sys.exit(5)
+    for digest, spec in sorted(specs.items()):
+        for rel in VOLATILE:
+            path = os.path.join(spec.prefix, rel)
+            if os.path.exists(path):
+                os.remove(path)
+        target = os.path.join(dest, layer_of[digest], spec.prefix.lstrip("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.move(spec.prefix, target)
+    print(f"labforge-layers: {len(specs)} packages in {len(set(layer_of.values()))} layers")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["report"]:
+        report()
+    elif sys.argv[1:2] == ["stage"] and len(sys.argv) == 4:
+        stage(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
