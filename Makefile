@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMPS := build/.stamps
 # Real image tools: buildah builds, skopeo copies, mmdebstrap makes the base, docker-registry
 # is a real OCI registry for tests and the demo; lmod for module checks.
-APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates openssl
+APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates openssl shellcheck
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Builds trust the build host's CA bundle (hosts behind a TLS-intercepting proxy need it);
 # the image never keeps it. Override with DEMO_ARGS="..." (e.g. --registry harbor.example.org/lab).
@@ -52,6 +52,7 @@ bench: venv
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/build.py $(DEMO_ARGS)
+	$(BIN)/python bench/incremental.py $(DEMO_ARGS)
 
 # Rewrite the golden files after an intended change to a template; review the diff.
 golden: venv

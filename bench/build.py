@@ -3,14 +3,14 @@ image size, and bytes pushed for a release that changes one tool against the pre
 
 Run as root with buildah, skopeo, mmdebstrap and docker-registry (make bench installs them):
     .venv/bin/python bench/build.py [--ca-cert FILE]
-Without SPACK_ROOT the releases are built with --no-spack, so a tool change only touches the
-release's own small layers; with SPACK_ROOT the spack layer changes too.
+The releases are built with --no-spack: this measures the image pipeline itself. What the
+spack stage costs per change (compiled packages, build cache, per-package layers) is
+bench/incremental.py's subject.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ca-cert", action="append", default=[])
     args = parser.parse_args()
-    with_spack = bool(os.environ.get("SPACK_ROOT"))
+    with_spack = False  # see bench/incremental.py for the spack stage
     with tempfile.TemporaryDirectory(prefix="labforge-bench-") as tmp:
         project = project_copy(Path(tmp))
         build = lambda rid, **kw: build_release(project, rid, with_spack=with_spack, ca_certs=args.ca_cert, **kw)  # noqa: E731
@@ -73,7 +73,7 @@ def main() -> None:
         size = image_size(first.reference)
         for reference in (first.reference, second.reference):
             subprocess.run(["buildah", "rmi", reference], capture_output=True)
-    print(f"spack stage: {'built' if with_spack else 'skipped (--no-spack; set SPACK_ROOT to include it)'}")
+    print("spack stage: skipped (--no-spack; bench/incremental.py measures it)")
     print(f"full build (no layer cache, base image reused): {full:.1f} s")
     print(f"no-op rebuild: {rebuild:.2f} s; ratio {100 * rebuild / full:.2f}% (target < 1%: "
           f"{'met' if rebuild / full < 0.01 else 'NOT met'})")

@@ -4,6 +4,7 @@ and the builtin recipes (SPACK_PACKAGES_ROOT, spack-packages at the tag paired w
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -60,23 +61,86 @@ def test_release_concretizes(tmp_path):
         assert spec in result.stdout
 
 
+PY_SIX = ("name: py-six\npackage: py-six\nsummary: a small tool for the spack stage\n"
+          "homepage: https://github.com/benjaminp/six\nmaintainers: [t@example.org]\nlicense: MIT\n"
+          'versions:\n- version: "1.17.0"\n- version: "1.16.0"\ndefault: "1.17.0"\ntests:\n  imports: [six]\n')
+
+
+def six_release(versions: str) -> str:
+    return f'id: "2030.02"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{versions}]\n' \
+           '  default: "1.17.0"\n'
+
+
+def small_project(root: Path) -> Project:
+    copy_project(root)
+    (root / "spack" / "tools" / "py-six.yaml").write_text(PY_SIX)
+    (root / "releases" / "2030.02.yaml").write_text(six_release('"1.17.0"'))
+    return Project(root)
+
+
+def test_lock_writes_a_current_lock(tmp_path):
+    from labforge.images.lock import lock_release
+    from labforge.render import lock_problems
+    from labforge.spackbuild.lockfile import release_lock
+
+    project = small_project(tmp_path / "project")
+    result = lock_release(project, "2030.02")
+    lock = release_lock(project, "2030.02")
+    assert result.path.name == "2030.02.lock.json" and lock is not None
+    assert [spec.split("@")[0] for spec, _ in lock.roots] == ["py-six"]
+    assert {lock.nodes[h].name for h in lock.runtime_closure()} == {"py-six", "python-venv"}
+    assert lock.made_from["spack"] == "v1.1.0" and lock.made_from["spack_seen"].startswith("1.1")
+    assert lock_problems(project, require_release(project, "2030.02")) == []
+
+
+def layer_digests(reference: str) -> list[str]:
+    data = json.loads(subprocess.run(["buildah", "inspect", "--type", "image", reference], check=True,
+                                     capture_output=True, text=True).stdout)
+    return data["OCIv1"]["rootfs"]["diff_ids"]
+
+
+def package_layers(project: Project, reference: str) -> dict[str, str]:
+    """Layer name (from the plan) -> layer digest: they follow base, apt, requirements and venv."""
+    plan = json.loads((project.build_dir / "context" / "2030.02" / "layers.json").read_text())["layers"]
+    return {layer["name"]: digest for layer, digest in zip(plan, layer_digests(reference)[4:])}
+
+
 @pytest.mark.skipif(not (SPACK_ROOT and os.environ.get("LABFORGE_SPACK_IMAGE")),
-                    reason="needs SPACK_ROOT, and LABFORGE_SPACK_IMAGE=1 (a spack stage build takes minutes "
-                           "and fetches sources)")
+                    reason="needs SPACK_ROOT, and LABFORGE_SPACK_IMAGE=1 (spack stage builds take minutes and fetch "
+                           "sources from PyPI)")
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="image builds need root and buildah")
-def test_spack_stage_builds_modules_that_load(tmp_path):
+def test_build_cache_second_build_compiles_nothing_and_layers_match(tmp_path):
+    """Lock, build against a local registry as cache, build again with no layer cache: nothing is
+    compiled and every package layer has the same digest; add a tool version: only it compiles.
+    The image suite (modules, defaults, tool tests) passes on the result."""
     from labforge.images.build import build_release
     from labforge.images.imagetest import test_release
+    from labforge.images.lock import lock_release
+    from labforge.images.registry import local_registry
 
-    root = copy_project(tmp_path / "project")
-    (root / "spack" / "tools" / "py-six.yaml").write_text(
-        "name: py-six\npackage: py-six\nsummary: a small tool for the spack stage\n"
-        "homepage: https://github.com/benjaminp/six\nmaintainers: [t@example.org]\nlicense: MIT\n"
-        'versions:\n- version: "1.17.0"\ndefault: "1.17.0"\ntests:\n  imports: [six]\n')
-    (root / "releases" / "2030.02.yaml").write_text(
-        'id: "2030.02"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: ["1.17.0"]\n')
-    project = Project(root)
+    project = small_project(tmp_path / "project")
     ca = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
-    result = build_release(project, "2030.02", with_spack=True, ca_certs=ca, force=True)
-    assert result.with_spack
-    assert test_release(project, "2030.02", ca) == 0
+    lock_release(project, "2030.02")
+    with local_registry(tmp_path / "registry") as address:
+        def build(no_cache: bool):
+            return build_release(project, "2030.02", ca_certs=ca, force=True, no_cache=no_cache,
+                                 spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False,
+                                 unsigned_cache=True)
+
+        first = build(no_cache=True)
+        assert first.spack.compiled >= 2 and first.spack.pushed == "ok", first.spack
+        first_layers = package_layers(project, first.reference)
+        second = build(no_cache=True)
+        assert second.spack.compiled == 0 and second.spack.from_cache == first.spack.compiled, second.spack
+        assert package_layers(project, second.reference) == first_layers
+        assert test_release(project, "2030.02", ca) == 0
+
+        (project.root / "releases" / "2030.02.yaml").write_text(six_release('"1.17.0", "1.16.0"'))
+        lock_release(project, "2030.02")
+        third = build(no_cache=False)
+        assert third.spack.compiled_names == [n for n in third.spack.compiled_names if n.startswith("py-six@1.16.0")]
+        assert third.spack.compiled == 1, third.spack
+        third_layers = package_layers(project, third.reference)
+        assert len(third_layers) == len(first_layers) + 1
+        assert all(third_layers[name] == digest for name, digest in first_layers.items())
+        assert test_release(project, "2030.02", ca) == 0

@@ -16,6 +16,8 @@ from typing import Callable, Iterator
 from ..atomic import write_text
 from ..catalog import Catalog, CatalogEntry, load_catalog, save_catalog
 from ..diff import diff_releases
+from ..spackbuild.lockfile import release_lock
+from ..spackbuild.packagediff import package_section
 from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import release_ids, require_release
@@ -144,8 +146,9 @@ def write_bundle(project: Project, loaded, context: Path, record: dict, referenc
     for name in ("spack.yaml", "Containerfile", "labforge.def"):
         (out / name).write_bytes((context / name).read_bytes())
     previous = previous_release(project, loaded.release.id)
-    notes = (diff_releases(require_release(project, previous).release, loaded.release) if previous
-             else f"# Release {loaded.release.id}\n\n{loaded.release.notes}")
+    notes = (diff_releases(require_release(project, previous).release, loaded.release,
+                           package_section(release_lock(project, previous), release_lock(project, loaded.release.id)))
+             if previous else f"# Release {loaded.release.id}\n\n{loaded.release.notes}")
     write_text(out / "release-notes.md", notes)
     with mounted(reference) as rootfs:
         lock_path = rootfs / "opt/spack-environment/spack.lock"

@@ -11,7 +11,20 @@ from ..errors import LabforgeError, Problem
 from ..project import Project
 
 # Parts of a spack checkout the image build does not need.
-IGNORED = shutil.ignore_patterns(".git", "opt", "var/spack/cache", "__pycache__", "*.pyc")
+_IGNORED = shutil.ignore_patterns(".git", "opt", "__pycache__", "*.pyc")
+
+
+def ignored(folder: str, names: list[str]) -> set[str]:
+    """What not to copy of a spack checkout: git data, installs, download caches, and the
+    host's site configuration (etc/spack/*.yaml and etc/spack/site: mirrors, repos...), so the build is the same
+    on every host; spack's defaults (etc/spack/defaults) stay."""
+    skip = set(_IGNORED(folder, names))
+    path = Path(folder)
+    if (path.name == "spack" and path.parent.name == "etc") or path.parts[-3:] == ("etc", "spack", "site"):
+        skip |= {n for n in names if n.endswith(".yaml") and n != "include.yaml"}
+    if path.name == "spack" and path.parent.name == "var":
+        skip |= {"cache"} & set(names)
+    return skip
 
 
 def _usable(root: Path) -> bool:
@@ -67,4 +80,4 @@ def copy_into(context: Path, spack_root: Path, packages_root: Path | None) -> No
         if source is None:
             target.mkdir()  # an empty directory: the Containerfile's COPY still works
         else:
-            shutil.copytree(source, target, ignore=IGNORED, symlinks=True)
+            shutil.copytree(source, target, ignore=ignored, symlinks=True)

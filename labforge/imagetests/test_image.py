@@ -17,7 +17,8 @@ SETUID_ALLOWED = {
     "/usr/bin/newgrp", "/usr/bin/passwd", "/usr/bin/su", "/usr/bin/umount", "/usr/sbin/unix_chkpwd",
     "/usr/bin/wall", "/usr/bin/ssh-agent", "/usr/lib/openssh/ssh-keysign",
 }
-SEARCHED_FOR_SECRETS = ["/etc", "/home", "/root", "/opt/labforge", "/usr/local", "/opt/spack-environment"]
+SEARCHED_FOR_SECRETS = ["/etc", "/home", "/root", "/opt/labforge", "/usr/local", "/opt/spack-environment",
+                        "/opt/software"]
 
 
 def sh(host, command: str):
@@ -125,7 +126,8 @@ def test_no_extra_ca_certificates(host, rootfs, extra_ca_files):
 
 def test_no_private_keys_or_tokens(host, image_config):
     dirs = " ".join(SEARCHED_FOR_SECRETS)
-    keys = sh(host, f"grep -rIlE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' {dirs} 2>/dev/null || true").stdout.split()
+    # PEM keys, and the GPG key that signs the build cache (a build secret, never in a layer)
+    keys = sh(host, f"grep -rIlE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY( BLOCK)?-----' {dirs} 2>/dev/null || true").stdout.split()
     assert keys == []
     for name in (".netrc", ".git-credentials", ".pypirc", ".docker/config.json", ".config/containers/auth.json"):
         found = sh(host, f"ls -d /root/{name} /home/*/{name} 2>/dev/null || true").stdout.split()

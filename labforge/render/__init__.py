@@ -28,6 +28,7 @@ LOCAL_BASE = "localhost/labforge-base:{suite}"
 BUILD_PACKAGES = [
     "binutils", "bzip2", "ca-certificates", "curl", "file", "g++", "gcc", "gfortran", "git",
     "gzip", "make", "patch", "python3", "python3-dev", "python3-venv", "tar", "unzip", "xz-utils", "zstd",
+    "gnupg",  # spack signs and verifies build cache binaries with gpg
 ]
 # Shared libraries of the OS compiler that spack-built tools link against, plus the notebook basics.
 RUNTIME_PACKAGES = [
@@ -119,6 +120,7 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "input_digest": digest,
         "secrets": SECRETS,
         "layers": [],
+        "stage_title": f"release {release.id}",
     }
 
 

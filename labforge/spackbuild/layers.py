@@ -47,8 +47,11 @@ def plan_layers(lock: Lock, max_layers: int) -> list[Layer]:
             for index, hashes in sorted(groups.items())]
 
 
-def layers_json(layers: list[Layer]) -> bytes:
-    """The plan the build stage reads (hash -> layer directory)."""
-    record = {"layers": [{"name": layer.name, "hashes": list(layer.hashes), "packages": list(layer.labels)}
-                         for layer in layers]}
+def layers_json(layers: list[Layer], present: list[str] | None = None) -> bytes:
+    """The plan the build stage reads (hash -> layer directory). `present`: packages the image
+    it builds on has already (a tool build); then build-only packages may stay installed."""
+    record: dict = {"layers": [{"name": layer.name, "hashes": list(layer.hashes), "packages": list(layer.labels)}
+                               for layer in layers]}
+    if present is not None:
+        record |= {"present": sorted(present), "strict": False}
     return (json.dumps(record, indent=1) + "\n").encode()

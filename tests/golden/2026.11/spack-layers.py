@@ -2,9 +2,11 @@
 
   report               print how many installed packages came from the build cache and how
                        many were compiled (lines the release builder reads from the log)
-  stage PLAN DEST      move every installed prefix into DEST/<layer>/ as the layer plan says,
+  stage PLAN DEST      move every planned prefix into DEST/<layer>/ as the layer plan says,
                        dropping spack's per-install records that differ between two installs
-                       of the same package (timings, "taken from a binary" marker)
+                       of the same package (timings, "taken from a binary" marker). The plan's
+                       "present" packages are in the image already (a tool build on a release
+                       image); with "strict", nothing else may be installed.
 
 Part of the labforge build context; labforge copies it, never edit it in a render.
 """
@@ -41,9 +43,12 @@ def report():
 def stage(plan_path, dest):
     plan = json.load(open(plan_path))
     layer_of = {h: layer["name"] for layer in plan["layers"] for h in layer["hashes"]}
-    specs = {s.dag_hash(): s for s in installed_specs()}
-    unplanned = sorted(f"{s.name}/{h[:7]}" for h, s in specs.items() if h not in layer_of)
-    missing = sorted(h[:7] for h in layer_of if h not in specs)
+    present = set(plan.get("present", []))
+    installed = {s.dag_hash(): s for s in installed_specs()}
+    specs = {h: s for h, s in installed.items() if h in layer_of}
+    unplanned = sorted(f"{s.name}/{h[:7]}" for h, s in installed.items()
+                       if plan.get("strict", True) and h not in layer_of and h not in present)
+    missing = sorted(h[:7] for h in layer_of if h not in installed)
     if unplanned or missing:
         print(f"labforge-layers: the install does not match the lock: not planned {unplanned}, "
               f"not installed {missing}", file=sys.stderr)

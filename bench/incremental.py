@@ -1,0 +1,141 @@
+"""Incremental spack builds: what a change costs once releases are locked, binaries are cached
+in the registry and the software tree is one layer per package.
+
+For (a) an unchanged release rebuilt from scratch, (b) one tool version added and (c) a
+notebook-server pin changed, it prints: packages compiled, packages from the build cache, build
+time, layers, and bytes pushed as a share of the image. Targets: (a) 0 compiled and 0 bytes;
+(b) only the changed packages compiled and under 10 % of the image's bytes pushed; (c) 0 spack
+packages compiled.
+
+Needs spack (SPACK_ROOT; offline also SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo) and root
+with buildah, skopeo, mmdebstrap and docker-registry. The small release's sources all come from
+PyPI. Without SPACK_ROOT it prints the layer figures planned from the committed locks only.
+    .venv/bin/python bench/incremental.py [--ca-cert FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from labforge.project import Project  # noqa: E402
+from labforge.spackbuild.layers import plan_layers  # noqa: E402
+from labforge.spackbuild.lockfile import release_lock  # noqa: E402
+
+RELEASE = "2032.01"
+TOOLS = {
+    "py-six": ("1.17.0", "1.16.0", "six", "https://github.com/benjaminp/six", "MIT"),
+    "py-packaging": ("25.0", "24.2", "packaging", "https://github.com/pypa/packaging", "BSD-2-Clause"),
+}
+
+
+def tool_yaml(name: str) -> str:
+    new, old, module, home, license_ = TOOLS[name]
+    return (f"name: {name}\npackage: {name}\nsummary: bench tool {name}\nhomepage: {home}\n"
+            f"maintainers: [bench@example.org]\nlicense: {license_}\nversions:\n- version: \"{new}\"\n"
+            f"- version: \"{old}\"\ndefault: \"{new}\"\ntests:\n  imports: [{module}]\n")
+
+
+def manifest(six_versions: list[str]) -> str:
+    listed = ", ".join(f'"{v}"' for v in six_versions)
+    return (f'id: "{RELEASE}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{listed}]\n'
+            '  default: "1.17.0"\n- name: py-packaging\n  versions: ["25.0"]\n')
+
+
+def project_copy(root: Path) -> Project:
+    for part in ("labforge.yaml", "spack", "releases", "images"):
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
+    for name in TOOLS:
+        (root / "spack" / "tools" / f"{name}.yaml").write_text(tool_yaml(name))
+    (root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"]))
+    return Project(root)
+
+
+def disk_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def image_bytes(reference: str) -> tuple[int, int]:
+    """(compressed bytes, layers) of an image in a registry."""
+    raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"],
+                         check=True, capture_output=True, text=True).stdout
+    layers = json.loads(raw)["layers"]
+    return sum(layer["size"] for layer in layers), len(layers)
+
+
+def planned_figures() -> None:
+    project = Project(REPO)
+    old, new = release_lock(project, "2026.05"), release_lock(project, "2026.11")
+    limit = project.settings.build.max_layers
+    before = {layer.name for layer in plan_layers(old, limit)}
+    after = plan_layers(new, limit)
+    changed = [layer for layer in after if layer.name not in before]
+    print(f"layer plan only (no SPACK_ROOT): 2026.11 has {len(after)} package layers; against 2026.05 "
+          f"{len(changed)} are new and {len(after) - len(changed)} are shared")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ca-cert", action="append", default=[])
+    args = parser.parse_args()
+    if not os.environ.get("SPACK_ROOT"):
+        print("SPACK_ROOT is not set: no builds (they need spack).")
+        planned_figures()
+        return
+    from labforge.images.build import build_release
+    from labforge.images.lock import lock_release
+    from labforge.images.publish import publish_release
+    from labforge.images.registry import local_registry
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="labforge-incremental-") as tmp:
+        project = project_copy(Path(tmp) / "project")
+        storage = Path(tmp) / "registry"
+        with local_registry(storage) as address:
+            def step(title: str, *, no_cache: bool) -> None:
+                start = time.monotonic()
+                result = build_release(project, RELEASE, ca_certs=args.ca_cert, force=True, no_cache=no_cache,
+                                        spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False,
+                                        unsigned_cache=True)
+                seconds = time.monotonic() - start
+                blobs_before = disk_bytes(storage / "docker" / "registry" / "v2" / "blobs") \
+                    if (storage / "docker/registry/v2/blobs").exists() else 0
+                published = publish_release(project, RELEASE, f"{address}/lab", Path(tmp) / "catalog.json",
+                                            tls_verify=False)
+                pushed = disk_bytes(storage / "docker" / "registry" / "v2" / "blobs") - blobs_before
+                size, layers = image_bytes(f"{published.repository}@{published.digest}")
+                report = result.spack
+                rows.append((title, report.compiled if report.ran else 0, report.from_cache if report.ran else 0,
+                             seconds, layers, pushed, size))
+
+            lock_release(project, RELEASE)
+            step("first build (empty cache)", no_cache=True)
+            step("(a) unchanged, rebuilt from scratch", no_cache=True)
+            (project.root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"]))
+            lock_release(project, RELEASE)
+            step("(b) one tool version added", no_cache=False)
+            settings = project.root / "labforge.yaml"
+            settings.write_text(settings.read_text().replace("  - ipykernel==7.4.0\n",
+                                                             "  - ipykernel==7.4.0\n  - tomli==2.2.1\n"))
+            step("(c) notebook-server pin changed", no_cache=False)
+    print(f"{'case':40} {'compiled':>8} {'cached':>7} {'build s':>8} {'layers':>7} {'pushed':>14} {'share':>7}")
+    for title, compiled, cached, seconds, layers, pushed, size in rows:
+        print(f"{title:40} {compiled:8d} {cached:7d} {seconds:8.0f} {layers:7d} {pushed:14,d} "
+              f"{100 * pushed / size:6.2f}%")
+    print("bytes pushed: new blobs in the registry (image layers, config, manifest, bundle); share: of the "
+          "image's compressed size")
+
+
+if __name__ == "__main__":
+    main()

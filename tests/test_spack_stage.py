@@ -1,0 +1,113 @@
+"""The spack stage without spack: its script (shellcheck), the build cache options and secrets,
+and reading what the stage did from the build log."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from labforge.errors import LabforgeError
+from labforge.images.build import build_command
+from labforge.project import Project
+from labforge.releases import require_release
+from labforge.render import render_files
+from labforge.spackbuild.cache import build_args, build_cache, default_location, secret_files
+from labforge.spackbuild.report import SpackReport
+
+KEY = b"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGdummy\n-----END PGP PRIVATE KEY BLOCK-----\n"
+
+
+def stage_script() -> bytes:
+    project = Project(REPO)
+    return render_files(project, require_release(project, "2026.11"))[0]["spack-stage.sh"]
+
+
+@pytest.mark.skipif(not shutil.which("shellcheck"), reason="shellcheck is installed by 'make test'")
+def test_stage_script_passes_shellcheck(tmp_path):
+    path = tmp_path / "spack-stage.sh"
+    path.write_bytes(stage_script())
+    proc = subprocess.run(["shellcheck", "--shell=sh", "--severity=style", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_stage_script_installs_from_the_lock_and_pushes_only_after_success():
+    text = stage_script().decode()
+    install = text.index('spack -e "$ENV" install --fail-fast')
+    push = text.index("buildcache push")
+    assert "set -eu" in text and install < push  # set -e: a failed install stops before the push
+    assert "concretize" not in text.replace("without concretizing", "")
+    assert text.index("gc -y") > push  # build dependencies are pushed before gc removes them
+    assert "grep -rqF" in text  # a password written into a package stops the push
+    assert 'trap \'rm -rf "$SPACK_GNUPGHOME"\' EXIT' in text  # the keyring dies with the step
+
+
+def test_cache_needs_a_key_or_an_explicit_unsigned_flag(monkeypatch):
+    for name in ("LABFORGE_SIGNING_KEY", "LABFORGE_SIGNING_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(LabforgeError, match="signed but no signing key"):
+        build_cache("harbor.example.org/spack-cache/buildcache", True, False, None)
+    unsigned = build_cache("127.0.0.1:5000/spack-cache/buildcache", False, True, None)
+    assert unsigned.url == "oci+http://127.0.0.1:5000/spack-cache/buildcache" and not unsigned.signed
+    assert "UNSIGNED" in unsigned.describe()
+    monkeypatch.setenv("LABFORGE_SIGNING_KEY", KEY.decode())
+    signed = build_cache("harbor.example.org/spack-cache/buildcache", True, False, None)
+    assert signed.url == "oci://harbor.example.org/spack-cache/buildcache" and signed.key == KEY
+    assert build_cache(None, True, False, None) is None
+    assert default_location("harbor.example.org/lab") == "harbor.example.org/spack-cache/buildcache"
+
+
+def test_a_key_file_that_is_not_a_key_is_refused(tmp_path):
+    path = tmp_path / "key.asc"
+    path.write_text("hello")
+    with pytest.raises(LabforgeError, match="not an armoured GPG secret key"):
+        build_cache("h/spack-cache/buildcache", True, False, path)
+    with pytest.raises(LabforgeError, match="cannot read"):
+        build_cache("h/spack-cache/buildcache", True, False, tmp_path / "missing.asc")
+
+
+def test_credentials_and_key_travel_as_secret_files_never_as_arguments(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABFORGE_REGISTRY_USER", "robot$lab")
+    monkeypatch.setenv("LABFORGE_REGISTRY_PASSWORD", "s3cr3t-pw")
+    monkeypatch.setenv("LABFORGE_SIGNING_KEY", KEY.decode())
+    cache = build_cache("harbor.example.org/spack-cache/buildcache", True, False, None)
+    secrets = secret_files(cache, tmp_path)
+    assert secrets["labforge-cache-auth"].read_text() == "robot$lab\ns3cr3t-pw\n"
+    assert secrets["labforge-signing-key"].read_bytes() == KEY
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in secrets.values())
+    command = build_command("buildah", "chroot", tmp_path, "localhost/x:1", "base", secrets, 1, build_args(cache))
+    joined = " ".join(command)
+    assert "s3cr3t-pw" not in joined and "PGP" not in joined
+    assert "id=labforge-cache-auth,src=" in joined and "id=labforge-signing-key,src=" in joined
+    assert "SPACK_CACHE=oci://harbor.example.org/spack-cache/buildcache" in joined
+    assert "SPACK_CACHE_SIGNED=1" in joined
+    empty = secret_files(None, tmp_path / "none")
+    assert all(p.read_bytes() == b"" for p in empty.values())
+
+
+def test_report_reads_the_stage_lines():
+    report = SpackReport()
+    for line in ["STEP 12/30: RUN ...", "labforge-cache: reachable at oci+http://127.0.0.1:5000/x",
+                 "labforge-install: from-cache=37 compiled=4", "labforge-compiled: py-six@1.17.0/uqxozkx",
+                 "labforge-cache-push: ok", "labforge-layers: 41 packages in 41 layers"]:
+        report.feed(line)
+    assert (report.from_cache, report.compiled, report.pushed, report.layers) == (37, 4, "ok", 41)
+    assert report.compiled_names == ["py-six@1.17.0/uqxozkx"] and report.cache_reachable
+    assert report.summary() == "37 packages from the build cache, 4 compiled; cache push ok"
+    assert "reused from the layer cache" in SpackReport().summary()
+    down = SpackReport()
+    down.feed("labforge-cache: not reachable at oci://x")
+    down.feed("labforge-install: from-cache=0 compiled=41")
+    assert "not reachable" in down.summary()
+
+
+def test_spack_checkout_copy_leaves_out_host_configuration():
+    from labforge.images.spack_source import ignored
+
+    assert ignored("/s/etc/spack", ["include.yaml", "repos.yaml", "defaults"]) == {"repos.yaml"}
+    assert ignored("/s/etc/spack/site", ["mirrors.yaml", "README.md"]) == {"mirrors.yaml"}
+    assert ignored("/s/var/spack", ["cache", "repos"]) == {"cache"}
+    assert ".git" in ignored("/s", [".git", "lib"])
