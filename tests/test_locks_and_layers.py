@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from conftest import REPO
 from labforge.errors import LabforgeError
-from labforge.project import Project
 from labforge.spackbuild.layers import OTHER_LAYERS, bucket, plan_layers
 from labforge.spackbuild.lockfile import Lock, load_lock, lock_path
 from labforge.spackbuild.packagediff import package_changes, package_section

@@ -60,8 +60,10 @@ def git_commit(folder: Path | None) -> str | None:
     return result.stdout.strip() or None
 
 
-def host_environment(spack_yaml: bytes, project: Project, scratch: Path) -> Path:
-    """The image's environment with its paths moved to `scratch` and the lab's recipes here."""
+def host_environment(spack_yaml: bytes, project: Project, scratch: Path, name: str = "env",
+                     lock: dict | None = None) -> Path:
+    """The image's environment with its paths moved to `scratch` and the lab's recipes here
+    (in `scratch/name`, with `lock` as its spack.lock when given)."""
     data = yaml.safe_load(spack_yaml)
     env = data["spack"]
     env["repos"] = [str(project.spack_repo)]
@@ -69,20 +71,31 @@ def host_environment(spack_yaml: bytes, project: Project, scratch: Path) -> Path
     env["config"]["build_stage"] = [str(scratch / "stage")]
     env["config"]["source_cache"] = str(scratch / "sources")
     env["modules"]["default"]["roots"]["lmod"] = str(scratch / "modules")
-    folder = scratch / "env"
+    folder = scratch / name
     folder.mkdir()
     (folder / "spack.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    if lock is not None:
+        (folder / "spack.lock").write_text(json.dumps(lock))
     return folder
 
 
 def config_scope(scratch: Path, packages: Path | None) -> Path:
     """A command-line config scope: the builtin recipes at the pinned tag, when given."""
     scope = scratch / "scope"
-    scope.mkdir()
+    scope.mkdir(exist_ok=True)
     if packages is not None:
         builtin = packages / "repos" / "spack_repo" / "builtin"
         (scope / "repos.yaml").write_text(yaml.safe_dump({"repos": {"builtin": str(builtin)}}))
     return scope
+
+
+def concretize(spack_root: Path, packages: Path | None, env: Path, scratch: Path, log: Path,
+               on_line: Callable[[str], None] | None, what: str, fresh: bool = True) -> dict:
+    """Run `spack concretize` on the environment folder `env`; its spack.lock content."""
+    scope = config_scope(scratch, packages)
+    command = [str(spack_root / "bin" / "spack"), "-C", str(scope), "-e", str(env), "concretize"]
+    run(command + (["--fresh"] if fresh else []), log=log, on_line=on_line, what=f"spack concretize of {what}")
+    return json.loads((env / "spack.lock").read_text())
 
 
 def lock_release(project: Project, release_id: str, on_line: Callable[[str], None] | None = None) -> LockResult:
@@ -98,10 +111,7 @@ def lock_release(project: Project, release_id: str, on_line: Callable[[str], Non
     with tempfile.TemporaryDirectory(prefix=f"labforge-lock-{release_id}-") as tmp:
         scratch = Path(tmp)
         env = host_environment(spack_yaml, project, scratch)
-        scope = config_scope(scratch, packages)
-        run([str(spack_root / "bin" / "spack"), "-C", str(scope), "-e", str(env), "concretize", "--fresh"],
-            log=log, on_line=on_line, what=f"spack concretize of release {release_id}")
-        spack_lock = json.loads((env / "spack.lock").read_text())
+        spack_lock = concretize(spack_root, packages, env, scratch, log, on_line, f"release {release_id}")
     record = {
         **current_inputs(project, spack_yaml, inputs),
         # For people: exactly which spack and recipes solved it (not compared for staleness).

@@ -165,3 +165,54 @@ def test_module_load_gives_the_default_and_tool_tests_pass(host, image_config, r
         for command in tool["tests"]["commands"]:
             check = module(host, image_config, f"module load {tool['package']} && {command}")
             assert check.rc == 0, (tool["name"], command, check.stderr)
+
+
+# --- what a notebook user sees of the modules --------------------------------------------------
+
+def avail_modules(host, image_config) -> set[str]:
+    """`module -t avail` as name/version entries (Lmod marks the default; hidden ones are not listed)."""
+    lines = module(host, image_config, "module -t avail 2>&1").stdout.split()
+    return {line.removesuffix("(default)") for line in lines if "/" in line and not line.endswith((":", "/"))}
+
+
+def test_module_avail_lists_tool_versions_only(host, image_config, release, spack_built):
+    if not spack_built:
+        pytest.skip("image built with --no-spack: it has no tools")
+    expected = {f"{tool['package']}/{version}" for tool in release["tools"] for version in tool["versions"]}
+    # no hashes in the names, and the implicit dependencies stay hidden
+    assert avail_modules(host, image_config) == expected
+
+
+def test_loading_another_version_swaps_it(host, image_config, release, spack_built):
+    several = [tool for tool in release["tools"] if len(tool["versions"]) > 1]
+    if not spack_built or not several:
+        pytest.skip("needs a tool with several versions in a spack-built image")
+    for tool in several:
+        other = next(v for v in tool["versions"] if v != tool["default"])
+        listed = module(host, image_config, f"module load {tool['package']} && module load {tool['package']}/{other} "
+                                            "&& module -t list 2>&1").stdout.split()
+        assert f"{tool['package']}/{other}" in listed and f"{tool['package']}/{tool['default']}" not in listed
+
+
+def test_release_kernel_loads_the_defaults_and_imports_the_tools(host, image_config, release, spack_built):
+    if not spack_built:
+        pytest.skip("image built with --no-spack: it has no tools")
+    launcher = json.loads(host.file(f"{VENV}/share/jupyter/kernels/{release['kernel']}/kernel.json").content_string)["argv"][0]
+    imports = [name for tool in release["tools"] for name in tool["tests"]["imports"]]
+    script = "; ".join(f"import {name}" for name in imports) or "pass"
+    # the launcher up to its exec line: the environment the kernel process gets
+    check = module(host, image_config, f"eval \"$(sed '/^exec /d' {launcher})\" && module -t list 2>&1 "
+                                        f"&& {VENV}/bin/python -c {shlex.quote(script)}")
+    assert check.rc == 0, check.stderr
+    for tool in release["tools"]:
+        assert f"{tool['package']}/{tool['default']}" in check.stdout.split()
+
+
+def test_jupyterlmod_lists_the_same_modules(host, image_config, spack_built):
+    if not spack_built:
+        pytest.skip("image built with --no-spack: it has no tools")
+    code = "import asyncio, json, module; print(json.dumps(asyncio.run(module.ModuleAPI().avail())))"
+    seen = module(host, image_config, f"{VENV}/bin/python -c {shlex.quote(code)}")
+    assert seen.rc == 0, seen.stderr
+    listed = {entry.removesuffix("(default)") for entry in json.loads(seen.stdout.strip().splitlines()[-1])}
+    assert listed == avail_modules(host, image_config)

@@ -121,6 +121,7 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "secrets": SECRETS,
         "layers": [],
         "stage_title": f"release {release.id}",
+        "stage_mode": "release",
     }
 
 

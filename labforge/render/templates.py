@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import jinja2
 
 @lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -18,6 +19,8 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.filters["shell_quote"] = shlex.quote
+    return env
 
 
 def render(templates_dir: Path, name: str, context: dict) -> str:

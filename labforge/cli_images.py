@@ -1,0 +1,158 @@
+"""`labforge base|release build|test|publish`, `catalog show` and `demo`: the image pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import CA_HELP, State, app, base_app, catalog_app, err, out, release_app
+from .errors import LabforgeError, Problem
+
+
+@base_app.command("build")
+def base_build(
+    suite: str = typer.Option("bookworm", help="Debian suite"),
+    mirror: Optional[str] = typer.Option(None, help="Debian mirror, e.g. a snapshot.debian.org URL"),
+    epoch: Optional[int] = typer.Option(None, help="SOURCE_DATE_EPOCH (default: build.source_date_epoch in labforge.yaml)"),
+    force: bool = typer.Option(False, help="rebuild even if the image exists"),
+) -> None:
+    """Make localhost/labforge-base:SUITE from Debian packages with mmdebstrap."""
+    from .images.base import build_base
+    from .platforms import PLATFORMS
+
+    project = State.project()
+    if suite not in PLATFORMS:
+        raise LabforgeError(Problem("--suite", None, "", f"unknown suite {suite!r}", f"use one of {', '.join(PLATFORMS)}"))
+    log = project.build_dir / "logs" / f"base-{suite}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with err.status(f"building the {suite} base image with mmdebstrap"):
+        base = build_base(suite, epoch or project.settings.build.source_date_epoch, log, mirror, force)
+    out.print(f"{'built' if base.built else 'up to date'}: {base.reference} ({base.image_id[:19]})")
+
+
+@release_app.command("build")
+def release_build(
+    release_id: str = typer.Argument(..., metavar="ID"),
+    no_spack: bool = typer.Option(False, "--no-spack", help="build without the spack stage (no tools; labelled so)"),
+    builder: str = typer.Option("buildah", help="buildah, podman or docker"),
+    isolation: str = typer.Option("chroot", help="buildah isolation: chroot (no user namespaces/cgroups needed), oci, rootless"),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
+    registry: Optional[str] = typer.Option(None, help="HOST/PROJECT to look for an identical image first"),
+    tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
+    force: bool = typer.Option(False, help="build even when an identical image exists"),
+    spack_cache: Optional[str] = typer.Option(
+        None, help="spack build cache HOST/REPOSITORY (default with --registry: HOST/spack-cache/buildcache)"),
+    unsigned_cache: bool = typer.Option(False, "--unsigned-cache", help="push and install unsigned binaries"),
+    signing_key: Optional[Path] = typer.Option(
+        None, help="armoured GPG secret key that signs the cache (or LABFORGE_SIGNING_KEY_FILE / LABFORGE_SIGNING_KEY)"),
+) -> None:
+    """Render and build the release image; skipped when an image with the same input digest exists."""
+    from .images.build import build_release, check_builder_choice
+
+    check_builder_choice(builder)
+    project = State.project()
+    result = _with_progress(f"building {release_id}", lambda on_step: build_release(
+        project, release_id, with_spack=not no_spack, builder=builder, isolation=isolation,
+        ca_certs=[str(c) for c in ca_cert], registry=registry, tls_verify=tls_verify, force=force, on_step=on_step,
+        spack_cache=spack_cache, unsigned_cache=unsigned_cache, signing_key=signing_key))
+    for line in build_summary(result):
+        out.print(f"{release_id}: {line}")
+
+
+def build_summary(result) -> list[str]:
+    """What a build did, for people: built or skipped, and what the spack stage did."""
+    if result.skipped:
+        return [f"nothing to build: {result.skipped} ({result.input_digest[:19]})"]
+    spack = "with tools" if result.with_spack else "WITHOUT tools (--no-spack)"
+    lines = [f"built {result.reference} {spack} in {result.seconds:.0f} s; log {result.log}"]
+    if result.spack is not None:
+        lines.append("spack: " + result.spack.summary())
+        if result.spack.compiled_names:
+            lines.append("compiled: " + ", ".join(result.spack.compiled_names))
+        lines.append("build cache: " + (result.cache.describe() if result.cache else
+                                        "none (pass --spack-cache or --registry to reuse binaries)"))
+    return lines
+
+
+def _with_progress(title: str, work):
+    """Run `work(on_step)` under a rich progress bar showing stage, step and elapsed time."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                  TimeElapsedColumn(), console=err, transient=False) as progress:
+        task = progress.add_task(title, total=None, step="")
+
+        def on_step(stage: str, step: int, steps: int, what: str) -> None:
+            progress.update(task, description=f"{title} [{stage}]", total=steps or None, completed=step,
+                            step=f"{step}/{steps} {what}")
+
+        return work(on_step)
+
+
+@release_app.command("test")
+def release_test(
+    release_id: str = typer.Argument(..., metavar="ID"),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", help="CA certificates given to the build (checked absent)"),
+) -> None:
+    """Run the image test suite (pytest-testinfra) on the built image's root filesystem."""
+    from .images.imagetest import test_release
+
+    project = State.project()
+    code = test_release(project, release_id, [str(c) for c in ca_cert])
+    if code != 0:
+        raise LabforgeError(Problem(f"lab:{release_id}", None, "", f"image tests failed (pytest exit {code})",
+                                    "see the failures above"))
+    out.print(f"{release_id}: image tests passed")
+
+
+@release_app.command("publish")
+def release_publish(
+    release_id: str = typer.Argument(..., metavar="ID"),
+    registry: str = typer.Option(..., help="HOST/PROJECT, e.g. harbor.lab.example.org/lab"),
+    catalog: Optional[Path] = typer.Option(None, help="catalog to update (default releases/catalog.json)"),
+    tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
+    authfile: Optional[Path] = typer.Option(None, help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
+) -> None:
+    """Push the image and its bundle (spack.yaml/lock, Containerfile, Apptainer def, notes, SBOM); update the catalog."""
+    from .images.publish import publish_release
+
+    project = State.project()
+    path = catalog or project.catalog_path
+    with err.status(f"publishing {release_id} to {registry}") as status:
+        result = publish_release(project, release_id, registry, path, tls_verify=tls_verify, authfile=authfile,
+                                 on_step=lambda text: status.update(text))
+    out.print(f"{release_id}: {result.repository}@{result.digest} tags {', '.join(result.tags)}; "
+              f"bundle {result.bundle}; catalog {project.rel(path)}")
+
+
+@catalog_app.command("show")
+def catalog_show(catalog: Optional[Path] = typer.Option(None, help="catalog file (default releases/catalog.json)")) -> None:
+    """Print the release catalog as a table."""
+    from .catalog import load_catalog
+    from .views import catalog_table
+
+    project = State.project()
+    path = catalog or project.catalog_path
+    out.print(catalog_table(load_catalog(path, project.rel(path)), project.rel(path)))
+
+
+@app.command("demo")
+def demo(
+    release: str = typer.Option("2026.11", help="release to build, test and publish"),
+    registry: Optional[str] = typer.Option(None, help="HOST/PROJECT of a real registry (default: a local one)"),
+    port: int = typer.Option(5000, help="port of the local registry on 127.0.0.1"),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
+    tls_verify: bool = typer.Option(True, help="verify a real registry's TLS certificate"),
+    render_only: bool = typer.Option(False, help="only validate and render every release"),
+) -> None:
+    """The main job on the embedded defaults: render, build, test, publish, show the catalog."""
+    from .demo import DemoOptions, run_demo
+
+    project = State.project()
+    options = DemoOptions(release, registry, port, [str(c) for c in ca_cert], tls_verify, render_only)
+    summary = run_demo(project, options, out, _with_progress)
+    out.print("\n[bold]demo summary[/bold]")
+    for line in summary:
+        out.print(f"  {line}")
