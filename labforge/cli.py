@@ -36,7 +36,9 @@ class State:
 
     @classmethod
     def project(cls) -> Project:
-        return Project(cls.project_dir) if cls.project_dir else Project.find()
+        project = Project(cls.project_dir) if cls.project_dir else Project.find()
+        project.settings  # noqa: B018 -- a misspelt site setting stops every command, not just some
+        return project
 
 
 @app.callback()

@@ -98,3 +98,13 @@ def tool_summary(result) -> list[str]:
     lines.append("  build cache: " + (f"{result.cache.describe()}, push {result.pushed or 'not done'}" if result.cache
                                       else "none (nothing pushed; pass --spack-cache)"))
     return lines
+
+
+@tool_app.command("changed")
+def tool_changed(base: str = typer.Option("origin/main", help="git ref the change is compared with")) -> None:
+    """Print the tools a change touches (submission or own recipe), one per line: for CI jobs."""
+    from .changes import changed_paths, changed_tools
+
+    project = State.project()
+    for name in changed_tools(project, changed_paths(project, base)):
+        print(name)

@@ -53,48 +53,52 @@ def run_demo(project: Project, options: DemoOptions, console: Console,
              progress: Callable[[str, Callable], object]) -> list[str]:
     """Returns the summary lines."""
     from .catalog import load_catalog
+    from .demo_tools import run_tool_demo
     from .images.registry import local_registry
     from .views import catalog_table
 
     render_all(project, console)
     if options.render_only:
         return ["rendered every release into build/render/ (--render-only)"]
+    # The big example releases take hours to compile: the demo builds the notebook server image
+    # of the release without tools, and a small tool release for real when spack can be had.
     with_spack = bool(os.environ.get("SPACK_ROOT"))
-    summary = []
+    summary = [f"{options.release}: built WITHOUT tools (--no-spack); its tools build with "
+               f"'labforge release build {options.release}' (hours)"]
     if not with_spack:
-        summary.append("spack: SPACK_ROOT is not set, so the image is built WITHOUT tools (--no-spack); "
-                       "set SPACK_ROOT to a spack checkout to build them")
+        summary.append("tools: SKIPPED, SPACK_ROOT is not set. Set SPACK_ROOT to a spack checkout (offline also "
+                       "SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo) to build, test and publish the demo's "
+                       "small tool release with modules and the build cache")
     catalog_path = project.build_dir / "demo" / "catalog.json"
     if options.registry:
-        run_pipeline(project, options, console, progress, summary, with_spack, options.registry, options.tls_verify,
+        run_pipeline(project, options, console, progress, summary, options.registry, options.tls_verify,
                      catalog_path)
+        if with_spack:
+            summary += run_tool_demo(project, options.registry, options.tls_verify, options.ca_certs, console,
+                                     progress, None)
     else:
         # The local registry runs for the whole pipeline: it is the spack build cache too.
         with local_registry(project.build_dir / "registry" / "storage", options.port,
                             project.build_dir / "logs" / "registry.log") as address:
             console.print(f"local registry on {address} (storage in build/registry, stopped at the end)")
-            run_pipeline(project, options, console, progress, summary, with_spack, f"{address}/lab", False,
-                         catalog_path)
+            run_pipeline(project, options, console, progress, summary, f"{address}/lab", False, catalog_path)
+            if with_spack:
+                summary += run_tool_demo(project, f"{address}/lab", False, options.ca_certs, console, progress,
+                                         project.build_dir / "registry" / "storage")
     console.print(catalog_table(load_catalog(catalog_path), project.rel(catalog_path)))
     return summary
 
 
 def run_pipeline(project: Project, options: DemoOptions, console: Console, progress, summary: list[str],
-                 with_spack: bool, registry: str, tls_verify: bool, catalog_path) -> None:
-    """Build (with the registry's spack cache), test, publish."""
+                 registry: str, tls_verify: bool, catalog_path) -> None:
+    """Build the release's notebook server image, test, publish."""
     from .images.build import build_release
     from .images.imagetest import test_release
     from .images.publish import publish_release
-    from .spackbuild.cache import default_location
 
-    # The demo's own local cache is unsigned (said in the summary); a real registry's is signed.
-    local = registry.startswith("127.0.0.1")
     result = progress(f"building {options.release}", lambda on_step: build_release(
-        project, options.release, with_spack=with_spack, ca_certs=options.ca_certs, on_step=on_step,
-        spack_cache=default_location(registry), tls_verify=tls_verify, unsigned_cache=local))
+        project, options.release, with_spack=False, ca_certs=options.ca_certs, on_step=on_step))
     summary.append(f"build: {'skipped, ' + result.skipped if result.skipped else f'built in {result.seconds:.0f} s'}")
-    if result.spack is not None and not result.skipped:
-        summary.append(f"spack: {result.spack.summary()}; build cache {result.cache.describe()}")
     code = test_release(project, options.release, options.ca_certs)
     if code != 0:
         raise LabforgeError(Problem(f"lab:{options.release}", None, "", "image tests failed", "see above"))

@@ -189,7 +189,25 @@ def load_all(project: Project, names: list[str] | None = None) -> tuple[dict[str
             tools[loaded.tool.name] = loaded
     if not names and not problems:  # a broken submission would look like an orphan
         problems += _orphan_packages(project, {t.tool.package for t in tools.values()})
-    return tools, problems
+    return tools, problems + links_outside(project)
+
+
+def links_outside(project: Project) -> list[Problem]:
+    """Symbolic links under spack/ that lead out of the project: their targets would be read as
+    submissions and copied into build contexts, so they are refused."""
+    problems = []
+    root = project.root
+    for folder in (project.tools_dir, project.packages_dir):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_symlink():
+                target = path.resolve()
+                if target != root and root not in target.parents:
+                    problems.append(Problem(path.relative_to(root).as_posix(), None, "",
+                                            f"is a link to {target}, outside the project",
+                                            "copy the file into the repository instead of linking to it"))
+    return problems
 
 
 def _orphan_packages(project: Project, packages: set[str]) -> list[Problem]:

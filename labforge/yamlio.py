@@ -42,9 +42,19 @@ def dotted(path: Path_) -> str:
     return out
 
 
+# Manifests, tool submissions and settings are a few KB: anything far larger is a mistake or an
+# attack, and so is a document whose aliases expand into a huge tree or that nests too deep.
+MAX_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+
 def load(path: Path, display: str | None = None) -> Located:
     display = display or str(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise LabforgeError(Problem(display, None, "", f"is larger than {MAX_BYTES // 1024} KiB",
+                                        "a labforge YAML file is a few KB; check that this is the right file"))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise LabforgeError(Problem(display, None, "", "file not found")) from None
@@ -54,9 +64,12 @@ def load(path: Path, display: str | None = None) -> Located:
 
 
 def loads(text: str, display: str) -> Located:
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader refuses control characters here already
         node = loader.get_single_node()
+        if node is not None:
+            _check_size(node, display)
         located = Located(None, display)
         located.data = _build(loader, node, (), located) if node is not None else None
         return located
@@ -68,9 +81,39 @@ def loads(text: str, display: str) -> Located:
                     "fix the syntax at that line")
         ) from None
     except yaml.YAMLError as exc:
-        raise LabforgeError(Problem(display, None, "", f"not valid YAML: {exc}")) from None
+        raise LabforgeError(Problem(display, None, "", f"not valid YAML: {' '.join(str(exc).split())}",
+                                    "remove control characters and check the encoding (UTF-8)")) from None
+    except RecursionError:
+        raise LabforgeError(Problem(display, None, "", "nested too deeply to be a labforge file",
+                                    "check the brackets and indentation")) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+def _check_size(root: yaml.Node, display: str) -> None:
+    """Refuse trees that nest deeper than MAX_DEPTH or expand (aliases counted each time they are
+    used) to more than MAX_NODES nodes, before anything walks them."""
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    # Post-order without recursion: children are sized before their parents.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                    else list(node.value) if isinstance(node, yaml.SequenceNode) else [])
+        if not ready:
+            stack.append((node, True))
+            stack += [(child, False) for child in children if id(child) not in sizes]
+            continue
+        sizes[id(node)] = 1 + sum(sizes.get(id(c), 0) for c in children)
+        depths[id(node)] = 1 + max((depths.get(id(c), 0) for c in children), default=0)
+        if sizes[id(node)] > MAX_NODES or depths[id(node)] > MAX_DEPTH:
+            what = "nested too deeply" if depths[id(node)] > MAX_DEPTH else "too large once its aliases are expanded"
+            raise LabforgeError(Problem(display, node.start_mark.line + 1, "", f"the document is {what}",
+                                        "write the values out plainly; labforge files need no deep aliases"))
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) -> Any:

@@ -144,3 +144,54 @@ def test_build_cache_second_build_compiles_nothing_and_layers_match(tmp_path):
         assert len(third_layers) == len(first_layers) + 1
         assert all(third_layers[name] == digest for name, digest in first_layers.items())
         assert test_release(project, "2030.02", ca) == 0
+
+
+LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
+
+
+def lmod(modulepath: Path, command: str) -> subprocess.CompletedProcess:
+    script = f"export MODULEPATH={modulepath}; source {LMOD_INIT}; {command}"
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not Path(LMOD_INIT).exists(), reason="Lmod is installed by 'make test'")
+def test_module_experience_on_a_fake_install_of_2026_11(tmp_path):
+    """No compiler needed: `spack install --fake` of release 2026.11 (python-venv as an external,
+    since a fake one has no interpreter), the module tree spack writes for it, and Lmod on top:
+    every version listed without hashes, implicit dependencies hidden, the defaults, the swap and
+    the release kernel's module line."""
+    import yaml
+
+    from labforge.images.lock import host_environment
+    from labforge.render import spack_environment
+
+    project = Project(REPO)
+    loaded = require_release(project, "2026.11")
+    spack_yaml, _ = spack_environment(project, loaded)
+    data = yaml.safe_load(spack_yaml)
+    data["spack"]["packages"]["python-venv"] = {"buildable": False,
+                                                "externals": [{"spec": "python-venv@1.0", "prefix": "/usr"}]}
+    env = host_environment(yaml.safe_dump(data).encode(), project, tmp_path)
+    scope = ["-C", str(tmp_path / "scope")]
+    (tmp_path / "scope").mkdir()
+    packages = os.environ.get("SPACK_PACKAGES_ROOT")
+    if packages:
+        (tmp_path / "scope" / "repos.yaml").write_text(
+            yaml.safe_dump({"repos": {"builtin": f"{packages}/repos/spack_repo/builtin"}}))
+    for args, timeout in ((["concretize", "--fresh"], 1800), (["install", "--fake"], 1800),
+                          (["module", "lmod", "refresh", "-y", "--delete-tree"], 600)):
+        result = spack(*scope, "-e", str(env), *args, cwd=env, timeout=timeout)
+        assert result.returncode == 0, result.stderr[-2000:]
+    core = tmp_path / "modules" / "linux-debian12-x86_64" / "Core"
+    avail = {line.removesuffix("(default)") for line in lmod(core, "module -t avail 2>&1").stdout.split()
+             if "/" in line and not line.endswith((":", "/"))}
+    expected = {f"{loaded.tools[e.name].tool.package}/{v}" for e in loaded.release.tools for v in e.versions}
+    assert avail == expected
+    swap = lmod(core, "module load nest && module -t list 2>&1 && module load nest/2.20.1 && module -t list 2>&1")
+    first, _, second = swap.stdout.partition("nest/3.0\n")
+    assert "nest/3.0" in swap.stdout and "nest/2.20.1" in second and "nest/3.0" not in second
+    launcher = render_files(project, loaded)[0]["kernel/launch.sh"].decode()
+    module_line = next(line for line in launcher.splitlines() if line.startswith("module load"))
+    kernel = lmod(core, f"{module_line} && module -t list 2>&1").stdout.split()
+    for entry in loaded.release.tools:
+        assert f"{loaded.tools[entry.name].tool.package}/{entry.default_version}" in kernel

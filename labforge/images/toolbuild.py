@@ -30,7 +30,8 @@ from .toolenv import Concretized, ToolTarget, concretize_tool, tool_environment
 
 EXIT_CONCRETIZE, EXIT_BUILD, EXIT_TESTS = 3, 4, 5
 TOOL_MODULES = "/opt/labforge/tool-modules"
-FAILED_INSTALL = re.compile(r"(?:Error: .*?|Failed to install |Installation of )([a-z0-9-]+)(?:-[\w.]+-[a-z0-9]{32})?")
+FAILED_INSTALL = re.compile(r"Failed to install ([a-z0-9][a-z0-9-]*)")
+INSTALLING = re.compile(r"==> Installing ([a-z0-9][a-z0-9-]*?)-[^-\s]+-[a-z0-9]{32}")
 
 
 class ToolBuildFailed(LabforgeError):
@@ -91,12 +92,11 @@ def failure_tail(log: Path, lines: int = 30) -> tuple[str | None, str]:
     """The package spack failed on (if it says) and the last lines of the build output."""
     text = log.read_text(errors="replace").splitlines()
     package = None
-    for line in reversed(text):
-        if "Error" in line or "Failed to install" in line:
-            match = FAILED_INSTALL.search(line)
-            if match and not match.group(1).startswith(("labforge", "buildah")):
-                package = match.group(1)
-                break
+    for pattern in (FAILED_INSTALL, INSTALLING):  # what spack names, else what it was installing
+        found = [m.group(1) for line in text if (m := pattern.search(line))]
+        if found:
+            package = found[-1]
+            break
     return package, "\n".join(text[-lines:])
 
 

@@ -1,0 +1,121 @@
+"""The demo's tool part, when spack can be had: a small release built for real in minutes.
+
+Two versions of py-six and py-packaging (sources on PyPI, pure Python), locked, built with the
+local registry as build cache, tested (modules included), and shown: `module avail` and
+`module load` in the image. Then a one-tool change (py-six 1.16.0 added), built again: the
+summary says how many packages were compiled and how many bytes reached the registry.
+The big example releases stay for `labforge release build`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rich.console import Console
+
+from .errors import LabforgeError, Problem
+from .project import Project
+
+RELEASE = "2099.01"  # a demo-only release id, in a scratch copy of the project
+TOOLS = {
+    "py-six": ("https://github.com/benjaminp/six", "MIT", "six", ["1.17.0", "1.16.0"]),
+    "py-packaging": ("https://github.com/pypa/packaging", "BSD-2-Clause", "packaging", ["25.0"]),
+}
+PROJECT_PARTS = ("labforge.yaml", "spack", "releases", "images")
+
+
+def tool_yaml(name: str) -> str:
+    home, license_, module, versions = TOOLS[name]
+    listed = "".join(f'- version: "{v}"\n' for v in versions)
+    return (f"name: {name}\npackage: {name}\nsummary: demo tool {name}\nhomepage: {home}\n"
+            f"maintainers: [demo@example.org]\nlicense: {license_}\nversions:\n{listed}"
+            f'default: "{versions[0]}"\ntests:\n  imports: [{module}]\n')
+
+
+def manifest(six_versions: list[str]) -> str:
+    listed = ", ".join(f'"{v}"' for v in six_versions)
+    return (f'id: "{RELEASE}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{listed}]\n'
+            '  default: "1.17.0"\n- name: py-packaging\n  versions: ["25.0"]\n'
+            "notes: The demo's small release (labforge demo).\n")
+
+
+def demo_project(project: Project) -> Project:
+    """A fresh scratch copy under build/demo/project with the demo tools and release."""
+    root = project.build_dir / "demo" / "project"
+    marker = root / ".labforge-demo-project"
+    if root.exists() and not marker.exists():
+        raise LabforgeError(Problem(str(root), None, "", "exists but is not the demo's scratch project",
+                                    "move it away; the demo makes this directory anew each run"))
+    shutil.rmtree(root, ignore_errors=True)  # the demo's own scratch copy (it has the marker)
+    root.mkdir(parents=True)
+    marker.write_text("labforge demo scratch project: replaced on every run\n")
+    for part in PROJECT_PARTS:
+        source = project.root / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
+    for name in TOOLS:
+        (root / "spack" / "tools" / f"{name}.yaml").write_text(tool_yaml(name))
+    (root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"]))
+    demo = Project(root)
+    demo.build_dir.mkdir(parents=True, exist_ok=True)
+    return demo
+
+
+def show_modules(release_id: str, console: Console, commands: list[str]) -> None:
+    """`module avail` and `module load` as a notebook user would see them in the image."""
+    from .images.build import mounted, require_local_image
+    from .images.run import run
+
+    reference, config = require_local_image(release_id)
+    exports = " ".join(f"'{variable}'" for variable in config["Env"])
+    with mounted(reference) as rootfs:
+        for command in commands:
+            script = f"export {exports}; source /usr/share/lmod/lmod/init/bash; {command} 2>&1"
+            output = run(["chroot", str(rootfs), "/bin/bash", "-c", script], check=False).stdout.strip()
+            console.print(f"  [bold]$ {command}[/bold]")
+            for line in output.splitlines():
+                console.print(f"    {line}")
+
+
+def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: list[str], console: Console,
+                  progress, registry_storage: Path | None) -> list[str]:
+    """Lock, build, test, publish the demo release; then one tool change. Summary lines."""
+    from .images.build import build_release
+    from .images.imagetest import test_release
+    from .images.lock import lock_release
+    from .images.publish import publish_release
+    from .spackbuild.cache import default_location
+
+    demo = demo_project(project)
+    catalog = demo.build_dir / "catalog.json"
+    summary = []
+
+    def cycle(title: str) -> None:
+        lock = lock_release(demo, RELEASE)
+        console.print(f"{title}: locked {lock.nodes} packages in {lock.seconds:.0f} s")
+        before = _bytes(registry_storage)
+        result = progress(f"building {RELEASE} ({title})", lambda on_step: build_release(
+            demo, RELEASE, ca_certs=ca_certs, on_step=on_step, force=True, spack_cache=default_location(registry),
+            tls_verify=tls_verify, unsigned_cache=registry.startswith("127.0.0.1")))
+        if test_release(demo, RELEASE, ca_certs) != 0:
+            raise LabforgeError(Problem(f"lab:{RELEASE}", None, "", "image tests failed", "see above"))
+        publish_release(demo, RELEASE, registry, catalog, tls_verify=tls_verify)
+        pushed = _bytes(registry_storage) - before if registry_storage else None
+        shown = f"{pushed / 1e6:.1f} MB reached the registry" if pushed is not None else "pushed"
+        compiled = ", ".join(result.spack.compiled_names) or "nothing"
+        summary.append(f"tools ({title}): {result.spack.summary()}; compiled: {compiled}; {shown}; "
+                       f"{result.seconds:.0f} s")
+
+    version = "python3 -c 'import six; print(\"six\", six.__version__)'"
+    cycle("demo release")
+    show_modules(RELEASE, console, ["module -t avail", f"module load py-six && module -t list && {version}"])
+    (demo.releases_dir / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"]))
+    cycle("one tool version added")
+    show_modules(RELEASE, console, ["module -t avail", f"module load py-six/1.16.0 && module -t list && {version}"])
+    return summary
+
+
+def _bytes(storage: Path | None) -> int:
+    if storage is None or not storage.exists():
+        return 0
+    return sum(p.stat().st_size for p in storage.rglob("*") if p.is_file())
