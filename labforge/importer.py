@@ -27,7 +27,8 @@ def _variant_text(spec: Spec) -> str:
 
 def plan_import(project: Project, spack_yaml: Path, release_id: str, suite: str = "bookworm") -> ImportPlan:
     located = load(spack_yaml, str(spack_yaml))
-    specs = (located.data or {}).get("spack", {}).get("specs") if isinstance(located.data, dict) else None
+    env = located.data.get("spack") if isinstance(located.data, dict) else None
+    specs = env.get("specs") if isinstance(env, dict) else None
     if not isinstance(specs, list) or not specs:
         raise LabforgeError(located.problem(("spack", "specs"), "no specs list found",
                                             "the file must be a spack environment with spack: specs: [...]"))
