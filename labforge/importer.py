@@ -9,6 +9,8 @@ from .errors import LabforgeError, Problem
 from .platforms import PLATFORMS
 from .project import Project
 from .releases import EXPERIMENTAL, Release, release_path
+from .recipes import recipe_metadata
+from .spackenv import read_specs
 from .specs import Spec, SpecSyntaxError, parse
 from .yamlio import dump, load
 
@@ -25,21 +27,37 @@ def _variant_text(spec: Spec) -> str:
     return str(spec).removeprefix(f"{spec.name}@{spec.version}").strip()
 
 
+# Parts of a foreign spec that cannot hold in a lab image: the image has one compiler (the OS's)
+# and one target (labforge.yaml).
+ARCH_KEYS = ("target", "arch", "os", "platform")
+
+
+def adapt(spec: Spec, gcc: str) -> tuple[Spec, list[str]]:
+    """The spec without compiler pins and architecture settings; what was dropped, for people."""
+    dropped = []
+    if spec.compiler is not None:
+        dropped.append(f"%{spec.compiler} (images build with the OS compiler, gcc {gcc})")
+        spec.compiler = None
+    for key in ARCH_KEYS:
+        if key in spec.variants:
+            dropped.append(f"{key}={spec.variants.pop(key)} (the target is spack.target in labforge.yaml)")
+    for dep in spec.dependencies:
+        dep_dropped = adapt(dep, gcc)[1]
+        dropped += [f"^{dep.name}: {d}" for d in dep_dropped]
+    return spec, dropped
+
+
 def plan_import(project: Project, spack_yaml: Path, release_id: str, suite: str = "bookworm") -> ImportPlan:
     located = load(spack_yaml, str(spack_yaml))
     env = located.data.get("spack") if isinstance(located.data, dict) else None
-    specs = env.get("specs") if isinstance(env, dict) else None
-    if not isinstance(specs, list) or not specs:
+    if not isinstance(env, dict) or not isinstance(env.get("specs"), list) or not env["specs"]:
         raise LabforgeError(located.problem(("spack", "specs"), "no specs list found",
                                             "the file must be a spack environment with spack: specs: [...]"))
-    problems: list[Problem] = []
+    found = read_specs(located, env)
+    problems = [located.problem(where, message, hint) for where, message, hint in found.problems]
+    notes = list(found.notes)
     by_name: dict[str, dict[str, str]] = {}
-    for i, text in enumerate(specs):
-        where = ("spack", "specs", i)
-        if not isinstance(text, str):
-            problems.append(located.problem(where, "spec matrices and non-text specs are not imported",
-                                            "write each spec as one string"))
-            continue
+    for where, text in found.specs:
         try:
             spec = parse(text)
         except SpecSyntaxError as exc:
@@ -49,6 +67,8 @@ def plan_import(project: Project, spack_yaml: Path, release_id: str, suite: str 
             problems.append(located.problem(where, f"spec {text!r} has no version",
                                             "releases pin every tool: write name@version"))
             continue
+        spec, dropped = adapt(spec, PLATFORMS[suite].gcc)
+        notes += [f"{spec.name}@{spec.version}: dropped {d}" for d in dropped]
         by_name.setdefault(spec.name, {})[spec.version] = _variant_text(spec)
     if problems:
         raise LabforgeError(problems)
@@ -57,7 +77,7 @@ def plan_import(project: Project, spack_yaml: Path, release_id: str, suite: str 
     from .diff import newest
 
     tools = []
-    plan = ImportPlan(release_path(project, release_id), {})
+    plan = ImportPlan(release_path(project, release_id), {}, notes=notes)
     for name, versions in by_name.items():
         entry: dict = {"name": name, "versions": list(versions)}
         if len(versions) > 1:
@@ -67,13 +87,17 @@ def plan_import(project: Project, spack_yaml: Path, release_id: str, suite: str 
         if tool_file.exists():
             plan.notes.append(f"{project.rel(tool_file)} exists: check it offers {', '.join(versions)}")
             continue
+        recipe = recipe_metadata(name)
+        if recipe:
+            plan.notes.append(f"{project.rel(tool_file)}: summary, homepage and license taken from spack's "
+                              "recipe: review them")
         plan.new_tools[tool_file] = {
             "name": name,
             "package": name,
-            "summary": f"TODO: one line on what {name} does",
-            "homepage": f"https://packages.spack.io/package.html?name={name}",
+            "summary": recipe.get("summary") or f"TODO: one line on what {name} does",
+            "homepage": recipe.get("homepage") or f"https://packages.spack.io/package.html?name={name}",
             "maintainers": ["TODO@example.org"],
-            "license": "TODO",
+            "license": recipe.get("license") or "TODO",
             "versions": [{"version": v, **({"variants": t} if t else {})} for v, t in versions.items()],
             "default": newest(list(versions)),
             "needs_metadata": True,

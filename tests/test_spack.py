@@ -195,3 +195,35 @@ def test_module_experience_on_a_fake_install_of_2026_11(tmp_path):
     kernel = lmod(core, f"{module_line} && module -t list 2>&1").stdout.split()
     for entry in loaded.release.tools:
         assert f"{loaded.tools[entry.name].tool.package}/{entry.default_version}" in kernel
+
+
+@pytest.mark.skipif(not (SPACK_ROOT and os.environ.get("LABFORGE_SPACK_IMAGE")),
+                    reason="needs SPACK_ROOT, and LABFORGE_SPACK_IMAGE=1 (builds images, fetches sources from PyPI)")
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="image builds need root and buildah")
+def test_tool_build_on_a_release_image(tmp_path):
+    """A tool developer's loop: a new version of a tool built on the release's image reuses the
+    release's packages, compiles only itself, passes its tests with its module loaded and is
+    pushed; a tool whose test fails exits 5 and pushes nothing."""
+    from labforge.images.build import build_release
+    from labforge.images.lock import lock_release
+    from labforge.images.registry import local_registry
+    from labforge.images.toolbuild import EXIT_TESTS, ToolBuildFailed, build_tool
+    from labforge.images.toolenv import resolve
+
+    project = small_project(tmp_path / "project")
+    ca = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
+    lock_release(project, "2030.02")
+    with local_registry(tmp_path / "registry") as address:
+        cache = dict(spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False, unsigned_cache=True)
+        build_release(project, "2030.02", ca_certs=ca, force=True, **cache)
+        result = build_tool(project, resolve(project, "py-six@1.16.0", "2030.02"), ca_certs=ca, **cache)
+        assert len(result.concretized.new) == 1 and len(result.concretized.reused) >= 4
+        assert [n.split("/")[0] for n in result.spack.compiled_names] == ["py-six@1.16.0"]
+        assert "passed" in result.tests and "module load py-six/1.16.0" in result.tests
+        assert result.pushed == "ok"
+
+        tool = project.root / "spack" / "tools" / "py-six.yaml"
+        tool.write_text(tool.read_text().replace("imports: [six]", "imports: [six]\n  commands: ['false']"))
+        with pytest.raises(ToolBuildFailed) as failed:
+            build_tool(project, resolve(project, "py-six@1.16.0", "2030.02"), ca_certs=ca, **cache)
+        assert failed.value.code == EXIT_TESTS and "its tests failed" in str(failed.value)
