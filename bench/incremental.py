@@ -28,28 +28,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from labforge.demo_tools import TOOLS, manifest, tool_yaml  # noqa: E402
 from labforge.project import Project  # noqa: E402
 from labforge.spackbuild.layers import plan_layers  # noqa: E402
 from labforge.spackbuild.lockfile import release_lock  # noqa: E402
 
-RELEASE = "2032.01"
-TOOLS = {
-    "py-six": ("1.17.0", "1.16.0", "six", "https://github.com/benjaminp/six", "MIT"),
-    "py-packaging": ("25.0", "24.2", "packaging", "https://github.com/pypa/packaging", "BSD-2-Clause"),
-}
-
-
-def tool_yaml(name: str) -> str:
-    new, old, module, home, license_ = TOOLS[name]
-    return (f"name: {name}\npackage: {name}\nsummary: bench tool {name}\nhomepage: {home}\n"
-            f"maintainers: [bench@example.org]\nlicense: {license_}\nversions:\n- version: \"{new}\"\n"
-            f"- version: \"{old}\"\ndefault: \"{new}\"\ntests:\n  imports: [{module}]\n")
-
-
-def manifest(six_versions: list[str]) -> str:
-    listed = ", ".join(f'"{v}"' for v in six_versions)
-    return (f'id: "{RELEASE}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{listed}]\n'
-            '  default: "1.17.0"\n- name: py-packaging\n  versions: ["25.0"]\n')
+RELEASE = "2032.01"  # the demo's small release (labforge/demo_tools.py) under a bench-only id
 
 
 def project_copy(root: Path) -> Project:
@@ -58,7 +42,7 @@ def project_copy(root: Path) -> Project:
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
     for name in TOOLS:
         (root / "spack" / "tools" / f"{name}.yaml").write_text(tool_yaml(name))
-    (root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"]))
+    (root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"], RELEASE))
     return Project(root)
 
 
@@ -122,7 +106,7 @@ def main() -> None:
             lock_release(project, RELEASE)
             step("first build (empty cache)", no_cache=True)
             step("(a) unchanged, rebuilt from scratch", no_cache=True)
-            (project.root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"]))
+            (project.root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"], RELEASE))
             lock_release(project, RELEASE)
             step("(b) one tool version added", no_cache=False)
             settings = project.root / "labforge.yaml"

@@ -33,9 +33,9 @@ def tool_yaml(name: str) -> str:
             f'default: "{versions[0]}"\ntests:\n  imports: [{module}]\n')
 
 
-def manifest(six_versions: list[str]) -> str:
+def manifest(six_versions: list[str], release_id: str = RELEASE) -> str:
     listed = ", ".join(f'"{v}"' for v in six_versions)
-    return (f'id: "{RELEASE}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{listed}]\n'
+    return (f'id: "{release_id}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{listed}]\n'
             '  default: "1.17.0"\n- name: py-packaging\n  versions: ["25.0"]\n'
             "notes: The demo's small release (labforge demo).\n")
 
