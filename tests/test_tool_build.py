@@ -63,6 +63,7 @@ def test_context_adds_only_new_packages_on_the_release_image(files, target):
     assert "FROM ${RELEASE_IMAGE} AS tool" in text and "ARG RELEASE_IMAGE=localhost/labforge/lab:2026.11" in text
     assert "spack-stage.sh tool" in text and "spack-stage.sh push" in text
     assert text.index("AS tested") < text.index("AS pushed") and "COPY --from=tested" in text
+    assert "ARG SPACK_CACHE=" in text[text.index("AS pushed"):]  # the push stage sees the cache
     assert "MODULEPATH=/opt/labforge/tool-modules/linux-debian12-x86_64/Core:/opt/software/modules/" in text
     tests = rendered["tool-tests.sh"].decode()
     assert "module load nest/2.20.1" in tests and "import nest" in tests and "'labforge-test: nest --version'" in tests

@@ -44,6 +44,9 @@ def locate_spack(project: Project) -> Path:
     cache = project.build_dir / "cache" / f"spack-{settings.version}"
     if _usable(cache):
         return cache
+    if cache.exists():  # not ours to delete: say so instead of cloning over it
+        raise LabforgeError(Problem(str(cache), None, "", "exists but is not a spack checkout",
+                                    "move it away, or set SPACK_ROOT to a spack checkout"))
     try:
         subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", settings.version, settings.url,
                         str(cache)], check=True, capture_output=True, timeout=600)

@@ -2,7 +2,7 @@
 
   report               print how many installed packages came from the build cache and how
                        many were compiled (lines the release builder reads from the log)
-  stage PLAN DEST      move every planned prefix into DEST/<layer>/ as the layer plan says,
+  stage PLAN DEST      link every planned prefix into DEST/<layer>/ as the layer plan says,
                        dropping spack's per-install records that differ between two installs
                        of the same package (timings, "taken from a binary" marker). The plan's
                        "present" packages are in the image already (a tool build on a release
@@ -60,7 +60,9 @@ def stage(plan_path, dest):
                 os.remove(path)
         target = os.path.join(dest, layer_of[digest], spec.prefix.lstrip("/"))
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.move(spec.prefix, target)
+        # Hard links: no second copy on disk, and the prefix stays where spack knows it (a tool
+        # build pushes it to the cache after its tests, from this stage).
+        shutil.copytree(spec.prefix, target, symlinks=True, copy_function=os.link)
     print(f"labforge-layers: {len(specs)} packages in {len(set(layer_of.values()))} layers")
 
 

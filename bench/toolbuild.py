@@ -1,0 +1,77 @@
+"""`labforge tool build` figures: time and packages compiled for a tool whose dependencies are
+all in the build cache (a new py-six version on a release that has py-six), and for one whose
+dependencies are not (py-tqdm, whose build tools no release had built).
+
+Needs spack (SPACK_ROOT; offline also SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo), root,
+buildah, mmdebstrap and docker-registry; sources come from PyPI. Without SPACK_ROOT it says so.
+    .venv/bin/python bench/toolbuild.py [--ca-cert FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from labforge.demo_tools import TOOLS, manifest, tool_yaml  # noqa: E402
+from labforge.project import Project  # noqa: E402
+
+RELEASE = "2033.01"
+TQDM = ("name: py-tqdm\npackage: py-tqdm\nsummary: progress bars\nhomepage: https://github.com/tqdm/tqdm\n"
+        "maintainers: [bench@example.org]\nlicense: MIT\nversions:\n- version: \"4.67.1\"\ndefault: \"4.67.1\"\n"
+        "tests:\n  imports: [tqdm]\n")
+
+
+def project_copy(root: Path) -> Project:
+    for part in ("labforge.yaml", "spack", "releases", "images"):
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
+    for name in TOOLS:
+        (root / "spack" / "tools" / f"{name}.yaml").write_text(tool_yaml(name))
+    (root / "spack" / "tools" / "py-tqdm.yaml").write_text(TQDM)
+    (root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"], RELEASE))
+    return Project(root)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ca-cert", action="append", default=[])
+    args = parser.parse_args()
+    if not os.environ.get("SPACK_ROOT"):
+        print("SPACK_ROOT is not set: tool builds need spack; nothing measured.")
+        return
+    from labforge.images.build import build_release
+    from labforge.images.lock import lock_release
+    from labforge.images.registry import local_registry
+    from labforge.images.toolbuild import build_tool
+    from labforge.images.toolenv import resolve
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="labforge-toolbench-") as tmp:
+        project = project_copy(Path(tmp) / "project")
+        with local_registry(Path(tmp) / "registry") as address:
+            cache = dict(spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False, unsigned_cache=True)
+            lock_release(project, RELEASE)
+            build_release(project, RELEASE, ca_certs=args.ca_cert, force=True, **cache)
+            for title, wanted in (("dependencies all in the cache", "py-six@1.16.0"),
+                                  ("dependencies not in the cache", "py-tqdm@4.67.1")):
+                start = time.monotonic()
+                result = build_tool(project, resolve(project, wanted, RELEASE), ca_certs=args.ca_cert, **cache)
+                rows.append((f"{wanted} ({title})", time.monotonic() - start, result.concretized.seconds,
+                             result.spack.compiled, result.spack.from_cache, result.pushed))
+    print(f"{'tool build':52} {'total s':>8} {'solve s':>8} {'compiled':>9} {'cached':>7} push")
+    for title, total, solve, compiled, cached, pushed in rows:
+        print(f"{title:52} {total:8.0f} {solve:8.0f} {compiled:9d} {cached:7d} {pushed}")
+    print("total: concretize + image build (the spack-build stage's apt and clingo steps come from the "
+          "layer cache after the release build) + tests + push")
+
+
+if __name__ == "__main__":
+    main()
