@@ -227,3 +227,41 @@ def test_tool_build_on_a_release_image(tmp_path):
         with pytest.raises(ToolBuildFailed) as failed:
             build_tool(project, resolve(project, "py-six@1.16.0", "2030.02"), ca_certs=ca, **cache)
         assert failed.value.code == EXIT_TESTS and "its tests failed" in str(failed.value)
+
+
+@pytest.mark.skipif(not (SPACK_ROOT and os.environ.get("LABFORGE_SPACK_IMAGE")),
+                    reason="needs SPACK_ROOT, and LABFORGE_SPACK_IMAGE=1 (builds images, fetches sources from PyPI)")
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah") or not shutil.which("gpg"),
+                    reason="image builds need root, buildah and gpg")
+def test_signed_cache_round_trip_and_a_dead_cache(tmp_path):
+    """Binaries pushed signed with a key given at build time install (verified) in the next
+    build; the key reaches no layer. A cache that is down is no error: everything compiles."""
+    from labforge.images.build import build_release, mounted
+    from labforge.images.lock import lock_release
+    from labforge.images.registry import free_port, local_registry
+
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "labforge test <t@example.org>",
+                    "default", "default", "never"], env=env, check=True, capture_output=True)
+    key = tmp_path / "signing.asc"
+    key.write_bytes(subprocess.run(["gpg", "--batch", "--armor", "--export-secret-keys"], env=env, check=True,
+                                   capture_output=True).stdout)
+    project = small_project(tmp_path / "project")
+    ca = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
+    lock_release(project, "2030.02")
+    with local_registry(tmp_path / "registry") as address:
+        signed = dict(spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False, signing_key=key)
+        first = build_release(project, "2030.02", ca_certs=ca, force=True, no_cache=True, **signed)
+        assert first.spack.pushed == "ok" and first.cache.signed
+        second = build_release(project, "2030.02", ca_certs=ca, force=True, no_cache=True, **signed)
+        assert second.spack.compiled == 0 and second.spack.from_cache == first.spack.compiled
+    with mounted(second.reference) as rootfs:
+        found = subprocess.run(["grep", "-rlF", "PGP PRIVATE KEY", str(rootfs / "opt"), str(rootfs / "root"),
+                                str(rootfs / "etc")], capture_output=True, text=True)
+        assert found.stdout == ""
+    dead = build_release(project, "2030.02", ca_certs=ca, force=True, unsigned_cache=True, tls_verify=False,
+                         spack_cache=f"127.0.0.1:{free_port()}/spack-cache/buildcache")
+    assert dead.spack.cache_reachable is False and dead.spack.compiled == first.spack.compiled
+    assert dead.spack.pushed == "failed"

@@ -22,8 +22,14 @@ trap 'rm -rf "$SPACK_GNUPGHOME"' EXIT
 if [ -f /opt/spack-packages/repos/spack_repo/builtin/repo.yaml ]; then
   printf 'repos::\n  builtin: %s\n' /opt/spack-packages/repos/spack_repo/builtin > /opt/spack/etc/spack/repos.yaml
 fi
-spack bootstrap disable
 cache=${SPACK_CACHE:-}
+# Nothing is ever bootstrapped: clingo comes from SPACK_PYTHON and gpg from Debian. Spack's gpg
+# wrapper refuses to run while bootstrapping is disabled, so a signed cache leaves it enabled.
+if [ -n "$cache" ] && [ "${SPACK_CACHE_SIGNED:-1}" = 1 ]; then
+  spack bootstrap enable
+else
+  spack bootstrap disable
+fi
 
 use_cache() {
   if [ -s /run/secrets/labforge-cache-auth ]; then
@@ -47,7 +53,12 @@ use_cache() {
   # Site scope of this build stage only: the runtime image has no spack configuration.
   # shellcheck disable=SC2086  # $auth is two options or nothing
   spack mirror add --scope site $signing $auth labforge-cache "$cache"
-  if spack buildcache list --allarch >/dev/null 2>&1; then
+  # Any HTTP answer from the registry's API root (401 included) means it is up.
+  host=${cache#*://}
+  host=${host%%/*}
+  case "$cache" in oci+http://*) scheme=http ;; *) scheme=https ;; esac
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$scheme://$host/v2/" || true)
+  if [ -n "$code" ] && [ "$code" != 000 ]; then
     echo "labforge-cache: reachable at $cache"
   else
     echo "labforge-cache: not reachable at $cache; compiling what is not installed"
