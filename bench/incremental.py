@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,22 +27,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from labforge.demo_tools import TOOLS, manifest, tool_yaml  # noqa: E402
+from labforge.demo_tools import manifest, small_release_project  # noqa: E402
 from labforge.project import Project  # noqa: E402
 from labforge.spackbuild.layers import plan_layers  # noqa: E402
 from labforge.spackbuild.lockfile import release_lock  # noqa: E402
 
 RELEASE = "2032.01"  # the demo's small release (labforge/demo_tools.py) under a bench-only id
-
-
-def project_copy(root: Path) -> Project:
-    for part in ("labforge.yaml", "spack", "releases", "images"):
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-    for name in TOOLS:
-        (root / "spack" / "tools" / f"{name}.yaml").write_text(tool_yaml(name))
-    (root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"], RELEASE))
-    return Project(root)
 
 
 def disk_bytes(path: Path) -> int:
@@ -84,7 +73,7 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="labforge-incremental-") as tmp:
-        project = project_copy(Path(tmp) / "project")
+        project = small_release_project(Project(REPO), Path(tmp) / "project", RELEASE)
         storage = Path(tmp) / "registry"
         with local_registry(storage) as address:
             def step(title: str, *, no_cache: bool) -> None:

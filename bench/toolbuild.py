@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -20,24 +19,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from labforge.demo_tools import TOOLS, manifest, tool_yaml  # noqa: E402
+from labforge.demo_tools import small_release_project  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
 RELEASE = "2033.01"
 TQDM = ("name: py-tqdm\npackage: py-tqdm\nsummary: progress bars\nhomepage: https://github.com/tqdm/tqdm\n"
         "maintainers: [bench@example.org]\nlicense: MIT\nversions:\n- version: \"4.67.1\"\ndefault: \"4.67.1\"\n"
         "tests:\n  imports: [tqdm]\n")
-
-
-def project_copy(root: Path) -> Project:
-    for part in ("labforge.yaml", "spack", "releases", "images"):
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
-    for name in TOOLS:
-        (root / "spack" / "tools" / f"{name}.yaml").write_text(tool_yaml(name))
-    (root / "spack" / "tools" / "py-tqdm.yaml").write_text(TQDM)
-    (root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"], RELEASE))
-    return Project(root)
 
 
 def main() -> None:
@@ -55,7 +43,7 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="labforge-toolbench-") as tmp:
-        project = project_copy(Path(tmp) / "project")
+        project = small_release_project(Project(REPO), Path(tmp) / "project", RELEASE, {"py-tqdm": TQDM})
         with local_registry(Path(tmp) / "registry") as address:
             cache = dict(spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False, unsigned_cache=True)
             lock_release(project, RELEASE)

@@ -40,6 +40,21 @@ def manifest(six_versions: list[str], release_id: str = RELEASE) -> str:
             "notes: The demo's small release (labforge demo).\n")
 
 
+def small_release_project(source: Project, root: Path, release_id: str = RELEASE,
+                          extra_tools: dict[str, str] | None = None) -> Project:
+    """A copy of `source`'s settings, submissions, releases and templates at `root` (new), with
+    the demo tools (plus `extra_tools`: name -> submission text) and the demo release."""
+    root.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        path = source.root / part
+        (shutil.copytree if path.is_dir() else shutil.copy2)(path, root / part)
+    tools = {name: tool_yaml(name) for name in TOOLS} | (extra_tools or {})
+    for name, text in tools.items():
+        (root / "spack" / "tools" / f"{name}.yaml").write_text(text)
+    (root / "releases" / f"{release_id}.yaml").write_text(manifest(["1.17.0"], release_id))
+    return Project(root)
+
+
 def demo_project(project: Project) -> Project:
     """A fresh scratch copy under build/demo/project with the demo tools and release."""
     root = project.build_dir / "demo" / "project"
@@ -48,15 +63,8 @@ def demo_project(project: Project) -> Project:
         raise LabforgeError(Problem(str(root), None, "", "exists but is not the demo's scratch project",
                                     "move it away; the demo makes this directory anew each run"))
     shutil.rmtree(root, ignore_errors=True)  # the demo's own scratch copy (it has the marker)
-    root.mkdir(parents=True)
+    demo = small_release_project(project, root)
     marker.write_text("labforge demo scratch project: replaced on every run\n")
-    for part in PROJECT_PARTS:
-        source = project.root / part
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
-    for name in TOOLS:
-        (root / "spack" / "tools" / f"{name}.yaml").write_text(tool_yaml(name))
-    (root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"]))
-    demo = Project(root)
     demo.build_dir.mkdir(parents=True, exist_ok=True)
     return demo
 

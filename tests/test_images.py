@@ -62,7 +62,9 @@ def test_ca(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, test_ca):
     project = make_project(tmp_path_factory.mktemp("images") / "project")
-    result = build_release(project, RELEASE, with_spack=False, ca_certs=[str(test_ca)], force=True)
+    # No layer cache: an older cached venv layer was resolved against an older PyPI (the notebook
+    # server's transitive dependencies are not pinned), so only two clean builds are comparable.
+    result = build_release(project, RELEASE, with_spack=False, ca_certs=[str(test_ca)], force=True, no_cache=True)
     return project, result, test_ca
 
 
