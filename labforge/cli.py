@@ -20,10 +20,12 @@ tool_app = typer.Typer(no_args_is_help=True, help="Tool submissions (spack/tools
 release_app = typer.Typer(no_args_is_help=True, help="Release manifests (releases/*.yaml).")
 base_app = typer.Typer(no_args_is_help=True, help="The OS base image (mmdebstrap).")
 catalog_app = typer.Typer(no_args_is_help=True, help="The release catalog the hub reads.")
+runtime_app = typer.Typer(no_args_is_help=True, help="The notebook server in every image.")
 app.add_typer(tool_app, name="tool")
 app.add_typer(release_app, name="release")
 app.add_typer(base_app, name="base")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(runtime_app, name="runtime")
 
 # Wide enough for tables when the output is a log file rather than a terminal.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
@@ -63,19 +65,35 @@ def release_validate(ids: list[str] = typer.Argument(None, help="release ids (de
     """Cross-check release manifests against the tool submissions and their locks; report every problem."""
     from .releases import load_release, release_ids
     from .render import lock_problems
+    from .serverpins import all_pins, staleness
     from .tools import load_all
 
     project = State.project()
     ids = ids or release_ids(project)
     tools, problems = load_all(project)
+    extras = []
     for release_id in ids:
         loaded, found = load_release(project, release_id, tools)
         if loaded is not None and not found:
             found = lock_problems(project, loaded)
+            extras.append(list(loaded.release.jupyterlab.extras))
         problems += [p for p in found if p not in problems]
+    if not problems and set(ids) == set(release_ids(project)):  # the pins of all releases are known
+        problems += staleness(project, all_pins(project, extras))
     if problems:
         _fail(problems)
     out.print(f"ok: {len(ids)} release{'s' if len(ids) != 1 else ''} valid: {', '.join(ids)}")
+
+
+@runtime_app.command("lock")
+def runtime_lock() -> None:
+    """Pin the notebook server's whole dependency tree (pip resolves it): images/notebook-server.constraints.txt."""
+    from .images.serverlock import lock_server
+
+    project = State.project()
+    with err.status("resolving the notebook server's dependencies with pip"):
+        path, count = lock_server(project)
+    out.print(f"pinned {count} packages in {project.rel(path)}; commit it")
 
 
 @release_app.command("render")

@@ -193,3 +193,25 @@ def test_the_lock_is_an_input_of_builds_with_tools_only(project):
     data["labforge"]["spack_commit"] = "0" * 40  # provenance only: the lock stays current
     lock.write_text(json.dumps(data))
     assert digest_of(project, True) != with_tools and digest_of(project, False) == without
+
+
+def test_notebook_server_dependencies_are_pinned_and_direct_pins_win():
+    files = rendered("2026.11")
+    constraints = files["constraints.txt"].decode().splitlines()
+    assert any(line.startswith("charset-normalizer==") or line.startswith("charset_normalizer==")
+               for line in constraints)  # a dependency no one pins directly
+    direct = {line.split("==")[0].lower() for line in files["requirements.txt"].decode().split()}
+    assert not [line for line in constraints if line.split("==")[0].lower() in direct]
+    assert "-c /opt/labforge/constraints.txt" in files["Containerfile"].decode()
+
+
+def test_stale_or_missing_server_pins_are_reported(cli, project):
+    settings = project / "labforge.yaml"
+    settings.write_text(settings.read_text().replace("ipykernel==7.4.0", "ipykernel==7.3.0"))
+    stale = cli(project, "release", "validate")
+    assert stale.code == 1 and "images/notebook-server.constraints.txt" in stale.stderr
+    assert "stale" in stale.stderr and "labforge runtime lock" in stale.stderr
+    (project / "images" / "notebook-server.constraints.txt").unlink()
+    missing = cli(project, "release", "validate")
+    assert missing.code == 1 and "not pinned" in missing.stderr
+    assert cli(project, "release", "render", "2026.11", "--no-spack", "--out", str(project / "out")).code == 0

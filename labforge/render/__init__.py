@@ -9,7 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, serverpins
 from ..atomic import write_tree
 from ..platforms import PLATFORMS
 from ..errors import Problem
@@ -63,6 +63,7 @@ def input_files(project: Project, loaded: LoadedRelease, with_spack: bool = True
         if package_dir.is_dir():
             paths += sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     paths += sorted(p for p in project.templates_dir.iterdir() if p.is_file())
+    paths.append(project.root / "images" / serverpins.CONSTRAINTS)
     return {project.rel(p): p.read_bytes() for p in paths if p.exists()}
 
 
@@ -130,6 +131,13 @@ def requirements(project: Project, loaded: LoadedRelease) -> str:
     return "".join(f"{pin}\n" for pin in sorted(pins, key=str.lower))
 
 
+def server_constraints(project: Project, requirements_text: str) -> str:
+    path = project.root / "images" / serverpins.CONSTRAINTS
+    if not path.exists():  # `release validate` says so; the build then resolves freely
+        return "# no images/notebook-server.constraints.txt: run labforge runtime lock\n"
+    return serverpins.for_render(path.read_text(encoding="utf-8"), requirements_text)
+
+
 def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes], with_spack: bool) -> str:
     release = loaded.release
     record = {
@@ -171,6 +179,7 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         APPTAINER: apptainer.convert(containerfile, ctx["base_image"], ENTRYPOINT, CMD),
         "spack.yaml": spack_yaml,
         "requirements.txt": requirements(project, loaded),
+        "constraints.txt": server_constraints(project, requirements(project, loaded)),
         "kernel/kernel.json": kernel.kernel_json(loaded.release, launcher),
         "kernel/launch.sh": render(tdir, "kernel-launch.sh.j2", ctx),
         "jupyter_config.json": kernel.jupyter_config(),
