@@ -1,6 +1,6 @@
 """`labforge tool build` figures: time and packages compiled for a tool whose dependencies are
 all in the build cache (a new py-six version on a release that has py-six), and for one whose
-dependencies are not (py-tqdm, whose build tools no release had built).
+dependencies are not (py-idna, built with flit, which the release never needed).
 
 Needs spack (SPACK_ROOT; offline also SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo), root,
 buildah, mmdebstrap and docker-registry; sources come from PyPI. Without SPACK_ROOT it says so.
@@ -23,9 +23,10 @@ from labforge.demo_tools import small_release_project  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
 RELEASE = "2033.01"
-TQDM = ("name: py-tqdm\npackage: py-tqdm\nsummary: progress bars\nhomepage: https://github.com/tqdm/tqdm\n"
-        "maintainers: [bench@example.org]\nlicense: MIT\nversions:\n- version: \"4.67.1\"\ndefault: \"4.67.1\"\n"
-        "tests:\n  imports: [tqdm]\n")
+# Built with flit, which no package of the release needs: its build tools are not in the cache.
+IDNA = ("name: py-idna\npackage: py-idna\nsummary: internationalized domain names\n"
+        "homepage: https://github.com/kjd/idna\nmaintainers: [bench@example.org]\nlicense: BSD-3-Clause\n"
+        "versions:\n- version: \"3.10\"\ndefault: \"3.10\"\ntests:\n  imports: [idna]\n")
 
 
 def main() -> None:
@@ -43,13 +44,13 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="labforge-toolbench-") as tmp:
-        project = small_release_project(Project(REPO), Path(tmp) / "project", RELEASE, {"py-tqdm": TQDM})
+        project = small_release_project(Project(REPO), Path(tmp) / "project", RELEASE, {"py-idna": IDNA})
         with local_registry(Path(tmp) / "registry") as address:
             cache = dict(spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False, unsigned_cache=True)
             lock_release(project, RELEASE)
             build_release(project, RELEASE, ca_certs=args.ca_cert, force=True, **cache)
             for title, wanted in (("dependencies all in the cache", "py-six@1.16.0"),
-                                  ("dependencies not in the cache", "py-tqdm@4.67.1")):
+                                  ("dependencies not in the cache", "py-idna@3.10")):
                 start = time.monotonic()
                 result = build_tool(project, resolve(project, wanted, RELEASE), ca_certs=args.ca_cert, **cache)
                 rows.append((f"{wanted} ({title})", time.monotonic() - start, result.concretized.seconds,
