@@ -101,6 +101,7 @@ def main() -> None:
             settings = project.root / "labforge.yaml"
             settings.write_text(settings.read_text().replace("  - ipykernel==7.4.0\n",
                                                              "  - ipykernel==7.4.0\n  - tomli==2.2.1\n"))
+            project = Project(project.root)  # settings are read once per Project
             step("(c) notebook-server pin changed", no_cache=False)
     print(f"{'case':40} {'compiled':>8} {'cached':>7} {'build s':>8} {'layers':>7} {'pushed':>14} {'share':>7}")
     for title, compiled, cached, seconds, layers, pushed, size in rows:
