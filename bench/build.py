@@ -21,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from labforge.demo_tools import disk_bytes  # noqa: E402
 from labforge.images.build import build_release  # noqa: E402
 from labforge.images.publish import publish_release  # noqa: E402
 from labforge.images.registry import local_registry  # noqa: E402
@@ -38,10 +39,6 @@ def project_copy(root: Path) -> Project:
     (root / "releases" / f"{FIRST}.yaml").write_text(MANIFEST.format(id=FIRST, numpy="1.26.4"))
     (root / "releases" / f"{SECOND}.yaml").write_text(MANIFEST.format(id=SECOND, numpy="2.2.6"))
     return Project(root)
-
-
-def disk_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def image_size(reference: str) -> str:

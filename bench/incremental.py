@@ -27,16 +27,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from labforge.demo_tools import manifest, small_release_project  # noqa: E402
+from labforge.demo_tools import disk_bytes, manifest, small_release_project  # noqa: E402
 from labforge.project import Project  # noqa: E402
 from labforge.spackbuild.layers import plan_layers  # noqa: E402
 from labforge.spackbuild.lockfile import release_lock  # noqa: E402
 
 RELEASE = "2032.01"  # the demo's small release (labforge/demo_tools.py) under a bench-only id
-
-
-def disk_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def image_bytes(reference: str) -> tuple[int, int]:
@@ -82,8 +78,7 @@ def main() -> None:
                                         spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False,
                                         unsigned_cache=True)
                 seconds = time.monotonic() - start
-                blobs_before = disk_bytes(storage / "docker" / "registry" / "v2" / "blobs") \
-                    if (storage / "docker/registry/v2/blobs").exists() else 0
+                blobs_before = disk_bytes(storage / "docker" / "registry" / "v2" / "blobs")
                 published = publish_release(project, RELEASE, f"{address}/lab", Path(tmp) / "catalog.json",
                                             tls_verify=False)
                 pushed = disk_bytes(storage / "docker" / "registry" / "v2" / "blobs") - blobs_before

@@ -101,14 +101,14 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
     def cycle(title: str) -> None:
         lock = lock_release(demo, RELEASE)
         console.print(f"{title}: locked {lock.nodes} packages in {lock.seconds:.0f} s")
-        before = _bytes(registry_storage)
+        before = disk_bytes(registry_storage)
         result = progress(f"building {RELEASE} ({title})", lambda on_step: build_release(
             demo, RELEASE, ca_certs=ca_certs, on_step=on_step, force=True, spack_cache=default_location(registry),
             tls_verify=tls_verify, unsigned_cache=registry.startswith("127.0.0.1")))
         if test_release(demo, RELEASE, ca_certs) != 0:
             raise LabforgeError(Problem(f"lab:{RELEASE}", None, "", "image tests failed", "see above"))
         publish_release(demo, RELEASE, registry, catalog, tls_verify=tls_verify)
-        pushed = _bytes(registry_storage) - before if registry_storage else None
+        pushed = disk_bytes(registry_storage) - before if registry_storage else None
         shown = f"{pushed / 1e6:.1f} MB reached the registry" if pushed is not None else "pushed"
         compiled = ", ".join(result.spack.compiled_names) or "nothing"
         summary.append(f"tools ({title}): {result.spack.summary()}; compiled: {compiled}; {shown}; "
@@ -123,7 +123,8 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
     return summary
 
 
-def _bytes(storage: Path | None) -> int:
+def disk_bytes(storage: Path | None) -> int:
+    """Bytes stored under `storage` (a registry's storage: what pushes added); 0 when absent."""
     if storage is None or not storage.exists():
         return 0
     return sum(p.stat().st_size for p in storage.rglob("*") if p.is_file())

@@ -72,6 +72,21 @@ def require_local_image(release_id: str) -> tuple[str, dict]:
 
 
 @contextmanager
+def build_secrets(project: Project, ca_certs: list[str] | None, cache: BuildCache | None,
+                  folder: Path) -> Iterator[dict[str, Path]]:
+    """The build's secret files (CA bundle, cache credentials, signing key) for buildah's
+    --secret, removed when the build is over, whatever happened."""
+    secrets = {"labforge-ca": ca.bundle(list(ca_certs or []) + list(project.settings.build.ca_certs),
+                                        folder / "labforge-ca.pem")}
+    try:
+        secrets |= secret_files(cache, folder)
+        yield secrets
+    finally:
+        for path in secrets.values():
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
 def mounted(reference: str) -> Iterator[Path]:
     """The image's root filesystem, mounted read-write in a throwaway container (needs root)."""
     container = run(["buildah", "from", "--pull-never", reference]).stdout.strip().splitlines()[-1]
@@ -152,11 +167,6 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
                           loaded.release.base.mirror).reference
     if spack_root:
         spack_source.copy_into(context, spack_root, spack_source.locate_packages())
-    secrets_dir = project.build_dir / "secrets" / release_id
-    secrets = {"labforge-ca": ca.bundle(list(ca_certs or []) + list(project.settings.build.ca_certs),
-                                        secrets_dir / "labforge-ca.pem")}
-    secrets |= secret_files(cache, secrets_dir)
-
     def line(text: str) -> None:
         if report is not None:
             report.feed(text)
@@ -167,16 +177,13 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
         if on_line:
             on_line(text)
 
-    try:
+    with build_secrets(project, ca_certs, cache, project.build_dir / "secrets" / release_id) as secrets:
         command = build_command(builder, isolation, context, reference, base, secrets,
                                 project.settings.build.source_date_epoch, build_args(cache) if with_spack else [])
         if no_cache:
             command.insert(2, "--no-cache")
         run(command,
             log=log, on_line=line, what=f"{builder} build of {release_id}")
-    finally:
-        for path in secrets.values():
-            path.unlink(missing_ok=True)
     return done(None)
 
 

@@ -53,6 +53,13 @@ def check_pinned(project: Project, spack: Path) -> str:
     return found
 
 
+def pinned_spack(project: Project) -> tuple[Path, Path | None, str]:
+    """Spack's checkout, the builtin recipes (None: spack clones them) and spack's version;
+    stops when it is not the spack labforge.yaml pins."""
+    spack_root = spack_source.locate_spack(project)
+    return spack_root, spack_source.locate_packages(), check_pinned(project, spack_root)
+
+
 def git_commit(folder: Path | None) -> str | None:
     if folder is None or not (folder / ".git").exists():
         return None
@@ -101,9 +108,7 @@ def concretize(spack_root: Path, packages: Path | None, env: Path, scratch: Path
 def lock_release(project: Project, release_id: str, on_line: Callable[[str], None] | None = None) -> LockResult:
     start = time.monotonic()
     loaded = require_release(project, release_id)
-    spack_root = spack_source.locate_spack(project)
-    packages = spack_source.locate_packages()
-    version = check_pinned(project, spack_root)
+    spack_root, packages, version = pinned_spack(project)
     spack_yaml, inputs = spack_environment(project, loaded)
     log = project.build_dir / "logs" / f"{release_id}-lock.log"
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -11,23 +11,17 @@ from ..atomic import write_text
 from ..errors import LabforgeError, Problem
 from ..platforms import PLATFORMS
 from ..project import Project
-from ..releases import release_ids, require_release
+from ..releases import Release, release_ids, require_release
 from ..serverpins import CONSTRAINTS, all_pins, constraints_text
 from .run import run
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def server_pins(project: Project) -> list[str]:
-    extras = [list(require_release(project, rid).release.jupyterlab.extras) for rid in release_ids(project)]
-    return all_pins(project, extras)
-
-
-def image_python(project: Project) -> str:
+def image_python(releases: list[Release]) -> str:
     """The OS Python of the images' suite: dependencies are resolved for exactly that version
     (a package's Requires-Python can tell 3.11.2 from 3.11.7)."""
-    suites = {require_release(project, rid).release.base.suite for rid in release_ids(project)}
-    wanted = {PLATFORMS[suite].python_full for suite in suites}
+    wanted = {PLATFORMS[release.base.suite].python_full for release in releases}
     found = run([SYSTEM_PYTHON, "-c", "import platform; print(platform.python_version())"], check=False)
     version = found.stdout.strip() if found.returncode == 0 else "none"
     if wanted != {version}:
@@ -39,8 +33,9 @@ def image_python(project: Project) -> str:
 
 
 def lock_server(project: Project) -> tuple[Path, int]:
-    pins = server_pins(project)
-    python = image_python(project)
+    releases = [require_release(project, rid).release for rid in release_ids(project)]
+    pins = all_pins(project, [list(release.jupyterlab.extras) for release in releases])
+    python = image_python(releases)
     with tempfile.TemporaryDirectory(prefix="labforge-runtime-lock-") as tmp:
         venv = Path(tmp) / "venv"
         run([python, "-m", "venv", str(venv)], what="python3 -m venv (needs python3-venv)")

@@ -17,14 +17,14 @@ from typing import Callable
 from ..atomic import write_tree
 from ..errors import LabforgeError, Problem
 from ..project import Project
-from ..render import base_image, context
+from ..render import base_image, context, spack_repo_files
 from ..render.spackstage import LAYERS_SCRIPT, STAGE_SCRIPT
 from ..render.templates import render
-from ..spackbuild.cache import BuildCache, build_args, build_cache, secret_files
-from ..spackbuild.layers import Layer, layers_json
+from ..spackbuild.cache import BuildCache, build_args, build_cache
+from ..spackbuild.layers import layers_json, package_layer
 from ..spackbuild.report import SpackReport
-from . import ca, spack_source
-from .build import build_command, local_config, local_reference
+from . import spack_source
+from .build import build_command, build_secrets, local_config, local_reference
 from .run import require, run
 from .toolenv import Concretized, ToolTarget, concretize_tool, tool_environment
 
@@ -62,8 +62,7 @@ def tool_reference(target: ToolTarget) -> str:
 def context_files(project: Project, target: ToolTarget, concretized: Concretized) -> dict[str, bytes]:
     ctx = context(project, target.release, True, "")
     lock = concretized.lock
-    layers = [Layer(f"{lock.nodes[h].name}-{lock.nodes[h].version}-{h[:7]}", (h,), (lock.nodes[h].label,))
-              for h in concretized.new_installed]
+    layers = [package_layer(lock, h) for h in concretized.new_installed]
     present = sorted(set(lock.runtime_closure()) - set(concretized.new_installed))
     module_root = f"{TOOL_MODULES}/{ctx['paths'].module_path.removeprefix(ctx['paths'].modules + '/')}"
     ctx |= {"stage_title": target.title, "stage_mode": "tool", "layers": layers, "module": target.module,
@@ -82,10 +81,7 @@ def context_files(project: Project, target: ToolTarget, concretized: Concretized
     # The lab's own recipes, all of them: the tool may be one, or depend on one.
     recipes = [project.spack_repo / "repo.yaml"] + sorted(
         p for p in project.packages_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    for path in recipes:
-        files["spack-repo/" + path.relative_to(project.spack_repo).as_posix()] = path.read_bytes()
-    files.setdefault("spack-repo/packages/.keep", b"")
-    return files
+    return files | spack_repo_files({path.relative_to(project.root).as_posix(): path.read_bytes() for path in recipes})
 
 
 def failure_tail(log: Path, lines: int = 30) -> tuple[str | None, str]:
@@ -124,9 +120,6 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
     write_tree(folder, context_files(project, target, concretized), {STAGE_SCRIPT: 0o755},
                trees=spack_source.CONTEXT_TREES)
     spack_source.copy_into(folder, spack_root, spack_source.locate_packages())
-    secrets_dir = project.build_dir / "secrets" / f"tool-{name}"
-    secrets = {"labforge-ca": ca.bundle(list(ca_certs or []) + list(project.settings.build.ca_certs),
-                                        secrets_dir / "labforge-ca.pem")} | secret_files(cache, secrets_dir)
 
     def line(text: str) -> None:
         result.spack.feed(text)
@@ -135,15 +128,15 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
         if on_line:
             on_line(text)
 
-    def build(target_stage: str, tag: str) -> None:
+    def build(target_stage: str, tag: str, secrets: dict[str, Path]) -> None:
         command = build_command("buildah", "chroot", folder, tag, base_image(target.release), secrets,
                                 project.settings.build.source_date_epoch, build_args(cache))
         command[2:2] = ["--target", target_stage]
         run(command, log=log, on_line=line, what=f"tool build of {target.title}")
 
-    try:
+    with build_secrets(project, ca_certs, cache, project.build_dir / "secrets" / f"tool-{name}") as secrets:
         try:
-            build("tested", result.reference)
+            build("tested", result.reference, secrets)
         except LabforgeError as exc:
             tests_ran = bool(result.tests)
             package, tail = failure_tail(log)
@@ -152,10 +145,7 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
                                                           f"full log: {log}")],
                                   EXIT_TESTS if tests_ran else EXIT_BUILD) from None
         if cache is not None:
-            build("pushed", f"localhost/labforge/tool-push:{name}")
+            build("pushed", f"localhost/labforge/tool-push:{name}", secrets)
             result.pushed = result.spack.pushed
-    finally:
-        for path in secrets.values():
-            path.unlink(missing_ok=True)
     result.seconds = time.monotonic() - start
     return result

@@ -21,8 +21,7 @@ from ..render import spack_environment
 from ..render.spackstage import require_current_lock
 from ..spackbuild.lockfile import Lock
 from ..tools import LoadedTool, load_all
-from . import spack_source
-from .lock import check_pinned, concretize, host_environment
+from .lock import concretize, host_environment, pinned_spack
 
 
 @dataclass(frozen=True)
@@ -97,9 +96,7 @@ def tool_environment(target: ToolTarget, reuse_from: str | None = None) -> bytes
 def concretize_tool(project: Project, target: ToolTarget, log: Path,
                     on_line: Callable[[str], None] | None = None) -> Concretized:
     start = time.monotonic()
-    spack_root = spack_source.locate_spack(project)
-    packages = spack_source.locate_packages()
-    check_pinned(project, spack_root)
+    spack_root, packages, _ = pinned_spack(project)
     with tempfile.TemporaryDirectory(prefix="labforge-tool-") as tmp:
         scratch = Path(tmp)
         release_env = host_environment(target.release_yaml, project, scratch, "release", target.release_lock.spack)

@@ -161,6 +161,15 @@ def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes],
     return json.dumps(record, indent=2, sort_keys=True) + "\n"
 
 
+def spack_repo_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The lab's recipes among `files` (project-relative paths) as the context's spack-repo/."""
+    repo = {"spack-repo/" + path.removeprefix("spack/"): data for path, data in files.items()
+            if path == "spack/repo.yaml" or path.startswith("spack/packages/")}
+    # spack disables a repository without a packages/ directory, even an empty one.
+    repo.setdefault("spack-repo/packages/.keep", b"")
+    return repo
+
+
 def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = True) -> tuple[dict[str, bytes], dict[str, int]]:
     """Every file of the build context, in memory; nothing is written here."""
     inputs = input_files(project, loaded, with_spack)
@@ -174,12 +183,13 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         stage, ctx["layers"] = spackstage.stage_files(project, lock, ctx)
     containerfile = render(tdir, "Containerfile.j2", ctx)
     launcher = f"{ctx['paths'].venv}/share/jupyter/kernels/{loaded.release.kernel_name}/launch.sh"
+    pins = requirements(project, loaded)
     text = {
         CONTAINERFILE: containerfile,
         APPTAINER: apptainer.convert(containerfile, ctx["base_image"], ENTRYPOINT, CMD),
         "spack.yaml": spack_yaml,
-        "requirements.txt": requirements(project, loaded),
-        "constraints.txt": server_constraints(project, requirements(project, loaded)),
+        "requirements.txt": pins,
+        "constraints.txt": server_constraints(project, pins),
         "kernel/kernel.json": kernel.kernel_json(loaded.release, launcher),
         "kernel/launch.sh": render(tdir, "kernel-launch.sh.j2", ctx),
         "jupyter_config.json": kernel.jupyter_config(),
@@ -187,11 +197,7 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
     }
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
     # The project's own spack recipes that this release uses, as a spack repository.
-    for path, data in inputs.items():
-        if path == "spack/repo.yaml" or path.startswith("spack/packages/"):
-            files["spack-repo/" + path.removeprefix("spack/")] = data
-    # spack disables a repository without a packages/ directory, even an empty one.
-    files.setdefault("spack-repo/packages/.keep", b"")
+    files |= spack_repo_files(inputs)
     return files, {"kernel/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755}
 
 

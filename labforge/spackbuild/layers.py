@@ -34,12 +34,17 @@ def bucket(digest: str, buckets: int) -> int:
     return int.from_bytes(hashlib.sha256(digest.encode()).digest()[:8], "big") % buckets
 
 
+def package_layer(lock: Lock, digest: str) -> Layer:
+    """A layer holding one package, named after it."""
+    node = lock.nodes[digest]
+    return Layer(f"{node.name}-{node.version}-{digest[:7]}", (digest,), (node.label,))
+
+
 def plan_layers(lock: Lock, max_layers: int) -> list[Layer]:
     budget = max(1, max_layers - OTHER_LAYERS)
     installed = sorted(lock.runtime_closure(), key=lambda h: (lock.nodes[h].name, lock.nodes[h].version, h))
     if len(installed) <= budget:
-        return [Layer(f"{lock.nodes[h].name}-{lock.nodes[h].version}-{h[:7]}", (h,), (lock.nodes[h].label,))
-                for h in installed]
+        return [package_layer(lock, h) for h in installed]
     groups: dict[int, list[str]] = {}
     for digest in installed:
         groups.setdefault(bucket(digest, budget), []).append(digest)
