@@ -6,6 +6,7 @@ secrets only from `pulumi config set --secret` and stay pulumi Outputs end to en
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -123,6 +124,17 @@ class Hub(_Model):
     quota_cpu: str = "200"
     quota_memory: str = "800Gi"
     quota_pods: int = 300
+    # false: user pods reach only the hub, DNS and labServiceCidrs (EUCAIM workstations: no
+    # internet at run time); pip, git clone and downloads from notebooks then fail.
+    internet_access: bool = True
+    lab_service_cidrs: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cidrs(self) -> "Hub":
+        bad = [c for c in self.lab_service_cidrs if not _is_cidr(c)]
+        if bad:
+            raise ValueError(f"hub.labServiceCidrs: {', '.join(bad)} is not an address range such as 10.0.0.0/24")
+        return self
 
 
 class Drive(_Model):
@@ -132,6 +144,10 @@ class Drive(_Model):
     nfs_server: str | None = None
     nfs_path: str | None = None
     storage_class: str | None = None
+    # Group folders: the user's IAM groups named in oidc.driveGroups (or allowed/admin groups)
+    # or matching one of these patterns (fnmatch, e.g. "collab-*"); at most maxGroups mounted.
+    group_patterns: list[str] = Field(default_factory=list)
+    max_groups: int = Field(20, ge=0, le=100)
 
     @model_validator(mode="after")
     def _mode_settings(self) -> "Drive":
@@ -165,6 +181,14 @@ class StackConfig(_Model):
         if self.cluster.mode == "existing" and self.harbor.storage == "swift":
             raise ValueError("harbor.storage swift needs cluster.mode openstack; use pvc")
         return self
+
+
+def _is_cidr(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return "/" in value
 
 
 def _key(loc: tuple) -> str:

@@ -1,17 +1,36 @@
 """Mount the shared Drive into each user's server, as folders of one ReadWriteMany claim.
 
 ~/drive/My Libraries            the user's own folder (read-write)   subPath users/<user>
-~/drive/Shared with groups/<g>  one per known group of the user      subPath groups/<g>
+~/drive/Shared with groups/<g>  one per matching group of the user   subPath groups/<g>
 ~/drive/Shared with all         the lab's public area (read-only)    subPath public
 
+Kubernetes would create a missing subPath as root, which the user (uid 1000) cannot write on
+NFS/CephFS; so an init container, running as the user with no capabilities, creates the
+user's and the groups' folders first. It can: the deploy-time `drive-layout` job made `users/`
+and `groups/` belong to uid 1000 (see infra/storage.py).
+
+Groups: the user's hub groups (from the IAM's groups claim) that are listed in
+settings["groups"] or match one of settings["patterns"] (`collab-*`), so a new collab needs no
+redeploy; at most settings["max_groups"] of them, in name order.
+
 This file is shipped verbatim into the hub's configuration (hub.extraConfig), so it uses only
-the standard library. `drive_mounts` is a plain function; the hook only applies its result.
+the standard library. `drive_mounts` and `init_container` are plain functions; the hook only
+applies their result.
 """
 
+import fnmatch
 import re
+from urllib.parse import quote
 
 UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 MAX_NAME = 63
+HOME = "/home/jovyan"
+ROOT = HOME + "/drive"
+OWN, GROUPS, PUBLIC = "My Libraries", "Shared with groups", "Shared with all"
+INIT_MOUNT = "/drive"
+# The folders are made by the user's own uid; a message says what to do when that fails.
+INIT_SCRIPT = ('for folder in "$@"; do mkdir -p -- "$folder" || { echo "drive: cannot create $folder:'
+               ' ask the lab operators to run the drive-layout job (README: The Drive)" >&2; exit 1; }; done')
 
 
 def safe_name(name):
@@ -23,30 +42,70 @@ def safe_name(name):
     return cleaned or None
 
 
+def drive_groups(groups, settings):
+    """(mounted, left out) group folder names for a user's groups, in name order."""
+    known = set(settings.get("groups", []))
+    patterns = settings.get("patterns", [])
+    folders = []
+    for group in sorted(set(g for g in groups or [] if isinstance(g, str))):
+        wanted = group in known or any(fnmatch.fnmatchcase(group, p) for p in patterns)
+        folder = safe_name(group) if wanted else None
+        if folder is not None and folder not in folders:
+            folders.append(folder)
+    cap = settings.get("max_groups", 20)
+    return folders[:cap], folders[cap:]
+
+
 def drive_mounts(username, groups, settings):
-    """(volumes, volume_mounts) for one user; groups not in settings["groups"] mount nothing."""
+    """(volumes, volume_mounts) for one user; groups that match no rule mount nothing."""
     user = safe_name(username)
     if user is None:
         return [], []
     volume, root = settings["volume"], settings["root"]
-    mounts = [{"name": volume, "mountPath": root + "/My Libraries", "subPath": "users/" + user}]
-    known = set(settings["groups"])
-    seen = set()
-    for group in sorted(set(groups or [])):
-        folder = safe_name(group) if group in known else None
-        if folder is None or folder in seen:
-            continue
-        seen.add(folder)
-        mounts.append({"name": volume, "mountPath": root + "/Shared with groups/" + folder,
-                       "subPath": "groups/" + folder})
-    mounts.append({"name": volume, "mountPath": root + "/Shared with all", "subPath": "public", "readOnly": True})
+    mounts = [{"name": volume, "mountPath": f"{root}/{OWN}", "subPath": "users/" + user}]
+    for folder in drive_groups(groups, settings)[0]:
+        mounts.append({"name": volume, "mountPath": f"{root}/{GROUPS}/{folder}", "subPath": "groups/" + folder})
+    mounts.append({"name": volume, "mountPath": f"{root}/{PUBLIC}", "subPath": "public", "readOnly": True})
     return [{"name": volume, "persistentVolumeClaim": {"claimName": settings["claim"]}}], mounts
+
+
+def init_container(mounts, image, settings):
+    """The init container that creates every writable folder `mounts` uses, as the user."""
+    folders = [f"{INIT_MOUNT}/{m['subPath']}" for m in mounts if not m.get("readOnly")]
+    return {
+        "name": "drive-folders",
+        "image": image,
+        "command": ["/bin/sh", "-c", INIT_SCRIPT, "drive-folders", *folders],
+        "volumeMounts": [{"name": settings["volume"], "mountPath": INIT_MOUNT}],
+        "securityContext": {"runAsUser": settings.get("uid", 1000), "runAsGroup": settings.get("gid", 1000),
+                            "runAsNonRoot": True, "allowPrivilegeEscalation": False,
+                            "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "32Mi"}},
+    }
+
+
+def collab_lab_url(hub_url, group, root=ROOT, home=HOME):
+    """The link a collab's "Lab" button opens: JupyterLab at the collab's Drive folder
+    (the user's server is started first if it is not running)."""
+    folder = safe_name(group)
+    if folder is None:
+        return None
+    path = f"{root}/{GROUPS}/{folder}"[len(home) + 1:]
+    return f"{hub_url.rstrip('/')}/hub/user-redirect/lab/tree/{quote(path)}"
 
 
 def drive_pre_spawn_hook(spawner):
     settings = DRIVE_SETTINGS  # noqa: F821 -- defined by the hub config that ships this file
     groups = [group.name for group in getattr(spawner.user, "groups", [])]
     volumes, mounts = drive_mounts(spawner.user.name, groups, settings)
+    left_out = drive_groups(groups, settings)[1]
+    if left_out and getattr(spawner, "log", None):
+        spawner.log.warning("drive: %s has more than %d group folders; not mounted: %s",
+                            spawner.user.name, settings.get("max_groups", 20), ", ".join(left_out))
     volume = settings["volume"]
     spawner.volumes = [v for v in list(spawner.volumes or []) if v.get("name") != volume] + volumes
     spawner.volume_mounts = [m for m in list(spawner.volume_mounts or []) if m.get("name") != volume] + mounts
+    others = [c for c in list(getattr(spawner, "init_containers", None) or []) if c.get("name") != "drive-folders"]
+    # settings["image"]: the default profile's image, which the pre-puller keeps on every node
+    # (the hook runs before KubeSpawner applies the chosen profile).
+    spawner.init_containers = others + ([init_container(mounts, settings["image"], settings)] if mounts else [])

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from labforge.catalog import Catalog
 
-from . import drive_hook
+from . import drive_hook, token_values
+from .egress import singleuser_network_policy
 from .config import StackConfig
 from .profiles import profile_list
 
-HOME = "/home/jovyan"
+HOME = drive_hook.HOME
 DRIVE_VOLUME = "lab-drive"
 
 
@@ -48,9 +49,11 @@ def auth_values(config: StackConfig, client_secret) -> dict:
     }
 
 
-def drive_settings(config: StackConfig, claim: str) -> dict:
+def drive_settings(config: StackConfig, claim: str, image: str) -> dict:
     groups = sorted(set(config.oidc.drive_groups or config.oidc.allowed_groups) | set(config.oidc.admin_groups))
-    return {"claim": claim, "volume": DRIVE_VOLUME, "root": f"{HOME}/drive", "groups": groups}
+    return {"claim": claim, "volume": DRIVE_VOLUME, "root": drive_hook.ROOT, "groups": groups,
+            "patterns": list(config.drive.group_patterns), "max_groups": config.drive.max_groups,
+            "image": image, "uid": 1000, "gid": 1000}
 
 
 def drive_extra_config(settings: dict) -> str:
@@ -70,23 +73,27 @@ def storage_values(config: StackConfig, home_class: str) -> dict:
             "dynamic": {"storageClass": home_class}, "extraVolumes": volumes, "extraVolumeMounts": mounts}
 
 
+def default_image(config: StackConfig, catalog: Catalog) -> dict:
+    """The default profile's image, by tag and digest: the pre-puller pulls it, the Drive's
+    init container runs in it."""
+    default = catalog.stable()[0] if catalog.stable() else catalog.experimental()
+    repository = config.hub.image_repository or default.image
+    return {"name": repository, "tag": f"{default.id}@{default.digest}", "pullPolicy": "IfNotPresent"}
+
+
 def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) -> dict:
     profiles = profile_list(catalog, config.hub.resources, dict(config.hub.profile_resources),
                             config.hub.image_repository)
-    default = catalog.stable()[0] if catalog.stable() else catalog.experimental()
-    repository = config.hub.image_repository or default.image
     return {
-        # The pre-puller pulls this one: the default profile's image, by tag and digest.
-        "image": {"name": repository, "tag": f"{default.id}@{default.digest}", "pullPolicy": "IfNotPresent"},
+        "image": default_image(config, catalog),
         "profileList": profiles,
         "uid": 1000,
         "fsGid": 1000,
         "allowPrivilegeEscalation": False,
         "defaultUrl": "/lab",
         "storage": storage_values(config, home_class),
-        "networkPolicy": {"enabled": True,
-                          "egressAllowRules": {"cloudMetadataServer": False, "dnsPortsPrivateIPs": True,
-                                               "nonPrivateIPs": True, "privateIPs": False}},
+        "extraEnv": {"LAB_TOKEN_URL": token_values.URL_IN_PODS},
+        "networkPolicy": singleuser_network_policy(config),
         # Blocked by the network policy above instead: the iptables way needs a privileged init container.
         "cloudMetadata": {"blockWithIptables": False},
         "startTimeout": 600,
@@ -96,11 +103,21 @@ def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) ->
 def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim: str, home_class: str,
                user_nodes: bool) -> dict:
     host = config.hub.host
+    image = default_image(config, catalog)
+    drive = drive_settings(config, drive_claim, f"{image['name']}:{image['tag']}")
+    token_url = oidc_endpoints(config.oidc.issuer)["token_url"]
     return {
         "hub": {
             "config": auth_values(config, client_secret),
-            "extraConfig": {"labforge-drive": drive_extra_config(drive_settings(config, drive_claim))},
-            "networkPolicy": {"enabled": True},
+            "extraConfig": {"labforge-drive": drive_extra_config(drive),
+                            "labforge-token": token_values.secret_config()},
+            "services": {token_values.NAME: token_values.service(token_url, config.oidc.client_id,
+                                                                 f"https://{host}/hub/login")},
+            "loadRoles": token_values.roles(),
+            "extraFiles": token_values.extra_files(),
+            "service": {"extraPorts": [{"name": token_values.NAME, "port": token_values.PORT,
+                                        "targetPort": token_values.PORT}]},
+            "networkPolicy": {"enabled": True, "ingress": token_values.hub_ingress()},
             "allowNamedServers": False,
         },
         "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": True}}},

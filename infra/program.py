@@ -12,6 +12,7 @@ from .cluster import MagnumCluster, kubernetes_provider
 from .config import StackConfig
 from .harbor import HarborRegistry
 from .hub import JupyterHub
+from .hub_values import default_image
 from .ingress import IngressStack
 from .namespace import UserNamespace
 from .network import LabNetwork
@@ -40,10 +41,13 @@ def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
 
     ingress = [IngressStack("ingress", config.ingress, opts=on_cluster)] if config.ingress.install else []
     users = UserNamespace("lab-users", config.hub, opts=on_cluster)
-    storage = LabStorage("lab", config, users.namespace, subnet_cidr, opts=on_cluster)
+    image = default_image(config, catalog)
+    storage = LabStorage("lab", config, users.namespace, subnet_cidr, f"{image['name']}:{image['tag']}",
+                         opts=on_cluster)
     registry = HarborRegistry("harbor", config, secrets, storage,
                               opts=pulumi.ResourceOptions(providers=[provider], depends_on=ingress))
     hub = JupyterHub("hub", config, catalog, secrets["oidcClientSecret"], users.name, storage.drive_claim,
                      storage.home_storage_class, user_nodes,
-                     opts=pulumi.ResourceOptions(providers=[provider], depends_on=[users, storage, *ingress]))
+                     opts=pulumi.ResourceOptions(providers=[provider],
+                                                 depends_on=[users, storage, storage.layout_job, *ingress]))
     return {"hub_url": hub.url, "harbor_url": registry.url, "kubeconfig": pulumi.Output.secret(kubeconfig)}

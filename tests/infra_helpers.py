@@ -52,3 +52,28 @@ def unwrap(value):
     if isinstance(value, list):
         return [unwrap(v) for v in value]
     return value
+
+
+Z2JH = REPO / "tests" / "fixtures" / "z2jh-4.4.0"
+
+
+def helm_merge(defaults, overrides):
+    """Helm's merge of user values over a chart's values.yaml: maps merge, the rest replaces."""
+    if isinstance(defaults, dict) and isinstance(overrides, dict):
+        merged = dict(defaults)
+        for key, value in overrides.items():
+            merged[key] = helm_merge(defaults.get(key), value) if key in defaults else value
+        return merged
+    return overrides
+
+
+def chart_schema_errors(values: dict) -> list[str]:
+    """What Helm would refuse in these hub values: the chart's schema over the merged values."""
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load((Z2JH / "values.schema.yaml").read_text())
+    defaults = yaml.safe_load((Z2JH / "values.yaml").read_text())
+    merged = helm_merge(defaults, unwrap(values))
+    validator = jsonschema.Draft7Validator(schema)
+    return sorted(f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(merged))

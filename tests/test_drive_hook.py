@@ -6,11 +6,22 @@ from types import SimpleNamespace
 
 import pytest
 
-from infra.drive_hook import MAX_NAME, drive_mounts, safe_name
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import kubernetes_validate
+
+from infra.drive_hook import MAX_NAME, collab_lab_url, drive_groups, drive_mounts, init_container, safe_name
 from infra.hub_values import drive_extra_config
 
 SETTINGS = {"claim": "lab-drive", "volume": "lab-drive", "root": "/home/jovyan/drive",
-            "groups": ["neuro", "imaging", "lab-admins"]}
+            "groups": ["neuro", "imaging", "lab-admins"], "patterns": ["collab-*"], "max_groups": 3,
+            "image": "harbor.lab.example.org/lab/notebook:2026.11@sha256:" + "a" * 64, "uid": 1000, "gid": 1000}
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -75,10 +86,114 @@ def test_shipped_hook_updates_a_spawner_and_is_idempotent():
     exec(compile(drive_extra_config(SETTINGS), "hub-config", "exec"), namespace)
     hook = namespace["c"].KubeSpawner.pre_spawn_hook
     user = SimpleNamespace(name="carol", groups=[SimpleNamespace(name="imaging"), SimpleNamespace(name="x")])
-    spawner = SimpleNamespace(user=user, volumes=[{"name": "home"}], volume_mounts=[{"name": "home", "mountPath": "/home/jovyan"}])
+    spawner = SimpleNamespace(user=user, volumes=[{"name": "home"}], volume_mounts=[{"name": "home", "mountPath": "/home/jovyan"}],
+                              init_containers=[{"name": "site-init"}])
     hook(spawner)
     hook(spawner)  # spawning twice must not duplicate mounts
     assert [v["name"] for v in spawner.volumes] == ["home", "lab-drive"]
     assert [m["mountPath"] for m in spawner.volume_mounts] == [
         "/home/jovyan", "/home/jovyan/drive/My Libraries", "/home/jovyan/drive/Shared with groups/imaging",
         "/home/jovyan/drive/Shared with all"]
+    assert [c["name"] for c in spawner.init_containers] == ["site-init", "drive-folders"]
+
+
+def test_collab_groups_match_a_pattern_without_being_listed():
+    _, mounts = drive_mounts("alice", ["collab-brain-atlas", "collaborators", "neuro"], SETTINGS)
+    groups = sorted(m["subPath"] for m in mounts if m["subPath"].startswith("groups/"))
+    assert groups == ["groups/collab-brain-atlas", "groups/neuro"]
+
+
+def test_group_folders_are_capped_in_name_order():
+    many = [f"collab-{i:02d}" for i in range(10)] + ["neuro"]
+    mounted, left_out = drive_groups(many, SETTINGS)
+    assert mounted == ["collab-00", "collab-01", "collab-02"] and len(left_out) == 8
+    _, mounts = drive_mounts("alice", many, SETTINGS)
+    assert sum(m["subPath"].startswith("groups/") for m in mounts) == 3
+
+
+def test_hook_warns_about_group_folders_left_out():
+    namespace = {"c": SimpleNamespace(KubeSpawner=SimpleNamespace())}
+    exec(compile(drive_extra_config(SETTINGS), "hub-config", "exec"), namespace)
+    warnings = []
+    log = SimpleNamespace(warning=lambda msg, *args: warnings.append(msg % args))
+    user = SimpleNamespace(name="dana", groups=[SimpleNamespace(name=f"collab-{i}") for i in range(5)])
+    spawner = SimpleNamespace(user=user, volumes=[], volume_mounts=[], log=log)
+    namespace["c"].KubeSpawner.pre_spawn_hook(spawner)
+    assert warnings == ["drive: dana has more than 3 group folders; not mounted: collab-3, collab-4"]
+
+
+def test_init_container_creates_every_writable_folder_unprivileged():
+    _, mounts = drive_mounts("alice", ["neuro", "collab-x"], SETTINGS)
+    init = init_container(mounts, SETTINGS["image"], SETTINGS)
+    assert init["command"][3:] == ["drive-folders", "/drive/users/alice", "/drive/groups/collab-x", "/drive/groups/neuro"]
+    context = init["securityContext"]
+    assert context["runAsUser"] == 1000 and context["runAsNonRoot"] is True
+    assert context["capabilities"] == {"drop": ["ALL"]} and context["allowPrivilegeEscalation"] is False
+    assert init["volumeMounts"] == [{"name": "lab-drive", "mountPath": "/drive"}]  # the whole Drive, no subPath
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "jupyter-alice"},
+           "spec": {"initContainers": [init], "containers": [{"name": "notebook", "image": "x", "volumeMounts": mounts}],
+                    "volumes": [{"name": "lab-drive", "persistentVolumeClaim": {"claimName": "lab-drive"}}]}}
+    kubernetes_validate.validate(pod, "1.31.0", strict=True)
+
+
+def run_init(init, drive):
+    """The init container's own command, with its /drive mount at `drive`."""
+    command = [arg.replace("/drive/", f"{drive}/") if arg.startswith("/drive/") else arg for arg in init["command"]]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def test_init_script_makes_the_folders_and_is_idempotent(tmp_path):
+    (tmp_path / "users").mkdir()
+    (tmp_path / "groups").mkdir()
+    _, mounts = drive_mounts("alice", ["neuro"], SETTINGS)
+    init = init_container(mounts, SETTINGS["image"], SETTINGS)
+    for _ in range(2):
+        result = run_init(init, tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "users" / "alice").is_dir() and (tmp_path / "groups" / "neuro").is_dir()
+    assert not (tmp_path / "public").exists()  # read-only: made by the drive-layout job, not by users
+
+
+@pytest.fixture
+def drive_root():
+    """A Drive root uid 1000 can reach (pytest's own tmp dirs are private to root)."""
+    root = tempfile.mkdtemp(prefix="labforge-drive-")
+    os.chmod(root, 0o755)
+    yield Path(root)
+    shutil.rmtree(root)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the script as uid 1000")
+@pytest.mark.parametrize("layout_job_ran", [True, False])
+def test_init_script_as_the_user(drive_root, layout_job_ran):
+    for parent in ("users", "groups"):
+        (drive_root / parent).mkdir(mode=0o755)  # root-owned, as Kubernetes would leave them
+        if layout_job_ran:
+            os.chown(drive_root / parent, 1000, 1000)
+    _, mounts = drive_mounts("alice", ["neuro"], SETTINGS)
+    init = init_container(mounts, SETTINGS["image"], SETTINGS)
+    command = [arg.replace("/drive/", f"{drive_root}/") if arg.startswith("/drive/") else arg for arg in init["command"]]
+    result = subprocess.run(command, capture_output=True, text=True, user=1000, group=1000)
+    if layout_job_ran:
+        assert result.returncode == 0, result.stderr
+        assert (drive_root / "users" / "alice").stat().st_uid == 1000
+        assert (drive_root / "groups" / "neuro").stat().st_uid == 1000
+    else:
+        assert result.returncode == 1 and "drive-layout job" in result.stderr
+
+
+def test_collab_lab_link_opens_the_folder_the_hook_mounts():
+    url = collab_lab_url("https://lab.example.org", "collab-brain atlas")
+    parsed = urlparse(url)
+    assert parsed.path.startswith("/hub/user-redirect/lab/tree/")
+    folder = unquote(parsed.path.removeprefix("/hub/user-redirect/lab/tree/"))
+    _, mounts = drive_mounts("alice", ["collab-brain atlas"], SETTINGS)
+    mounted = [m["mountPath"] for m in mounts if m["subPath"].startswith("groups/")]
+    assert mounted == ["/home/jovyan/" + folder]
+    assert collab_lab_url("https://lab.example.org/", "..") is None
+
+
+def test_settings_survive_the_trip_into_the_hub_config():
+    namespace = {"c": SimpleNamespace(KubeSpawner=SimpleNamespace())}
+    exec(compile(drive_extra_config(SETTINGS), "hub-config", "exec"), namespace)
+    assert json.dumps(namespace["DRIVE_SETTINGS"], sort_keys=True) == json.dumps(SETTINGS, sort_keys=True)

@@ -16,7 +16,9 @@ SECRETS = {
 MARKERS = ["s3cr3t-oidc-7f1d", "s3cr3t-harbor-93ab", "s3cr3t-harbor-oidc-55ce", "s3cr3t-kubeconfig-0a9e",
            "mock-application-credential-secret"]
 # Types with a Kubernetes schema (CRDs like cert-manager's ClusterIssuer have none there).
-CORE_GROUPS = ("kubernetes:core/", "kubernetes:networking.k8s.io/", "kubernetes:storage.k8s.io/")
+CORE_GROUPS = ("kubernetes:core/", "kubernetes:networking.k8s.io/", "kubernetes:storage.k8s.io/", "kubernetes:batch/")
+# What a container running as root may keep (the Drive's layout job: chown only).
+ROOT_CAPABILITIES = {"CHOWN", "DAC_OVERRIDE", "FOWNER"}
 
 
 @pytest.fixture(scope="module", params=["openstack", "existing"])
@@ -66,6 +68,13 @@ def test_no_privileged_container_and_no_root_user_pods(records):
             assert node.get("privileged") is not True, (r.type, r.name)
             assert node.get("allowPrivilegeEscalation") is not True, (r.type, r.name)
     hub = next(r for r in records if r.inputs.get("chart") == "jupyterhub")
+    for r in records:
+        for node in walk(r.inputs):
+            context = node.get("securityContext") if isinstance(node.get("securityContext"), dict) else None
+            if context and context.get("runAsUser") == 0:
+                caps = context.get("capabilities", {})
+                assert caps.get("drop") == ["ALL"] and set(caps.get("add", [])) <= ROOT_CAPABILITIES, (r.type, r.name)
+                assert context.get("allowPrivilegeEscalation") is False, (r.type, r.name)
     single = hub.inputs["values"]["singleuser"]
     assert single["uid"] >= 1000 and single["allowPrivilegeEscalation"] is False
     assert all("uid" not in p["kubespawner_override"] for p in single["profileList"])
@@ -86,7 +95,7 @@ def test_every_plain_kubernetes_object_is_valid_in_strict_mode(records):
         assert obj["apiVersion"] and obj["kind"], record.name
         kubernetes_validate.validate(obj, version, strict=True)
         checked += 1
-    assert checked >= 6
+    assert checked >= 7
 
 
 def test_strict_validation_does_catch_a_typo():

@@ -67,6 +67,8 @@ def input_files(project: Project, loaded: LoadedRelease, with_spack: bool = True
     return {project.rel(p): p.read_bytes() for p in paths if p.exists()}
 
 
+LAB_TOKEN = "lab_token.py"  # the notebook's helper for the hub's lab-token service
+
 # The builder's own code that shapes a render: a change here must change the digest too.
 BUILDER_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
     Path(__file__).parents[1] / name for name in ("platforms.py", "project.py", "releases.py", "tools.py")]
@@ -196,9 +198,10 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         "release.json": release_record(loaded, digest, inputs, with_spack),
     }
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
+    files[LAB_TOKEN] = (tdir / LAB_TOKEN).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)
-    return files, {"kernel/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755}
+    return files, {"kernel/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755, LAB_TOKEN: 0o755}
 
 
 def spack_environment(project: Project, loaded: LoadedRelease) -> tuple[bytes, dict[str, bytes]]:

@@ -1,0 +1,72 @@
+"""Chart values for the lab-token service (infra/token_service.py): run by the hub, reached by
+user servers at http://hub:8181, with only the scopes it needs.
+
+Roles, narrowest that work (checked against a real JupyterHub in tests/test_token_service.py):
+- the service: `admin:auth_state` (the auth state in the user model) and `read:users:name`
+  (GET /users/<name> needs one read scope on the user);
+- users, and their servers' tokens: `access:services!service=lab-token` and nothing more.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import token_service
+
+NAME = "lab-token"
+PORT = 8181
+SERVICE_FILE = "/usr/local/share/labforge/lab_token_service.py"
+URL_IN_PODS = f"http://hub:{PORT}/services/{NAME}/"
+ACCESS = f"access:services!service={NAME}"
+# JupyterHub's default roles, plus access to the service (load_roles replaces a role's scopes).
+USER_SCOPES = ["self", ACCESS]
+SERVER_SCOPES = ["users:activity!user", "access:servers!server", ACCESS]
+SERVICE_SCOPES = ["admin:auth_state", "read:users:name"]
+# The chart's labels of the hub pod (z2jh 4.x "modern" labels; release name "jupyterhub").
+HUB_POD = {"app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/instance": "jupyterhub",
+           "app.kubernetes.io/component": "hub"}
+
+
+def service(token_url: str, client_id: str, login_url: str) -> dict:
+    """hub.services.lab-token: a managed service (the hub starts and restarts it). The IAM
+    client secret is added from the hub's own config (secret_config), never written here."""
+    return {
+        "command": ["python3", SERVICE_FILE],
+        "url": f"http://hub:{PORT}",
+        "display": False,
+        "environment": {"LAB_TOKEN_IAM_TOKEN_URL": token_url, "LAB_TOKEN_CLIENT_ID": client_id,
+                        "LAB_LOGIN_URL": login_url, "LAB_TOKEN_BIND": "0.0.0.0"},
+    }
+
+
+def roles() -> dict:
+    return {
+        NAME: {"description": "Read users' auth state to hand each user their own IAM token",
+               "scopes": SERVICE_SCOPES, "services": [NAME]},
+        "user": {"description": "Standard user privileges, and the lab-token service", "scopes": USER_SCOPES},
+        "server": {"description": "Post activity, and ask lab-token for the owner's token", "scopes": SERVER_SCOPES},
+    }
+
+
+def secret_config() -> str:
+    """hub.extraConfig: hand the OIDC client secret, already in the hub's config, to the service."""
+    return ("for _service in c.JupyterHub.services:\n"
+            f"    if _service.get('name') == {NAME!r}:\n"
+            "        _service.setdefault('environment', {})['LAB_TOKEN_CLIENT_SECRET'] = "
+            "c.GenericOAuthenticator.client_secret\n")
+
+
+def extra_files() -> dict:
+    source = Path(token_service.__file__).read_text(encoding="utf-8")
+    return {NAME: {"mountPath": SERVICE_FILE, "stringData": source}}
+
+
+def hub_ingress() -> list[dict]:
+    """hub.networkPolicy.ingress: pods allowed to reach the hub (user servers, the proxy) may
+    reach the service's port too."""
+    return [{"ports": [{"port": PORT}],
+             "from": [{"podSelector": {"matchLabels": {"hub.jupyter.org/network-access-hub": "true"}}}]}]
+
+
+def singleuser_egress() -> list[dict]:
+    return [{"to": [{"podSelector": {"matchLabels": HUB_POD}}], "ports": [{"port": PORT}]}]

@@ -1,0 +1,360 @@
+"""The lab-token service against a real JupyterHub (5.5, the chart's) and a small OIDC token
+endpoint, all on loopback; notebooks are played by the real `lab-token` helper run with the
+environment the hub gave each user's server.
+
+The hub runs with the services, roles and extraConfig that the plan gives the chart (only the
+addresses are moved to loopback), so these tests also check that those scopes are enough."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from hub_standins import free_port
+from infra import token_service
+from infra_helpers import dev_values, helm_release, simulate
+
+REPO = Path(__file__).resolve().parents[1]
+HELPER = REPO / "images" / "templates" / "lab_token.py"
+ADMIN_TOKEN = secrets.token_hex(16)
+CLIENT_SECRET = "iam-client-secret-" + secrets.token_hex(4)
+
+
+def jwt(user: str, lifetime: float) -> str:
+    """An access token shaped like Keycloak's (header.claims.signature), unique each time."""
+    def part(data):
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return ".".join([part({"alg": "RS256"}), part({"sub": user, "exp": int(time.time() + lifetime),
+                                                   "jti": secrets.token_hex(8)}), "c2lnbmF0dXJl"])
+
+
+class Iam:
+    """The IAM's token endpoint: refresh grants for known refresh tokens, with rotation."""
+
+    def __init__(self):
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> user
+        self.issued: list[str] = []
+        self.calls: list[dict] = []
+        self.down = False
+        iam = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode()))
+                iam.calls.append(form)
+                if iam.down:
+                    return self.answer(503, {"error": "temporarily_unavailable"})
+                if (form.get("client_id"), form.get("client_secret")) != ("lab-hub", CLIENT_SECRET):
+                    return self.answer(401, {"error": "invalid_client"})
+                user = iam.refresh_tokens.pop(form.get("refresh_token"), None)
+                if form.get("grant_type") != "refresh_token" or user is None:
+                    return self.answer(400, {"error": "invalid_grant", "error_description": "Session not active"})
+                access, refresh = jwt(user, 300), iam.login(user)
+                iam.issued.append(access)
+                self.answer(200, {"access_token": access, "refresh_token": refresh, "expires_in": 300,
+                                  "token_type": "Bearer"})
+
+            def answer(self, code, body):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def login(self, user: str) -> str:
+        refresh = "refresh-" + secrets.token_hex(12)
+        self.refresh_tokens[refresh] = user
+        self.issued.append(refresh)
+        return refresh
+
+    def refreshes(self) -> int:
+        return sum(1 for c in self.calls if c.get("grant_type") == "refresh_token")
+
+
+class Hub:
+    def __init__(self, url: str, proc: subprocess.Popen, log: Path, records: Path, service_url: str):
+        self.url, self.proc, self.log, self.records, self.service_url = url, proc, log, records, service_url
+
+    def api(self, method: str, path: str, body=None, token: str = ADMIN_TOKEN):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}/hub/api{path}", data=data, method=method,
+                                         headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+            return json.loads(text) if text else None
+
+    def set_auth_state(self, user: str, state: dict):
+        self.api("PATCH", f"/users/{user}", {"auth_state": state})
+
+    def server_env(self, user: str) -> dict:
+        return json.loads((self.records / f"{user}.json").read_text())
+
+
+def hub_config(values: dict, iam: Iam, hub_port: int, service_port: int, records: Path) -> str:
+    """jupyterhub_config.py as the chart would write it from our values, on loopback."""
+    hub = values["hub"]
+    services = []
+    for name, service in hub["services"].items():
+        service = json.loads(json.dumps(service))
+        service["name"] = name
+        service["command"] = [sys.executable, str(REPO / "infra" / "token_service.py")]
+        service["url"] = f"http://127.0.0.1:{service_port}"
+        service["environment"].update(LAB_TOKEN_IAM_TOKEN_URL=iam.url, LAB_TOKEN_BIND="127.0.0.1")
+        services.append(service)
+    services.append({"name": "test-admin", "api_token": ADMIN_TOKEN})
+    roles = [{"name": name, **role} for name, role in hub["loadRoles"].items()]
+    roles.append({"name": "test-admin", "scopes": ["admin:users", "admin:servers", "tokens", "list:users"],
+                  "services": ["test-admin"]})
+    return "\n".join([
+        f"c.JupyterHub.hub_ip = '127.0.0.1'",
+        f"c.JupyterHub.hub_port = {hub_port}",
+        f"c.JupyterHub.port = {free_port()}",
+        "c.JupyterHub.proxy_class = 'hub_standins.MemoryProxy'",
+        "c.JupyterHub.spawner_class = 'hub_standins.RecordingSpawner'",
+        f"c.RecordingSpawner.record_dir = {str(records)!r}",
+        f"c.Spawner.environment = {{'LAB_TOKEN_URL': 'http://127.0.0.1:{service_port}/services/lab-token/'}}",
+        "c.JupyterHub.authenticator_class = 'dummy'",
+        "c.Authenticator.allow_all = True",
+        "c.Authenticator.enable_auth_state = True",
+        "c.JupyterHub.cleanup_servers = True",
+        f"c.JupyterHub.services = {services!r}",
+        f"c.JupyterHub.load_roles = {roles!r}",
+        f"c.GenericOAuthenticator.client_secret = {CLIENT_SECRET!r}",
+        hub["extraConfig"]["labforge-token"],
+    ])
+
+
+def wait_for(check, what: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+USERS = ("alice", "bob", "carol", "dave", "erin")
+
+
+@pytest.fixture(scope="module")
+def iam():
+    iam = Iam()
+    yield iam
+    iam.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, iam):
+    records, _ = simulate(dev_values())
+    values = helm_release(records, "jupyterhub").inputs["values"]
+    work = tmp_path_factory.mktemp("hub")
+    (work / "records").mkdir()
+    hub_port, service_port = free_port(), free_port()
+    (work / "jupyterhub_config.py").write_text(hub_config(values, iam, hub_port, service_port, work / "records"))
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tests"), "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32)}
+    log = work / "hub.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", "jupyterhub_config.py"], cwd=work,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    hub = Hub(f"http://127.0.0.1:{hub_port}", proc, log, work / "records",
+              f"http://127.0.0.1:{service_port}/services/lab-token/")
+    try:
+        wait_for(lambda: proc.poll() is None and status_of(f"{hub.url}/hub/api/") == 200, "the hub")
+        wait_for(lambda: status_of(hub.service_url + "token") == 401, "the lab-token service")
+        hub.api("POST", "/users", {"usernames": list(USERS)})
+        for user in USERS:
+            hub.api("POST", f"/users/{user}/server")
+            wait_for(lambda: hub.api("GET", f"/users/{user}")["servers"].get("", {}).get("ready"), f"{user}'s server")
+        yield hub
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        print(log.read_text()[-3000:])
+
+
+def login(iam: Iam, user: str, lifetime: float) -> dict:
+    """The auth state GenericOAuthenticator stores after a login."""
+    access = jwt(user, lifetime)
+    iam.issued.append(access)
+    return {"access_token": access, "refresh_token": iam.login(user), "id_token": "id-" + secrets.token_hex(8),
+            "token_response": {"expires_in": lifetime, "token_type": "Bearer"},
+            "oauth_user": {"preferred_username": user}}
+
+
+def lab_token(hub: Hub, user: str, *args: str) -> subprocess.CompletedProcess:
+    """The notebook's side: the image's helper, with that user's server environment."""
+    env = {**hub.server_env(user), "PATH": os.environ["PATH"]}
+    return subprocess.run([sys.executable, str(HELPER), "--json", *args], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def ask(hub: Hub, token: str | None, query: str = "") -> tuple[int, dict]:
+    headers = {"Authorization": f"token {token}"} if token else {}
+    request = urllib.request.Request(hub.service_url + "token" + query, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def test_fresh_token_is_handed_over_without_asking_the_iam(hub, iam):
+    state = login(iam, "alice", 3600)
+    hub.set_auth_state("alice", state)
+    before = iam.refreshes()
+    result = lab_token(hub, "alice")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["access_token"] == state["access_token"] and answer["token_type"] == "Bearer"
+    assert answer["expires_at"] == token_service.token_expiry(state["access_token"])
+    assert iam.refreshes() == before
+
+
+def test_expired_token_is_refreshed_once_then_kept(hub, iam):
+    hub.set_auth_state("bob", login(iam, "bob", -60))
+    before = iam.refreshes()
+    first = json.loads(lab_token(hub, "bob").stdout)
+    assert first["access_token"] == iam.issued[-1]  # the access token the IAM just issued
+    assert first["expires_at"] > time.time() + 200
+    assert iam.refreshes() == before + 1
+    assert iam.calls[-1]["client_id"] == "lab-hub" and iam.calls[-1]["client_secret"] == CLIENT_SECRET
+    again = json.loads(lab_token(hub, "bob").stdout)
+    assert again == first and iam.refreshes() == before + 1
+    # asking for more validity than is left refreshes again, with the rotated refresh token
+    longer = json.loads(lab_token(hub, "bob", "--min-valid", "600").stdout)
+    assert longer["access_token"] != first["access_token"] and iam.refreshes() == before + 2
+
+
+def test_two_notebooks_asking_together_cause_one_refresh(hub, iam):
+    hub.set_auth_state("bob", login(iam, "bob", -60))
+    before = iam.refreshes()
+    token = hub.server_env("bob")["JUPYTERHUB_API_TOKEN"]
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(ask(hub, token))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [code for code, _ in answers] == [200] * 4
+    assert len({body["access_token"] for _, body in answers}) == 1 and iam.refreshes() == before + 1
+
+
+def test_opaque_tokens_use_the_stored_expiry():
+    assert token_service.token_expiry("not-a-jwt", 123.0) == 123.0
+    assert token_service.token_expiry(jwt("x", 100)) > time.time() + 90
+
+
+def test_a_new_login_wins_over_tokens_refreshed_earlier(hub, iam):
+    hub.set_auth_state("bob", login(iam, "bob", -60))
+    refreshed = json.loads(lab_token(hub, "bob").stdout)["access_token"]
+    relogin = login(iam, "bob", 3600)
+    hub.set_auth_state("bob", relogin)
+    assert json.loads(lab_token(hub, "bob").stdout)["access_token"] == relogin["access_token"] != refreshed
+
+
+def test_revoked_session_says_log_in_again(hub, iam):
+    state = login(iam, "carol", -60)
+    iam.refresh_tokens.pop(state["refresh_token"])  # the IAM ended the session
+    hub.set_auth_state("carol", state)
+    result = lab_token(hub, "carol")
+    assert result.returncode == 1 and result.stdout == ""
+    assert "HTTP 401" in result.stderr and "Session not active" in result.stderr
+    assert "log in again: https://lab.example.org/hub/login" in result.stderr
+    code, body = ask(hub, hub.server_env("carol")["JUPYTERHUB_API_TOKEN"])
+    assert (code, body["error"]) == (401, "login_required")
+
+
+def test_no_auth_state_says_log_in_again(hub):
+    code, body = ask(hub, hub.server_env("dave")["JUPYTERHUB_API_TOKEN"])
+    assert code == 401 and body["error"] == "login_required"
+    assert "no IAM login is stored" in body["message"] and "log in again" in body["message"]
+
+
+def test_iam_down_is_a_retryable_error(hub, iam):
+    hub.set_auth_state("erin", login(iam, "erin", -60))
+    iam.down = True
+    try:
+        code, body = ask(hub, hub.server_env("erin")["JUPYTERHUB_API_TOKEN"])
+    finally:
+        iam.down = False
+    assert code == 502 and body["error"] == "iam_unavailable" and "HTTP 503" in body["message"]
+    assert ask(hub, hub.server_env("erin")["JUPYTERHUB_API_TOKEN"])[0] == 200  # back: refreshed now
+
+
+def test_each_server_gets_only_its_own_users_token(hub, iam):
+    alice_state, erin_state = login(iam, "alice", 3600), login(iam, "erin", 3600)
+    hub.set_auth_state("alice", alice_state)
+    hub.set_auth_state("erin", erin_state)
+    for user, state in (("alice", alice_state), ("erin", erin_state)):
+        code, body = ask(hub, hub.server_env(user)["JUPYTERHUB_API_TOKEN"])
+        assert code == 200 and body["access_token"] == state["access_token"]
+    # there is no way to name another user: a query naming alice still answers erin
+    code, body = ask(hub, hub.server_env("erin")["JUPYTERHUB_API_TOKEN"], "?user=alice")
+    assert body["access_token"] == erin_state["access_token"]
+
+
+def test_callers_without_access_are_refused(hub):
+    assert ask(hub, None)[0] == 401
+    assert ask(hub, "not-a-token")[0] == 401
+    assert ask(hub, ADMIN_TOKEN)[0] == 403  # a service, even a powerful one, is no user
+    narrow = hub.api("POST", "/users/alice/tokens", {"scopes": ["read:users:name!user=alice"], "note": "test"})
+    assert ask(hub, narrow["token"])[0] == 403  # a token of alice's without access to the service
+    full = hub.api("POST", "/users/alice/tokens", {"note": "the user's own token"})
+    assert ask(hub, full["token"])[0] == 200  # the user, not through a server
+    # a token in the URL is ignored (it would be logged)
+    token = hub.server_env("alice")["JUPYTERHUB_API_TOKEN"]
+    assert ask(hub, None, f"?token={token}")[0] == 401
+
+
+def test_bad_min_valid_is_refused(hub):
+    token = hub.server_env("alice")["JUPYTERHUB_API_TOKEN"]
+    for query in ("?min_valid=-5", "?min_valid=abc", "?min_valid=99999"):
+        assert ask(hub, token, query)[0] == 400
+
+
+def test_helper_outside_a_lab_server_explains():
+    result = subprocess.run([sys.executable, str(HELPER)], env={"PATH": os.environ["PATH"]},
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "LAB_TOKEN_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_token_ever_reaches_the_logs(hub, iam):
+    """Last: every IAM token issued above, and every hub token, is absent from the hub's and the
+    service's output."""
+    text = hub.log.read_text()
+    assert "lab-token" in text and "refreshed the access token of bob" in text
+    server_tokens = [hub.server_env(u)["JUPYTERHUB_API_TOKEN"] for u in USERS]
+    leaked = [t for t in iam.issued + server_tokens + [CLIENT_SECRET] if t in text]
+    assert leaked == []
