@@ -7,7 +7,7 @@ import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
 
 from .options import children
-from .config import Cluster
+from .config import Cluster, GpuNodes
 from .network import LabNetwork
 
 USER_NODE_LABEL = "hub.jupyter.org/node-purpose=user"
@@ -53,8 +53,22 @@ class MagnumCluster(pulumi.ComponentResource):
                 flavor_id=os_settings.user_flavor, node_count=os_settings.user_node_count,
                 min_node_count=1, max_node_count=max(os_settings.user_node_count * 3, 3),
                 labels={"kubelet_options": f"--node-labels={USER_NODE_LABEL}"}, merge_labels=True, opts=child)
+        self.gpu_nodes = None
+        gpu = settings.gpu_nodes
+        if gpu is not None and gpu.count:
+            # GPU nodes: labelled for the GPU profiles' node selector, tainted so only they land there.
+            self.gpu_nodes = openstack.containerinfra.NodeGroup(
+                f"{name}-gpu-nodes", name="gpu", cluster_id=self.cluster.id, role="gpu",
+                flavor_id=gpu.flavor, node_count=gpu.count, min_node_count=0, max_node_count=max(gpu.count * 2, 1),
+                labels={"kubelet_options": gpu_kubelet_options(gpu)}, merge_labels=True,
+                **({"image_id": gpu.image} if gpu.image else {}), opts=child)
         self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig.apply(lambda k: k["raw_config"]))
         self.register_outputs({"kubeconfig": self.kubeconfig})
+
+
+def gpu_kubelet_options(gpu: GpuNodes) -> str:
+    labels = ",".join(f"{k}={v}" for k, v in sorted(gpu.labels.items()))
+    return f"--node-labels={labels} --register-with-taints={gpu.taint}"
 
 
 def kubernetes_provider(name: str, kubeconfig: pulumi.Input[str], depends_on: list[pulumi.Resource] | None = None) -> k8s.Provider:

@@ -47,15 +47,37 @@ class OpenStackCluster(_Model):
     availability_zone: str | None = None
 
 
+class GpuNodes(_Model):
+    """Nodes with NVIDIA GPUs for the GPU profiles: a Magnum node group in openstack mode (flavor,
+    count, image), or nodes the existing cluster already has (labels and taint only)."""
+    flavor: str | None = None
+    count: int = Field(1, ge=0)
+    # A node image with the NVIDIA driver and container toolkit (default: the cluster template's).
+    image: str | None = None
+    labels: dict[str, str] = Field(default_factory=lambda: {"nvidia.com/gpu.present": "true"})
+    taint: str = Field("nvidia.com/gpu=present:NoSchedule",
+                       pattern=r"^[A-Za-z0-9./-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$")
+    gpus_per_server: int = Field(1, ge=1, le=8)
+    device_plugin_version: str = "0.17.1"
+
+    def toleration(self) -> dict:
+        key_value, effect = self.taint.rsplit(":", 1)
+        key, value = key_value.split("=", 1)
+        return {"key": key, "operator": "Equal", "value": value, "effect": effect}
+
+
 class Cluster(_Model):
     mode: Literal["openstack", "existing"]
     kubernetes_version: str = Field("1.31", pattern=r"^1\.\d+$")
     openstack: OpenStackCluster | None = None
+    gpu_nodes: GpuNodes | None = None
 
     @model_validator(mode="after")
     def _openstack_needs_settings(self) -> "Cluster":
         if self.mode == "openstack" and self.openstack is None:
             raise ValueError("cluster.mode is openstack but cluster.openstack is not set")
+        if self.mode == "openstack" and self.gpu_nodes is not None and not self.gpu_nodes.flavor:
+            raise ValueError("cluster.gpuNodes.flavor is required in openstack mode (the GPU flavor of the node group)")
         return self
 
 

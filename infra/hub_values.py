@@ -83,7 +83,7 @@ def default_image(config: StackConfig, catalog: Catalog) -> dict:
 
 def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) -> dict:
     profiles = profile_list(catalog, config.hub.resources, dict(config.hub.profile_resources),
-                            config.hub.image_repository)
+                            config.hub.image_repository, config.cluster.gpu_nodes)
     return {
         "image": default_image(config, catalog),
         "profileList": profiles,

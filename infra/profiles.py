@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from labforge.catalog import Catalog, CatalogEntry
 
-from .config import Resources
+from .config import GpuNodes, Resources
 
 
 def _override(entry: CatalogEntry, resources: Resources, image_repository: str | None) -> dict:
@@ -20,9 +20,43 @@ def _override(entry: CatalogEntry, resources: Resources, image_repository: str |
     }
 
 
+def gpu_profile(cpu: dict, entry: CatalogEntry, resources: Resources, image_repository: str | None,
+                gpu: GpuNodes) -> dict:
+    """The GPU image of a release, right below its CPU profile: same kernel, on a GPU node."""
+    assert entry.gpu is not None
+    override = _override(entry, resources, image_repository)
+    override["image"] = f"{image_repository}@{entry.gpu.digest}" if image_repository else entry.gpu.reference
+    override |= {"extra_resource_limits": {"nvidia.com/gpu": str(gpu.gpus_per_server)},
+                 "tolerations": [gpu.toleration()], "node_selector": dict(gpu.labels)}
+    return {
+        "display_name": f"{cpu['display_name']} with GPU",
+        "slug": f"{cpu['slug']}-gpu",
+        "description": (f"The same tools and kernel ({entry.kernel}) built with CUDA, on a node with "
+                        f"{gpu.gpus_per_server} NVIDIA GPU{'s' if gpu.gpus_per_server > 1 else ''}."),
+        "default": False,
+        "kubespawner_override": override,
+    }
+
+
 def profile_list(catalog: Catalog, resources: Resources, per_release: dict[str, Resources] | None = None,
-                 image_repository: str | None = None) -> list[dict]:
-    per_release = per_release or {}
+                 image_repository: str | None = None, gpu: GpuNodes | None = None) -> list[dict]:
+    """Without GPU nodes (gpu None) the list has no GPU profiles, whatever the catalog holds."""
+    profiles = _cpu_profiles(catalog, resources, per_release or {}, image_repository)
+    if gpu is None:
+        return profiles
+    entries = {e.id: e for e in catalog.supported()}
+    with_gpu = []
+    for profile in profiles:
+        with_gpu.append(profile)
+        entry = entries[profile["kubespawner_override"]["environment"]["LAB_RELEASE"]]
+        if entry.gpu is not None:
+            with_gpu.append(gpu_profile(profile, entry, (per_release or {}).get(entry.id, resources),
+                                        image_repository, gpu))
+    return with_gpu
+
+
+def _cpu_profiles(catalog: Catalog, resources: Resources, per_release: dict[str, Resources],
+                  image_repository: str | None) -> list[dict]:
     stable = catalog.stable()
     profiles = []
     for index, entry in enumerate(stable):

@@ -10,6 +10,7 @@ from labforge.catalog import Catalog, load_catalog
 
 from .cluster import MagnumCluster, kubernetes_provider
 from .config import StackConfig
+from .gpu import GpuSupport
 from .harbor import HarborRegistry
 from .hub import JupyterHub
 from .hub_values import default_image
@@ -40,6 +41,8 @@ def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
     on_cluster = pulumi.ResourceOptions(providers=[provider])
 
     ingress = [IngressStack("ingress", config.ingress, opts=on_cluster)] if config.ingress.install else []
+    if config.cluster.gpu_nodes is not None:
+        GpuSupport("gpu", config.cluster.gpu_nodes, opts=on_cluster)
     users = UserNamespace("lab-users", config.hub, opts=on_cluster)
     image = default_image(config, catalog)
     storage = LabStorage("lab", config, users.namespace, subnet_cidr, f"{image['name']}:{image['tag']}",

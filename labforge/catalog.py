@@ -18,6 +18,21 @@ from .errors import LabforgeError, Problem
 SCHEMA_VERSION = 1
 
 
+class GpuImage(BaseModel):
+    """The GPU variant of a release's image (`<id>-gpu`): the hub offers it below the CPU one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    image: str = Field(min_length=1)
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    created: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+    input_digest: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.image}@{self.digest}"
+
+
 class CatalogEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,10 +46,31 @@ class CatalogEntry(BaseModel):
     kernel: str
     input_digest: str | None = None
     with_spack: bool = True
+    gpu: GpuImage | None = None
 
     @property
     def reference(self) -> str:
         """Pinned by digest, so a re-pushed tag never changes what users get."""
+        return f"{self.image}@{self.digest}"
+
+
+class ToolImage(BaseModel):
+    """A batch tool image: one tool version of one release, run non-interactively."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tool: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str = Field(min_length=1)
+    release: str = Field(pattern=r"^(\d{4}\.(0[1-9]|1[0-2])|experimental)$")
+    image: str = Field(min_length=1, description="repository, without tag or digest")
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    created: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+    module: str
+    command: str
+    input_digest: str | None = None
+
+    @property
+    def reference(self) -> str:
         return f"{self.image}@{self.digest}"
 
 
@@ -43,6 +79,8 @@ class Catalog(BaseModel):
 
     schema_version: int = Field(SCHEMA_VERSION, alias="schema")
     releases: list[CatalogEntry] = Field(default_factory=list)
+    # Batch tool images (`labforge release publish ID --tools`); absent from older catalogs.
+    tools: list[ToolImage] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Catalog":
@@ -51,6 +89,9 @@ class Catalog(BaseModel):
             raise ValueError("a release id appears twice")
         if sum(r.default for r in self.releases) > 1:
             raise ValueError("more than one release is marked default")
+        keys = [(t.tool, t.version, t.release) for t in self.tools]
+        if len(keys) != len(set(keys)):
+            raise ValueError("a tool image (tool, version, release) appears twice")
         return self
 
     def supported(self) -> list[CatalogEntry]:
@@ -66,13 +107,37 @@ class Catalog(BaseModel):
     def with_entry(self, entry: CatalogEntry) -> "Catalog":
         """A new catalog with `entry` added or replaced; the newest stable release is the default."""
         others = [r for r in self.releases if r.id != entry.id]
+        previous = next((r for r in self.releases if r.id == entry.id), None)
+        if previous is not None and entry.gpu is None:  # the GPU image stays until it is republished
+            entry = entry.model_copy(update={"gpu": previous.gpu})
         releases = sorted(others + [entry], key=lambda r: (r.channel != "stable", r.id))
         newest = max((r.id for r in releases if r.channel == "stable" and r.status == "supported"), default=None)
         releases = [r.model_copy(update={"default": r.id == newest}) for r in releases]
-        return Catalog(schema=SCHEMA_VERSION, releases=releases)
+        return Catalog(schema=SCHEMA_VERSION, releases=releases, tools=self.tools)
+
+    def with_gpu_image(self, release_id: str, gpu: GpuImage) -> "Catalog":
+        """A new catalog with the GPU image of a published release recorded."""
+        if not any(r.id == release_id for r in self.releases):
+            raise ValueError(f"release {release_id} is not in the catalog: publish its CPU image first")
+        releases = [r.model_copy(update={"gpu": gpu}) if r.id == release_id else r for r in self.releases]
+        return Catalog(schema=SCHEMA_VERSION, releases=releases, tools=self.tools)
+
+    def with_tool_images(self, images: list[ToolImage]) -> "Catalog":
+        """A new catalog with these batch images added or replaced (by tool, version, release)."""
+        new = {(t.tool, t.version, t.release) for t in images}
+        tools = [t for t in self.tools if (t.tool, t.version, t.release) not in new] + list(images)
+        tools.sort(key=lambda t: (t.tool, t.release, t.version))
+        return Catalog(schema=SCHEMA_VERSION, releases=self.releases, tools=tools)
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(by_alias=True, mode="json"), indent=2, sort_keys=True) + "\n"
+        data = self.model_dump(by_alias=True, mode="json")
+        if not self.tools:
+            del data["tools"]  # catalogs without batch or GPU images stay as they were
+        for entry in data["releases"]:
+            if entry["gpu"] is None:
+                del entry["gpu"]
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
 
 
 MAX_BYTES = 16 * 2**20

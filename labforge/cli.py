@@ -77,6 +77,9 @@ def release_validate(ids: list[str] = typer.Argument(None, help="release ids (de
         if loaded is not None and not found:
             found = lock_problems(project, loaded)
             extras.append(list(loaded.release.jupyterlab.extras))
+            if loaded.release.gpu and not loaded.variant:  # the GPU variant has a lock of its own
+                gpu, _ = load_release(project, f"{release_id}-gpu", tools)
+                found += lock_problems(project, gpu)
         problems += [p for p in found if p not in problems]
     if not problems and set(ids) == set(release_ids(project)):  # the pins of all releases are known
         problems += staleness(project, all_pins(project, extras))

@@ -47,11 +47,16 @@ def release_build(
     unsigned_cache: bool = typer.Option(False, "--unsigned-cache", help="push and install unsigned binaries"),
     signing_key: Optional[Path] = typer.Option(
         None, help="armoured GPG secret key that signs the cache (or LABFORGE_SIGNING_KEY_FILE / LABFORGE_SIGNING_KEY)"),
+    tools: bool = typer.Option(False, "--tools", help="also build a batch tool image for every tool version with a command"),
 ) -> None:
     """Render and build the release image; skipped when an image with the same input digest exists."""
     from .images.build import build_release, check_builder_choice
+    from .spackbuild.cache import default_location
 
     check_builder_choice(builder)
+    if tools and no_spack:
+        raise LabforgeError(Problem("--tools", None, "", "batch tool images need the tools (the spack stage)",
+                                    "leave out --no-spack"))
     project = State.project()
     result = _with_progress(f"building {release_id}", lambda on_step: build_release(
         project, release_id, with_spack=not no_spack, builder=builder, isolation=isolation,
@@ -59,6 +64,23 @@ def release_build(
         spack_cache=spack_cache, unsigned_cache=unsigned_cache, signing_key=signing_key))
     for line in build_summary(result):
         out.print(f"{release_id}: {line}")
+    if tools:
+        from .images.batchbuild import build_batch
+
+        with err.status(f"building the batch tool images of {release_id}") as status:
+            batch = build_batch(project, release_id, builder=builder, isolation=isolation,
+                                ca_certs=[str(c) for c in ca_cert], tls_verify=tls_verify, force=force,
+                                spack_cache=spack_cache or default_location(registry), unsigned_cache=unsigned_cache,
+                                signing_key=signing_key, on_image=lambda ref: status.update(f"building {ref}"))
+        for line in batch_summary(batch):
+            out.print(f"{release_id}: {line}")
+
+
+def batch_summary(batch) -> list[str]:
+    lines = [f"batch image built: {ref}" for ref in batch.built]
+    lines += [f"batch image up to date: {ref}" for ref in batch.skipped]
+    lines += [f"note: {note}" for note in batch.notes]
+    return lines or ["no batch tool images"]
 
 
 def build_summary(result) -> list[str]:
@@ -95,9 +117,10 @@ def _with_progress(title: str, work):
 def release_test(
     release_id: str = typer.Argument(..., metavar="ID"),
     ca_cert: list[Path] = typer.Option([], "--ca-cert", help="CA certificates given to the build (checked absent)"),
+    tools: bool = typer.Option(False, "--tools", help="also test the batch tool images"),
 ) -> None:
     """Run the image test suite (pytest-testinfra) on the built image's root filesystem."""
-    from .images.imagetest import test_release
+    from .images.imagetest import test_batch_images, test_release
 
     project = State.project()
     code = test_release(project, release_id, [str(c) for c in ca_cert])
@@ -105,6 +128,13 @@ def release_test(
         raise LabforgeError(Problem(f"lab:{release_id}", None, "", f"image tests failed (pytest exit {code})",
                                     "see the failures above"))
     out.print(f"{release_id}: image tests passed")
+    if tools:
+        failed = [ref for ref, result in test_batch_images(project, release_id, [str(c) for c in ca_cert]).items()
+                  if result != 0]
+        if failed:
+            raise LabforgeError([Problem(ref, None, "", "batch image tests failed", "see the failures above")
+                                 for ref in failed])
+        out.print(f"{release_id}: batch tool image tests passed")
 
 
 @release_app.command("publish")
@@ -114,6 +144,8 @@ def release_publish(
     catalog: Optional[Path] = typer.Option(None, help="catalog to update (default releases/catalog.json)"),
     tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
     authfile: Optional[Path] = typer.Option(None, help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
+    tools: bool = typer.Option(False, "--tools", help="also push the batch tool images (after the notebook image)"),
+    tools_registry: Optional[str] = typer.Option(None, help="HOST/PROJECT of batch images (default: HOST/tools)"),
 ) -> None:
     """Push the image and its bundle (spack.yaml/lock, Containerfile, Apptainer def, notes, SBOM); update the catalog."""
     from .images.publish import publish_release
@@ -125,17 +157,31 @@ def release_publish(
                                  on_step=lambda text: status.update(text))
     out.print(f"{release_id}: {result.repository}@{result.digest} tags {', '.join(result.tags)}; "
               f"bundle {result.bundle}; catalog {project.rel(path)}")
+    if tools:
+        from .images.batchpublish import default_tools_registry, publish_batch
+
+        target = tools_registry or default_tools_registry(registry)
+        with err.status(f"publishing the batch tool images of {release_id} to {target}") as status:
+            published = publish_batch(project, release_id, target, path, tls_verify=tls_verify, authfile=authfile,
+                                      on_step=lambda text: status.update(text))
+        for item in published:
+            out.print(f"{release_id}: batch image {item.reference}; bundle {item.bundle}")
 
 
 @catalog_app.command("show")
 def catalog_show(catalog: Optional[Path] = typer.Option(None, help="catalog file (default releases/catalog.json)")) -> None:
-    """Print the release catalog as a table."""
+    """Print the release catalog as a table, and its batch tool images."""
     from .catalog import load_catalog
-    from .views import catalog_table
+    from .views import catalog_table, tool_images_table
 
     project = State.project()
     path = catalog or project.catalog_path
-    out.print(catalog_table(load_catalog(path, project.rel(path)), project.rel(path)))
+    loaded = load_catalog(path, project.rel(path))
+    out.print(catalog_table(loaded, project.rel(path)))
+    if loaded.tools:
+        out.print(tool_images_table(loaded, project.rel(path)))
+    else:
+        out.print("no batch tool images (labforge release publish ID --tools adds them)")
 
 
 @app.command("demo")

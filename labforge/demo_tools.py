@@ -30,7 +30,9 @@ def tool_yaml(name: str) -> str:
     listed = "".join(f'- version: "{v}"\n' for v in versions)
     return (f"name: {name}\npackage: {name}\nsummary: demo tool {name}\nhomepage: {home}\n"
             f"maintainers: [demo@example.org]\nlicense: {license_}\nversions:\n{listed}"
-            f'default: "{versions[0]}"\ntests:\n  imports: [{module}]\n')
+            f'default: "{versions[0]}"\ntests:\n  imports: [{module}]\n'
+            # a Python library's batch image runs Python with it loaded
+            "command: python3\n")
 
 
 def manifest(six_versions: list[str], release_id: str = RELEASE) -> str:
@@ -113,6 +115,7 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
         compiled = ", ".join(result.spack.compiled_names) or "nothing"
         summary.append(f"tools ({title}): {result.spack.summary()}; compiled: {compiled}; {shown}; "
                        f"{result.seconds:.0f} s")
+        summary.append(batch_cycle(demo, registry, tls_verify, ca_certs, catalog, registry_storage, console))
 
     version = "python3 -c 'import six; print(\"six\", six.__version__)'"
     cycle("demo release")
@@ -121,6 +124,29 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
     cycle("one tool version added")
     show_modules(RELEASE, console, ["module -t avail", f"module load py-six/1.16.0 && module -t list && {version}"])
     return summary
+
+
+def batch_cycle(demo: Project, registry: str, tls_verify: bool, ca_certs: list[str], catalog: Path,
+                storage: Path | None, console: Console) -> str:
+    """The release's batch tool images: built from the same context, tested, pushed to HOST/tools."""
+    from .images.batchbuild import build_batch
+    from .images.batchpublish import default_tools_registry, publish_batch
+    from .images.imagetest import test_batch_images
+    from .spackbuild.cache import default_location
+
+    batch = build_batch(demo, RELEASE, ca_certs=ca_certs, force=True, spack_cache=default_location(registry),
+                        tls_verify=tls_verify, unsigned_cache=registry.startswith("127.0.0.1"))
+    failed = [ref for ref, code in test_batch_images(demo, RELEASE, ca_certs).items() if code != 0]
+    if failed:
+        raise LabforgeError([Problem(ref, None, "", "batch image tests failed", "see above") for ref in failed])
+    before = disk_bytes(storage)
+    published = publish_batch(demo, RELEASE, default_tools_registry(registry), catalog, tls_verify=tls_verify)
+    added = disk_bytes(storage) - before if storage else None
+    for item in published:
+        console.print(f"  batch image {item.reference}")
+    shown = f"{added / 1e6:.1f} MB new in the registry (their package layers are the notebook image's)" \
+        if added is not None else "pushed"
+    return f"batch tool images: {len(batch.built)} built, tested and pushed; {shown}"
 
 
 def disk_bytes(storage: Path | None) -> int:

@@ -16,6 +16,7 @@ from .platforms import PLATFORMS
 from .project import Project
 from .tools import TOOL_NAME, LoadedTool, load_all
 from .validation import to_model
+from .variants import GpuVariant, check_gpu, split_id
 from .yamlio import Located, load
 
 EXPERIMENTAL = "experimental"
@@ -73,6 +74,8 @@ class Release(BaseModel):
     tools: list[ReleaseTool] = Field(min_length=1)
     jupyterlab: JupyterLab = JupyterLab()
     notes: StrictStr = ""
+    # A second image of the same tools built with CUDA (labforge/variants.py).
+    gpu: GpuVariant | None = None
     # When the release was cut; stable releases default to the first day of their month.
     date: dt.date | None = None
 
@@ -107,14 +110,29 @@ class LoadedRelease:
     path: Path
     located: Located
     tools: dict[str, LoadedTool]
+    variant: str | None = None  # "gpu": the release's GPU variant
+
+    @property
+    def id(self) -> str:
+        """The image's id: the release id, or `<id>-gpu` for the GPU variant (locks, tags, builds)."""
+        return self.release.id + ("-gpu" if self.variant == "gpu" else "")
+
+    @property
+    def gpu(self) -> GpuVariant | None:
+        return self.release.gpu if self.variant == "gpu" else None
 
     def specs(self) -> list[tuple[ReleaseTool, str, str]]:
         """(entry, version, spack spec) for every tool version, in manifest order."""
+        extra = self.gpu.variants if self.gpu else {}
         return [
-            (entry, version, self.tools[entry.name].tool.spec_for(version))
+            (entry, version, " ".join(filter(None, [self.tools[entry.name].tool.spec_for(version),
+                                                   extra.get(entry.name)])))
             for entry in self.release.tools
             for version in entry.versions
         ]
+
+    def spec_for(self, name: str, version: str) -> str:
+        return next(spec for entry, v, spec in self.specs() if entry.name == name and v == version)
 
 
 def release_path(project: Project, release_id: str) -> Path:
@@ -127,6 +145,8 @@ def release_ids(project: Project) -> list[str]:
 
 def load_release(project: Project, release_id: str,
                  tools: dict[str, LoadedTool] | None = None) -> tuple[LoadedRelease | None, list[Problem]]:
+    """`release_id` may name a release's GPU variant: `2026.11-gpu`."""
+    release_id, variant = split_id(release_id)
     path = release_path(project, release_id)
     if not path.exists():
         known = ", ".join(release_ids(project)) or "none"
@@ -144,7 +164,10 @@ def load_release(project: Project, release_id: str,
                                                         & {p.stem for p in project.tools_dir.glob("*.yaml")}))
         problems += tool_problems
     problems += cross_check(release, path, located, tools)
-    return LoadedRelease(release, path, located, tools), problems
+    if variant and release.gpu is None:
+        problems.append(located.problem((), f"release {release.id} declares no GPU variant",
+                                        "add a gpu: section (README: GPU images), or leave out -gpu"))
+    return LoadedRelease(release, path, located, tools, variant), problems
 
 
 def cross_check(release: Release, path: Path, located: Located, tools: dict[str, LoadedTool]) -> list[Problem]:
@@ -186,6 +209,9 @@ def cross_check(release: Release, path: Path, located: Located, tools: dict[str,
             problems.append(located.problem(where + ("default",),
                                             f"default {entry.default} is not one of this release's versions",
                                             f"choose one of {', '.join(entry.versions)}"))
+    if release.gpu is not None:
+        problems += check_gpu(release.gpu, located, {t.name: tools[t.name].tool.package
+                                                     for t in release.tools if t.name in tools})
     return problems
 
 

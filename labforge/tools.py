@@ -53,8 +53,19 @@ class ToolSubmission(BaseModel):
     versions: list[ToolVersion] = Field(min_length=1)
     default: StrictStr
     tests: ToolTests = ToolTests()
+    # What a batch tool image runs (`labforge release build ID --tools`): the program and any
+    # fixed leading arguments, e.g. "nest" or "python3 -m elephant"; the caller's arguments follow.
+    command: StrictStr | None = None
     # Set by `labforge release import` on stubs whose metadata a person still has to write.
     needs_metadata: bool = False
+
+    @field_validator("command")
+    @classmethod
+    def _plain_words(cls, command: str | None) -> str | None:
+        if command is not None and not re.fullmatch(r"[A-Za-z0-9_./=+:@-]+( [A-Za-z0-9_./=+:@-]+)*", command):
+            raise ValueError(f"{command!r} is not a plain command: words of letters, digits and ._/=+:@- "
+                             "separated by single spaces, e.g. 'nest' or 'python3 -m elephant' (no shell syntax)")
+        return command
 
     def offered(self) -> dict[str, ToolVersion]:
         return {v.version: v for v in self.versions}

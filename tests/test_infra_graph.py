@@ -56,7 +56,8 @@ def test_every_resource_sits_under_a_component(openstack_stack):
     components = {r.urn: r for r in records if not r.custom}
     assert {c.type for c in components.values()} == {
         "labforge:infra:Network", "labforge:infra:Cluster", "labforge:infra:Ingress", "labforge:infra:UserNamespace",
-        "labforge:infra:Storage", "labforge:infra:Harbor", "labforge:infra:JupyterHub"}
+        "labforge:infra:Storage", "labforge:infra:Harbor", "labforge:infra:JupyterHub",
+        "labforge:infra:GpuSupport"}  # the example stack has GPU nodes
     orphans = [r.name for r in records if r.custom and r.parent not in components
                and not r.type.startswith("pulumi:providers:kubernetes")]
     assert orphans == []
@@ -110,7 +111,7 @@ def test_ingress_can_be_left_to_the_cluster():
     values["labforge:ingress"] = {**values["labforge:ingress"], "install": False}
     records, _ = simulate(values)
     charts = {r.inputs["chart"] for r in by_type(records, "helm.sh/v3:Release")}
-    assert charts == {"jupyterhub", "harbor"}
+    assert charts == {"jupyterhub", "harbor", "nvidia-device-plugin"}  # the last: the example stack has GPU nodes
     assert not by_type(records, "ClusterIssuer")
 
 

@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import require_release
-from ..render import CONTAINERFILE, render_release
+from ..render import CONTAINERFILE, base_image, render_release
 from ..spackbuild.cache import BuildCache, build_args, build_cache, default_location, secret_files
 from ..spackbuild.report import SpackReport
 from . import ca, spack_source
@@ -108,9 +108,11 @@ def remote_labels(reference: str, tls_verify: bool, authfile: Path | None) -> di
 
 
 def build_command(builder: str, isolation: str, context: Path, reference: str, base: str,
-                  secrets: dict[str, Path], timestamp: int, extra_args: list[str] = ()) -> list[str]:
-    containerfile = str(context / CONTAINERFILE)
-    common = [arg for secret_id, path in sorted(secrets.items()) for arg in ("--secret", f"id={secret_id},src={path}")]
+                  secrets: dict[str, Path], timestamp: int, extra_args: list[str] = (),
+                  containerfile_name: str = CONTAINERFILE, target: str | None = None) -> list[str]:
+    containerfile = str(context / containerfile_name)
+    common = ["--target", target] if target else []
+    common += [arg for secret_id, path in sorted(secrets.items()) for arg in ("--secret", f"id={secret_id},src={path}")]
     common += ["--build-arg", f"BASE_IMAGE={base}", "--build-arg", f"SOURCE_DATE_EPOCH={timestamp}",
                *extra_args, "-f", containerfile, "-t", reference]
     if builder == "buildah":
@@ -159,7 +161,9 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
             if labels and labels.get(DIGEST_LABEL) == digest:
                 return done(f"{registry} already holds this release with the same input digest")
 
-    base = loaded.release.base.image
+    base = base_image(loaded) if (loaded.gpu or loaded.release.base.image) else None
+    if loaded.gpu:
+        require_gpu_base(loaded.id, base, tls_verify)
     if not base:
         if on_step:
             on_step("base", 0, 1, f"base image ({loaded.release.base.suite}, mmdebstrap)")
@@ -185,6 +189,22 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
         run(command,
             log=log, on_line=line, what=f"{builder} build of {release_id}")
     return done(None)
+
+
+def require_gpu_base(image_id: str, base: str, tls_verify: bool) -> None:
+    """The GPU variant builds only where the site's CUDA base image is: say so plainly, before
+    any work, on a machine that has neither it nor a way to pull it."""
+    if run(["buildah", "inspect", "--type", "image", base], check=False).returncode == 0:
+        return
+    probe = run(["skopeo", "inspect", "--retry-times", "1", f"--tls-verify={str(tls_verify).lower()}",
+                 f"docker://{base}"], check=False)
+    if probe.returncode != 0:
+        reason = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or ["no answer"]
+        raise LabforgeError(Problem(f"{image_id}: gpu.base_image", None, "",
+                                    f"the CUDA base image {base} is not in the local store and cannot be pulled "
+                                    f"here ({reason[0][:160]})",
+                                    "build the GPU image on a machine that can pull it (or `buildah pull` it "
+                                    "first); the CPU image builds anywhere"))
 
 
 def check_builder_choice(builder: str) -> None:

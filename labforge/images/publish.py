@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..atomic import write_text
-from ..catalog import Catalog, CatalogEntry, load_catalog, save_catalog
+from ..catalog import Catalog, CatalogEntry, GpuImage, load_catalog, save_catalog
 from ..diff import diff_releases
 from ..spackbuild.lockfile import release_lock
 from ..spackbuild.packagediff import package_section
@@ -29,6 +29,7 @@ BUNDLE_MEDIA = {
     "spack.yaml": "application/vnd.spack.environment.v1+yaml",
     "spack.lock": "application/vnd.spack.lock.v1+json",
     "Containerfile": "text/x-dockerfile",
+    "Batchfile": "text/x-dockerfile",
     "labforge.def": "application/vnd.apptainer.definition",
     "release-notes.md": "text/markdown",
     "sbom.cdx.json": "application/vnd.cyclonedx+json",
@@ -75,7 +76,9 @@ def previous_release(project: Project, release_id: str) -> str | None:
     return older[-1] if older else None
 
 
-def tags_for(release, catalog: Catalog) -> list[str]:
+def tags_for(release, catalog: Catalog, variant: str | None = None) -> list[str]:
+    if variant:  # `2026.11-gpu` only: "latest" and "experimental" name CPU images
+        return [f"{release.id}-{variant}"]
     tags = [release.id]
     if release.channel == "experimental":
         tags.append("experimental")
@@ -108,7 +111,11 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
     repository = f"{registry.rstrip('/')}/notebook"
     host = registry.split("/")[0]
     tls = f"--dest-tls-verify={str(tls_verify).lower()}"
-    tags = tags_for(loaded.release, catalog)
+    tags = tags_for(loaded.release, catalog, loaded.variant)
+    if loaded.variant and not any(r.id == loaded.release.id for r in catalog.releases):
+        raise LabforgeError(Problem(project.rel(catalog_path), None, "", f"release {loaded.release.id} is not in "
+                                    "the catalog", f"publish its CPU image first: labforge release publish "
+                                    f"{loaded.release.id}"))
 
     with auth_file(host, authfile) as auth, tempfile.TemporaryDirectory(prefix="labforge-publish-") as tmp:
         auth_args = ["--dest-authfile", str(auth)] if auth else []
@@ -133,10 +140,16 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
         bundle = f"{repository}:{release_id}-bundle"
         push_bundle(bundle, bundle_dir, raw, tls_verify, attempts)
 
-    entry = CatalogEntry(id=release_id, channel=loaded.release.channel, image=repository, digest=digest,
-                         created=record["created"], status=loaded.release.status, kernel=record["kernel"],
-                         input_digest=record["input_digest"], with_spack=record["with_spack"])
-    save_catalog(catalog_path, catalog.with_entry(entry))  # only now, after every push succeeded
+    if loaded.variant:
+        updated = catalog.with_gpu_image(loaded.release.id, GpuImage(image=repository, digest=digest,
+                                                                     created=record["created"],
+                                                                     input_digest=record["input_digest"]))
+    else:
+        updated = catalog.with_entry(CatalogEntry(
+            id=release_id, channel=loaded.release.channel, image=repository, digest=digest, created=record["created"],
+            status=loaded.release.status, kernel=record["kernel"], input_digest=record["input_digest"],
+            with_spack=record["with_spack"]))
+    save_catalog(catalog_path, updated)  # only now, after every push succeeded
     return PublishResult(release_id, repository, digest, tags, bundle)
 
 
@@ -147,7 +160,7 @@ def write_bundle(project: Project, loaded, context: Path, record: dict, referenc
         (out / name).write_bytes((context / name).read_bytes())
     previous = previous_release(project, loaded.release.id)
     notes = (diff_releases(require_release(project, previous).release, loaded.release,
-                           package_section(release_lock(project, previous), release_lock(project, loaded.release.id)))
+                           package_section(release_lock(project, previous), release_lock(project, loaded.id)))
              if previous else f"# Release {loaded.release.id}\n\n{loaded.release.notes}")
     write_text(out / "release-notes.md", notes)
     with mounted(reference) as rootfs:

@@ -130,8 +130,7 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
 
     def build(target_stage: str, tag: str, secrets: dict[str, Path]) -> None:
         command = build_command("buildah", "chroot", folder, tag, base_image(target.release), secrets,
-                                project.settings.build.source_date_epoch, build_args(cache))
-        command[2:2] = ["--target", target_stage]
+                                project.settings.build.source_date_epoch, build_args(cache), target=target_stage)
         run(command, log=log, on_line=line, what=f"tool build of {target.title}")
 
     with build_secrets(project, ca_certs, cache, project.build_dir / "secrets" / f"tool-{name}") as secrets:

@@ -9,40 +9,10 @@ import shlex
 import pytest
 
 from labforge.images.ca import certificates
+from labforge.imagetests.helpers import VENV, sh
 
-VENV = "/opt/venv"
-# setuid/setgid programs Debian itself installs for users' own accounts.
-SETUID_ALLOWED = {
-    "/usr/bin/chage", "/usr/bin/chfn", "/usr/bin/chsh", "/usr/bin/expiry", "/usr/bin/gpasswd", "/usr/bin/mount",
-    "/usr/bin/newgrp", "/usr/bin/passwd", "/usr/bin/su", "/usr/bin/umount", "/usr/sbin/unix_chkpwd",
-    "/usr/bin/wall", "/usr/bin/ssh-agent", "/usr/lib/openssh/ssh-keysign",
-}
 SEARCHED_FOR_SECRETS = ["/etc", "/home", "/root", "/opt/labforge", "/usr/local", "/opt/spack-environment",
                         "/opt/software"]
-
-
-def sh(host, command: str):
-    return host.run(f"/bin/bash -c {shlex.quote(command)}")
-
-
-# --- the user ---------------------------------------------------------------------------------
-
-def test_default_user_is_uid_1000_not_root(image_config, host, settings):
-    uid = str(settings.get("uid", 1000))
-    assert image_config["User"].split(":")[0] == uid
-    user = host.user(settings.get("user", "jovyan"))
-    assert user.exists and user.uid == int(uid) and user.uid != 0
-    assert user.home == f"/home/{user.name}"
-
-
-def test_no_sudo(host, settings):
-    assert not host.exists("sudo") and not host.file("/usr/bin/sudo").exists
-    assert "sudo" not in host.user(settings.get("user", "jovyan")).groups
-
-
-def test_no_unexpected_setuid_or_setgid_files(host):
-    found = set(sh(host, "find / -xdev -type f -perm /6000 2>/dev/null").stdout.split())
-    assert found - SETUID_ALLOWED == set()
 
 
 # --- the notebook server ----------------------------------------------------------------------
@@ -95,14 +65,13 @@ def test_mount_points_and_owners(host, settings):
     for name in ("drive", "shared"):
         folder = host.file(mounts[name])
         assert folder.is_directory and folder.uid == uid, name
-    datasets = host.file(mounts["datasets"])
-    assert datasets.is_directory and datasets.uid == 0 and datasets.mode == 0o555
 
 
 def test_labels_and_lab_release(image_config, release):
     labels = image_config["Labels"]
     assert labels["org.opencontainers.image.version"] == release["id"] == labels["version"]
-    assert labels["name"] == f"lab-{release['id']}" and labels["authorization"]
+    suffix = "-gpu" if release.get("variant") == "gpu" else ""
+    assert labels["name"] == f"lab-{release['id']}{suffix}" and labels["authorization"]
     assert labels["org.labforge.input-digest"] == release["input_digest"]
     assert labels["org.opencontainers.image.created"] == release["created"]
     assert f"LAB_RELEASE={release['id']}" in image_config["Env"]
@@ -226,3 +195,21 @@ def test_jupyterlmod_lists_the_same_modules(host, image_config, spack_built):
     assert seen.rc == 0, seen.stderr
     listed = {entry.removesuffix("(default)") for entry in json.loads(seen.stdout.strip().splitlines()[-1])}
     assert listed == avail_modules(host, image_config)
+
+
+# --- the GPU variant ---------------------------------------------------------------------------
+
+def test_gpu_image_has_the_cuda_toolkit_its_tools_were_built_for(host, image_config, release, spack_built):
+    if image_config["Labels"].get("org.labforge.variant") != "gpu":
+        pytest.skip("a CPU image")
+    gpu = release["gpu"]
+    runtime = sh(host, f"ls {gpu['cuda_prefix']}/lib64/libcudart.so* {gpu['cuda_prefix']}/targets/*/lib/libcudart.so* "
+                       "2>/dev/null")
+    assert runtime.stdout.strip(), f"no CUDA runtime under {gpu['cuda_prefix']} (the base image's toolkit)"
+    if not spack_built:
+        return
+    lock = json.loads(host.file("/opt/spack-environment/spack.lock").content_string)
+    for tool in release["tools"]:
+        if tool["name"] in gpu["variants"]:
+            roots = [r["spec"] for r in lock["roots"] if r["spec"].startswith(tool["package"] + "@")]
+            assert roots and all("+cuda" in spec for spec in roots), (tool["name"], roots)

@@ -16,7 +16,7 @@ from ..errors import Problem
 from ..project import Project
 from ..releases import LoadedRelease
 from ..spackbuild.lockfile import lock_path
-from . import apptainer, kernel, spackstage
+from . import apptainer, batch, kernel, spackstage
 from .layout import SECRET_CA, SECRETS, ImagePaths
 from .templates import render
 
@@ -47,6 +47,8 @@ APPTAINER = "labforge.def"
 
 
 def base_image(loaded: LoadedRelease) -> str:
+    if loaded.gpu:  # the site's CUDA-capable base; labforge cannot make one
+        return loaded.gpu.base_image
     base = loaded.release.base
     return base.image or LOCAL_BASE.format(suite=base.suite)
 
@@ -55,7 +57,7 @@ def input_files(project: Project, loaded: LoadedRelease, with_spack: bool = True
     """Every file whose content decides the image, by project-relative path."""
     paths = [loaded.path, project.root / "labforge.yaml", project.spack_repo / "repo.yaml"]
     if with_spack:
-        paths.append(lock_path(project.releases_dir, loaded.release.id))
+        paths.append(lock_path(project.releases_dir, loaded.id))
     for name in sorted({t.name for t in loaded.release.tools}):
         tool = loaded.tools[name]
         paths.append(tool.path)
@@ -97,9 +99,9 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
     release, settings = loaded.release, project.settings
     platform = PLATFORMS[release.base.suite]
     specs = loaded.specs()
-    defaults = [loaded.tools[e.name].tool.spec_for(e.default_version) for e in release.tools]
+    defaults = [loaded.spec_for(e.name, e.default_version) for e in release.tools]
     modules = [f"{loaded.tools[e.name].tool.package}/{e.default_version}" for e in release.tools]
-    title = f"lab-{release.id}"
+    title = f"lab-{loaded.id}"
     return {
         "labforge_version": __version__,
         "manifest": project.rel(loaded.path),
@@ -118,12 +120,14 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "clingo": CLINGO,
         "ca_env": CA_ENV,
         "title": title,
-        "description": f"Notebook image of lab release {release.id} ({release.channel})",
+        "description": f"Notebook image of lab release {release.id} ({release.channel}"
+                       + (", GPU: CUDA " + loaded.gpu.cuda + ")" if loaded.gpu else ")"),
+        "gpu": loaded.gpu,
         "created": release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "input_digest": digest,
         "secrets": SECRETS,
         "layers": [],
-        "stage_title": f"release {release.id}",
+        "stage_title": f"release {loaded.id}",
         "stage_mode": "release",
     }
 
@@ -144,6 +148,8 @@ def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes],
     release = loaded.release
     record = {
         "id": release.id,
+        "variant": loaded.variant or "cpu",
+        "gpu": loaded.gpu.model_dump() if loaded.gpu else None,
         "channel": release.channel,
         "status": release.status,
         "kernel": release.kernel_name,
@@ -183,6 +189,8 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
     if with_spack:
         lock = spackstage.require_current_lock(project, loaded, spack_yaml.encode(), inputs)
         stage, ctx["layers"] = spackstage.stage_files(project, lock, ctx)
+        if not loaded.variant:  # batch images come from the CPU image's build
+            stage |= batch.batch_files(tdir, ctx, batch.batch_images(loaded, lock, ctx["layers"])[0])
     containerfile = render(tdir, "Containerfile.j2", ctx)
     launcher = f"{ctx['paths'].venv}/share/jupyter/kernels/{loaded.release.kernel_name}/launch.sh"
     pins = requirements(project, loaded)
@@ -201,7 +209,8 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
     files[LAB_TOKEN] = (tdir / LAB_TOKEN).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)
-    return files, {"kernel/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755, LAB_TOKEN: 0o755}
+    return files, {"kernel/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755, LAB_TOKEN: 0o755,
+                   batch.ENTRYPOINT: 0o755}
 
 
 def spack_environment(project: Project, loaded: LoadedRelease) -> tuple[bytes, dict[str, bytes]]:

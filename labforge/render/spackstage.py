@@ -32,7 +32,7 @@ def current_inputs(project: Project, spack_yaml: bytes, inputs: dict[str, bytes]
 def lock_problems(project: Project, loaded: LoadedRelease, spack_yaml: bytes,
                   inputs: dict[str, bytes]) -> tuple[Lock | None, list[Problem]]:
     """The release's lock and why it cannot be built from (missing, stale, unreadable)."""
-    release_id = loaded.release.id
+    release_id = loaded.id
     shown = project.rel(lock_path(project.releases_dir, release_id))
     fix = f"run: labforge release lock {release_id} (needs spack), review and commit it; or build --no-spack"
     try:
