@@ -32,7 +32,7 @@ def test_openstack_mode_builds_network_cluster_and_storage(openstack_stack):
         "lab-harbor-registry", "lab-user-buckets"}
     router = by_type(records, "networking/router:Router")[0]
     assert router.inputs["externalNetworkId"] == "external-network-id"
-    users = by_type(records, "containerinfra/nodeGroup:NodeGroup")[0]
+    users = next(r for r in by_type(records, "containerinfra/nodeGroup:NodeGroup") if r.name == "lab-user-nodes")
     assert users.inputs["role"] == "user"
     assert "hub.jupyter.org/node-purpose=user" in users.inputs["labels"]["kubelet_options"]
     access = by_type(records, "shareAccess:ShareAccess")[0]
