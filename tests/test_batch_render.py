@@ -148,3 +148,26 @@ def test_bad_command_is_refused_with_its_field(tmp_path, cli, project):
     result = cli(project, "tool", "check", "nest")
     assert result.code == 1 and "command" in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_tools_without_the_spack_stage_are_refused(cli, project):
+    result = cli(project, "release", "build", "2026.11", "--tools", "--no-spack")
+    assert result.code == 1 and "batch tool images need the tools" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_catalog_show_prints_the_batch_images(cli, project, tmp_path):
+    from labforge.catalog import Catalog, CatalogEntry, ToolImage, save_catalog
+
+    entry = CatalogEntry(id="2026.11", channel="stable", image="r.example/lab/notebook", digest="sha256:" + "1" * 64,
+                         created="2026-11-01T00:00:00Z", kernel="lab-2026.11")
+    tool = ToolImage(tool="nest", version="3.0", release="2026.11", image="r.example/tools/nest",
+                     digest="sha256:" + "2" * 64, created="2026-11-01T00:00:00Z", module="nest/3.0", command="nest")
+    path = tmp_path / "catalog.json"
+    save_catalog(path, Catalog().with_entry(entry).with_tool_images([tool]))
+    shown = cli(project, "catalog", "show", "--catalog", str(path))
+    assert shown.code == 0 and "batch tool images" in shown.stdout
+    assert "r.example/tools/nest" in shown.stdout and "nest ARGS (nest/3.0)" in shown.stdout
+    # republishing the release keeps its tool images; a catalog without any has no "tools" key
+    assert Catalog().with_entry(entry).with_tool_images([tool]).with_entry(entry).tools == [tool]
+    assert '"tools"' not in Catalog().with_entry(entry).to_json()

@@ -72,7 +72,8 @@ def test_client_secret_reaches_the_service_from_the_hub_config_only(online):
 
 def test_user_pods_find_and_reach_the_service(online):
     values = online[1]
-    assert values["singleuser"]["extraEnv"]["LAB_TOKEN_URL"] == "http://hub:8181/services/lab-token/"
+    # the pod spec carries where the service is, never a token
+    assert values["singleuser"]["extraEnv"] == {"LAB_TOKEN_URL": "http://hub:8181/services/lab-token/"}
     to_hub = values["singleuser"]["networkPolicy"]["egress"][0]
     assert to_hub["ports"] == [{"port": 8181}]
     assert to_hub["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "hub"
