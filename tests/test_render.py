@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, hadolint
 from labforge.atomic import write_tree
 from labforge.project import Project
 from labforge.releases import require_release
@@ -65,11 +64,7 @@ def test_rerender_replaces_stale_files(tmp_path):
 @pytest.mark.parametrize("release_id", RELEASES)
 @pytest.mark.parametrize("with_spack", [True, False])
 def test_containerfile_passes_hadolint(release_id, with_spack, tmp_path):
-    path = tmp_path / "Containerfile"
-    path.write_bytes(rendered(release_id, with_spack)["Containerfile"])
-    hadolint = shutil.which("hadolint") or str(Path(os.sys.executable).parent / "hadolint")
-    proc = subprocess.run([hadolint, "--no-color", "--failure-threshold", "style", str(path)],
-                          capture_output=True, text=True)
+    proc = hadolint(rendered(release_id, with_spack)["Containerfile"].decode(), tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

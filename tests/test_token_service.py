@@ -127,7 +127,7 @@ def hub_config(values: dict, iam: Iam, hub_port: int, service_port: int, records
     roles.append({"name": "test-admin", "scopes": ["admin:users", "admin:servers", "tokens", "list:users"],
                   "services": ["test-admin"]})
     return "\n".join([
-        f"c.JupyterHub.hub_ip = '127.0.0.1'",
+        "c.JupyterHub.hub_ip = '127.0.0.1'",
         f"c.JupyterHub.hub_port = {hub_port}",
         f"c.JupyterHub.port = {free_port()}",
         "c.JupyterHub.proxy_class = 'hub_standins.MemoryProxy'",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, hadolint
 from labforge.errors import LabforgeError
 from labforge.images.toolbuild import context_files, failure_tail
 from labforge.images.toolenv import Concretized, resolve, tool_environment
@@ -76,9 +76,7 @@ def lint(tool: str, args: list[str], path: Path) -> subprocess.CompletedProcess:
 
 
 def test_tool_containerfile_passes_hadolint(files, tmp_path):
-    path = tmp_path / "Containerfile"
-    path.write_bytes(files[0]["Containerfile"])
-    proc = lint("hadolint", ["--no-color", "--failure-threshold", "style"], path)
+    proc = hadolint(files[0]["Containerfile"].decode(), tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
