@@ -1,0 +1,97 @@
+"""Batch tool images: what they cost next to the notebook image they share their layers with.
+
+Builds the demo's small release (py-six 1.17.0 and 1.16.0, py-packaging; their batch images run
+`python3` with the library loaded) with the local registry as image registry and build cache,
+publishes the notebook image, then builds and publishes the batch images, and prints per batch
+image: build time (after the notebook image), its compressed size, layers it shares with the
+notebook image, and the bytes it added to the registry. Target: a batch image adds under 5 % of
+its own size to a registry that already holds the notebook image.
+
+Needs spack (SPACK_ROOT; offline also SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo) and root
+with buildah, skopeo, mmdebstrap and docker-registry. Without SPACK_ROOT it prints which layers
+each batch image of 2026.11 would share, from the committed lock.
+    .venv/bin/python bench/batch.py [--ca-cert FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from labforge.demo_tools import disk_bytes, manifest, small_release_project  # noqa: E402
+from labforge.images.batchbuild import release_batch_images  # noqa: E402
+from labforge.project import Project  # noqa: E402
+
+RELEASE = "2032.02"  # the demo's small release under a bench-only id
+
+
+def manifest_layers(reference: str) -> list[tuple[str, int]]:
+    import json
+
+    raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"],
+                         check=True, capture_output=True, text=True).stdout
+    return [(layer["digest"], layer["size"]) for layer in json.loads(raw)["layers"]]
+
+
+def planned_figures() -> None:
+    images, notes = release_batch_images(Project(REPO), "2026.11")
+    for image in images:
+        print(f"2026.11 {image.module}: {len(image.layers)} package layers, all of them the notebook image's")
+    print(f"{len(notes)} tools get no batch image (no command)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ca-cert", action="append", default=[])
+    args = parser.parse_args()
+    if not os.environ.get("SPACK_ROOT"):
+        print("SPACK_ROOT is not set: no builds (they need spack).")
+        planned_figures()
+        return
+    from labforge.images.batchbuild import build_batch
+    from labforge.images.batchpublish import publish_batch
+    from labforge.images.build import build_release
+    from labforge.images.lock import lock_release
+    from labforge.images.publish import publish_release
+    from labforge.images.registry import local_registry
+
+    with tempfile.TemporaryDirectory(prefix="labforge-batch-") as tmp:
+        project = small_release_project(Project(REPO), Path(tmp) / "project", RELEASE)
+        (project.root / "releases" / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"], RELEASE))
+        storage = Path(tmp) / "registry" / "docker" / "registry" / "v2" / "blobs"
+        with local_registry(Path(tmp) / "registry") as address:
+            options = dict(ca_certs=args.ca_cert, spack_cache=f"{address}/spack-cache/buildcache",
+                           tls_verify=False, unsigned_cache=True)
+            lock_release(project, RELEASE)
+            build_release(project, RELEASE, force=True, **options)
+            catalog = Path(tmp) / "catalog.json"
+            notebook = publish_release(project, RELEASE, f"{address}/lab", catalog, tls_verify=False)
+            notebook_blobs = {digest for digest, _ in manifest_layers(f"{notebook.repository}@{notebook.digest}")}
+            start = time.monotonic()
+            batch = build_batch(project, RELEASE, force=True, **options)
+            seconds = time.monotonic() - start
+            before = disk_bytes(storage)
+            published = publish_batch(project, RELEASE, f"{address}/tools", catalog, tls_verify=False)
+            added = disk_bytes(storage) - before
+            print(f"built {len(batch.built)} batch images in {seconds:.0f} s after the notebook image; "
+                  f"{added:,d} bytes added to the registry for all of them (with their bundles)")
+            for item in published:
+                layers = manifest_layers(item.reference)
+                size = sum(s for _, s in layers)
+                shared = [(d, s) for d, s in layers if d in notebook_blobs]
+                own = size - sum(s for _, s in shared)
+                print(f"{item.reference.split('@')[0]}: {size:,d} bytes in {len(layers)} layers, "
+                      f"{len(shared)} shared with the notebook image; own layers {own:,d} bytes "
+                      f"({100 * own / size:.2f} %)")
+
+
+if __name__ == "__main__":
+    main()
