@@ -29,8 +29,9 @@ ROOT = HOME + "/drive"
 OWN, GROUPS, PUBLIC = "My Libraries", "Shared with groups", "Shared with all"
 INIT_MOUNT = "/drive"
 # The folders are made by the user's own uid; a message says what to do when that fails.
-INIT_SCRIPT = ('for folder in "$@"; do mkdir -p -- "$folder" || { echo "drive: cannot create $folder:'
-               ' ask the lab operators to run the drive-layout job (README: The Drive)" >&2; exit 1; }; done')
+# No braces: KubeSpawner runs str.format over every string of the pod it is given.
+INIT_SCRIPT = ('for folder in "$@"; do if ! mkdir -p -- "$folder"; then echo "drive: cannot create $folder:'
+               ' ask the lab operators to run the drive-layout job (README: The Drive)" >&2; exit 1; fi; done')
 
 
 def safe_name(name):

@@ -140,6 +140,11 @@ class TokenHandler(web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "application/json")
 
+    def write_error(self, status_code, **kwargs):
+        # Errors raised inside tornado (the hub not answering, say) are JSON too, never a page.
+        reason = getattr(kwargs.get("exc_info", (None, None))[1], "log_message", None) or self._reason
+        self.finish({"error": "hub_unavailable" if status_code == 502 else "error", "message": reason})
+
     def fail(self, status, error, message):
         self.set_status(status)
         self.finish({"error": error, "message": message})

@@ -197,3 +197,27 @@ def test_settings_survive_the_trip_into_the_hub_config():
     namespace = {"c": SimpleNamespace(KubeSpawner=SimpleNamespace())}
     exec(compile(drive_extra_config(SETTINGS), "hub-config", "exec"), namespace)
     assert json.dumps(namespace["DRIVE_SETTINGS"], sort_keys=True) == json.dumps(SETTINGS, sort_keys=True)
+
+
+def kubespawner_expand(value):
+    """What KubeSpawner 7 does to every string of the volumes, mounts and init containers it is
+    given (`_expand_user_properties`: str.format with the user's names, then a trailing '-' cut)."""
+    names = dict(userid=1, unescaped_username="alice", unescaped_servername="", hubnamespace="lab",
+                 username="alice", servername="", user_server="alice", safe_username="alice",
+                 safe_servername="", safe_user_server="alice", escaped_username="alice", escaped_servername="",
+                 escaped_user_server="alice--", pod_name="jupyter-alice", pvc_name="claim-alice", namespace="lab")
+    if isinstance(value, list):
+        return [kubespawner_expand(v) for v in value]
+    if isinstance(value, dict):
+        return {k: kubespawner_expand(v) for k, v in value.items()}
+    if isinstance(value, str):
+        rendered = value.format(**names)
+        return rendered if value.endswith("-") else rendered.rstrip("-")
+    return value
+
+
+def test_what_the_hook_sets_survives_kubespawners_expansion():
+    volumes, mounts = drive_mounts("alice", ["neuro", "collab-x"], SETTINGS)
+    init = init_container(mounts, SETTINGS["image"], SETTINGS)
+    for value in (volumes, mounts, init):
+        assert kubespawner_expand(value) == value
