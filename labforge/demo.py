@@ -86,7 +86,24 @@ def run_demo(project: Project, options: DemoOptions, console: Console,
                 summary += run_tool_demo(project, f"{address}/lab", False, options.ca_certs, console, progress,
                                          project.build_dir / "registry" / "storage")
     console.print(catalog_table(load_catalog(catalog_path), project.rel(catalog_path)))
-    return summary
+    return summary + gpu_note(project, options.release)
+
+
+def gpu_note(project: Project, release_id: str) -> list[str]:
+    """The release's GPU image is not built by the demo; say whether this machine could."""
+    from .errors import LabforgeError
+    from .images.build import require_gpu_base
+    from .releases import require_release
+
+    gpu = require_release(project, release_id).release.gpu
+    if gpu is None:
+        return []
+    try:
+        require_gpu_base(f"{release_id}-gpu", gpu.base_image, True)
+    except LabforgeError as exc:
+        return [f"{release_id}-gpu: not built here: {exc.problems[0].message}"]
+    return [f"{release_id}-gpu: not built by the demo; its CUDA base is reachable: "
+            f"labforge release build {release_id}-gpu"]
 
 
 def run_pipeline(project: Project, options: DemoOptions, console: Console, progress, summary: list[str],

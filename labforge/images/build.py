@@ -199,10 +199,12 @@ def require_gpu_base(image_id: str, base: str, tls_verify: bool) -> None:
     probe = run(["skopeo", "inspect", "--retry-times", "1", f"--tls-verify={str(tls_verify).lower()}",
                  f"docker://{base}"], check=False)
     if probe.returncode != 0:
-        reason = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or ["no answer"]
+        last = ((probe.stderr or probe.stdout).strip().splitlines() or ["no answer"])[-1]
+        # skopeo's logrus line: msg="Error parsing image name \"docker://...\": <the reason>"
+        reason = last.split('msg="', 1)[-1].rstrip('"').replace('\\"', '"').split('": ', 1)[-1]
         raise LabforgeError(Problem(f"{image_id}: gpu.base_image", None, "",
                                     f"the CUDA base image {base} is not in the local store and cannot be pulled "
-                                    f"here ({reason[0][:160]})",
+                                    f"here ({reason[-200:]})",
                                     "build the GPU image on a machine that can pull it (or `buildah pull` it "
                                     "first); the CPU image builds anywhere"))
 
