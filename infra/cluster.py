@@ -67,7 +67,8 @@ class MagnumCluster(pulumi.ComponentResource):
 
 
 def gpu_kubelet_options(gpu: GpuNodes) -> str:
-    labels = ",".join(f"{k}={v}" for k, v in sorted(gpu.labels.items()))
+    # GPU nodes are user nodes too: z2jh requires that label of every user pod ("require" below).
+    labels = ",".join([f"{k}={v}" for k, v in sorted(gpu.labels.items())] + [USER_NODE_LABEL])
     return f"--node-labels={labels} --register-with-taints={gpu.taint}"
 
 

@@ -7,6 +7,10 @@ from labforge.catalog import Catalog, CatalogEntry
 
 from .config import GpuNodes, Resources
 
+# z2jh's scheduling.userPods.tolerations (4.x), which KubeSpawner gets unless a profile overrides them.
+CHART_USER_TOLERATIONS = [{"key": key, "operator": "Equal", "value": "user", "effect": "NoSchedule"}
+                          for key in ("hub.jupyter.org/dedicated", "hub.jupyter.org_dedicated")]
+
 
 def _override(entry: CatalogEntry, resources: Resources, image_repository: str | None) -> dict:
     image = f"{image_repository}@{entry.digest}" if image_repository else entry.reference
@@ -26,8 +30,9 @@ def gpu_profile(cpu: dict, entry: CatalogEntry, resources: Resources, image_repo
     assert entry.gpu is not None
     override = _override(entry, resources, image_repository)
     override["image"] = f"{image_repository}@{entry.gpu.digest}" if image_repository else entry.gpu.reference
+    # An override replaces the chart's user-pod tolerations: keep them, and add the GPU nodes' one.
     override |= {"extra_resource_limits": {"nvidia.com/gpu": str(gpu.gpus_per_server)},
-                 "tolerations": [gpu.toleration()], "node_selector": dict(gpu.labels)}
+                 "tolerations": CHART_USER_TOLERATIONS + [gpu.toleration()], "node_selector": dict(gpu.labels)}
     return {
         "display_name": f"{cpu['display_name']} with GPU",
         "slug": f"{cpu['slug']}-gpu",

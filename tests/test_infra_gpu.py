@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from infra.config import ConfigProblem, parse
 from infra_helpers import (REPO, by_type, chart_schema_errors, dev_values, existing_cluster_values, helm_release,
@@ -30,8 +31,12 @@ def test_gpu_node_group_is_labelled_and_tainted(gpu_plan):
     groups = {r.name: r.inputs for r in by_type(gpu_plan, "containerinfra/nodeGroup:NodeGroup")}
     gpu = groups["lab-gpu-nodes"]
     assert gpu["flavorId"] == "g1.a100" and gpu["nodeCount"] == 1 and gpu["role"] == "gpu"
-    assert gpu["labels"]["kubelet_options"] == ("--node-labels=nvidia.com/gpu.present=true "
+    # user nodes too: z2jh requires hub.jupyter.org/node-purpose=user of every user pod here
+    assert gpu["labels"]["kubelet_options"] == ("--node-labels=nvidia.com/gpu.present=true,"
+                                                "hub.jupyter.org/node-purpose=user "
                                                 "--register-with-taints=nvidia.com/gpu=present:NoSchedule")
+    hub = helm_release(gpu_plan, "jupyterhub").inputs["values"]
+    assert hub["scheduling"]["userPods"]["nodeAffinity"]["matchNodePurpose"] == "require"
 
 
 def test_device_plugin_runs_only_on_gpu_nodes(gpu_plan):
@@ -52,7 +57,9 @@ def test_gpu_profile_sits_below_its_cpu_profile(gpu_plan):
     assert override["image"].endswith("@" + gpu_digest) and gpu["default"] is False
     assert override["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
     assert override["node_selector"] == {"nvidia.com/gpu.present": "true"}
-    assert override["tolerations"][0]["key"] == "nvidia.com/gpu"
+    chart = yaml.safe_load((REPO / "tests" / "fixtures" / "z2jh-4.4.0" / "values.yaml").read_text())
+    assert override["tolerations"] == chart["scheduling"]["userPods"]["tolerations"] + [
+        {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}]
     assert override["environment"] == cpu["kubespawner_override"]["environment"]  # the same release and kernel
     assert "tolerations" not in cpu["kubespawner_override"] and gpu["display_name"] == "Latest (2026.11) with GPU"
 
