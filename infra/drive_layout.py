@@ -11,6 +11,11 @@ with root_squash the chown fails: the job's log says so, and `pulumi up` reports
 
 from __future__ import annotations
 
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .options import children
+
 NAME = "drive-layout"
 MOUNT = "/drive"
 SCRIPT = f"""set -eu
@@ -23,7 +28,7 @@ ls -ln {MOUNT}
 CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER"]
 
 
-def layout_job(namespace: str, claim: str, image: str) -> dict:
+def layout_job(namespace: str, claim: str, image: str, pull_secret: str) -> dict:
     labels = {"app.kubernetes.io/managed-by": "labforge", "app.kubernetes.io/component": "drive"}
     container = {
         "name": NAME,
@@ -41,6 +46,17 @@ def layout_job(namespace: str, claim: str, image: str) -> dict:
         "spec": {"backoffLimit": 3, "template": {
             "metadata": {"labels": labels},
             "spec": {"restartPolicy": "OnFailure", "automountServiceAccountToken": False,
-                     "containers": [container],
+                     "imagePullSecrets": [{"name": pull_secret}], "containers": [container],
                      "volumes": [{"name": "drive", "persistentVolumeClaim": {"claimName": claim}}]}}},
     }
+
+
+class DriveLayout(pulumi.ComponentResource):
+    """The layout job, run once the Drive's claim and the image pull secret exist."""
+
+    def __init__(self, name: str, namespace: str, claim: str, image: str, pull_secret: str,
+                 opts: pulumi.ResourceOptions | None = None):
+        super().__init__("labforge:infra:DriveLayout", name, None, opts)
+        job = layout_job(namespace, claim, image, pull_secret)
+        self.job = k8s.batch.v1.Job(name, metadata=job["metadata"], spec=job["spec"], opts=children(self, opts))
+        self.register_outputs({})

@@ -1,6 +1,10 @@
-"""Harbor: the chart, then projects, a robot account for the release pipeline, retention, OIDC login."""
+"""Harbor: the chart, then projects, a robot account for the release pipeline, retention, OIDC login,
+and a pull-only robot whose credentials let the cluster pull the lab's private images."""
 
 from __future__ import annotations
+
+import base64
+import json
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -14,6 +18,8 @@ PROJECTS = {
     "tools": "batch tool images",
     "spack-cache": "spack OCI build cache",
 }
+# The user namespace's image pull secret (user pods, the pre-puller, the Drive's layout job).
+PULL_SECRET = "harbor-pull"
 # Stable releases are tagged YYYY.MM; experimental builds "experimental" and "experimental-<date>".
 RELEASE_TAGS = "{20[0-9][0-9].[0-1][0-9],latest}"
 
@@ -51,7 +57,8 @@ def harbor_values(config: StackConfig, swift=None) -> dict:
 
 
 class HarborRegistry(pulumi.ComponentResource):
-    def __init__(self, name: str, config: StackConfig, secrets: dict, storage, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, config: StackConfig, secrets: dict, storage, user_namespace: k8s.core.v1.Namespace,
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("labforge:infra:Harbor", name, None, opts)
         child = children(self, opts)
         h = config.harbor
@@ -106,5 +113,29 @@ class HarborRegistry(pulumi.ComponentResource):
             oidc_groups_claim=config.oidc.groups_claim, oidc_user_claim=config.oidc.username_claim,
             oidc_admin_group=(config.oidc.admin_groups or [""])[0], oidc_auto_onboard=True, oidc_verify_cert=True,
             opts=api)
+        self.pull_secret = self._pull_secret(name, h.host, config.hub.namespace, provider, user_namespace)
         self.url = f"https://{h.host}"
         self.register_outputs({"url": self.url})
+
+    def _pull_secret(self, name: str, host: str, namespace: str, provider, user_namespace) -> k8s.core.v1.Secret:
+        """A robot that may only pull from `lab` and `tools`, as a dockerconfigjson Secret."""
+        robot = harbor.RobotAccount(
+            f"{name}-cluster-pull", name="cluster-pull", level="system",
+            description="the cluster pulls notebook and batch images: pull only, lab and tools only",
+            permissions=[harbor.RobotAccountPermissionArgs(
+                kind="project", namespace=project,
+                accesses=[harbor.RobotAccountPermissionAccessArgs(action="pull", resource="repository")])
+                for project in ("lab", "tools")],
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=list(self.projects.values()),
+                                        additional_secret_outputs=["secret"]))
+        config = pulumi.Output.secret(pulumi.Output.all(robot.full_name, robot.secret).apply(
+            lambda args: docker_config(host, args[0], args[1])))
+        return k8s.core.v1.Secret(
+            f"{name}-pull-secret", metadata={"name": PULL_SECRET, "namespace": namespace},
+            type="kubernetes.io/dockerconfigjson", string_data={".dockerconfigjson": config},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[user_namespace]))
+
+
+def docker_config(host: str, username: str, password: str) -> str:
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return json.dumps({"auths": {host: {"username": username, "password": password, "auth": auth}}}, sort_keys=True)

@@ -9,6 +9,7 @@ from labforge.catalog import Catalog
 
 from . import drive_hook, token_values
 from .egress import singleuser_network_policy
+from .harbor import PULL_SECRET
 from .config import StackConfig
 from .profiles import profile_list
 
@@ -78,7 +79,8 @@ def default_image(config: StackConfig, catalog: Catalog) -> dict:
     init container runs in it."""
     default = catalog.stable()[0] if catalog.stable() else catalog.experimental()
     repository = config.hub.image_repository or default.image
-    return {"name": repository, "tag": f"{default.id}@{default.digest}", "pullPolicy": "IfNotPresent"}
+    return {"name": repository, "tag": f"{default.id}@{default.digest}", "pullPolicy": "IfNotPresent",
+            "pullSecrets": [PULL_SECRET]}
 
 
 def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) -> dict:

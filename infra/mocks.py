@@ -45,6 +45,8 @@ class LabMocks(pulumi.runtime.Mocks):
             outputs["export_locations"] = [{"path": "10.20.0.5:/volumes/_nogroup/lab-drive", "preferred": True}]
         elif args.typ == "openstack:identity/applicationCredential:ApplicationCredential":
             outputs["secret"] = "mock-application-credential-secret"
+        elif args.typ == "harbor:index/robotAccount:RobotAccount":
+            outputs |= {"full_name": f"robot${args.inputs.get('name')}", "secret": "mock-robot-secret"}
         return [f"{args.name}-id", outputs]
 
     def call(self, args: pulumi.runtime.MockCallArgs):

@@ -11,7 +11,8 @@ from labforge.catalog import Catalog, load_catalog
 from .cluster import MagnumCluster, kubernetes_provider
 from .config import StackConfig
 from .gpu import GpuSupport
-from .harbor import HarborRegistry
+from .drive_layout import DriveLayout
+from .harbor import PULL_SECRET, HarborRegistry
 from .hub import JupyterHub
 from .hub_values import default_image
 from .ingress import IngressStack
@@ -44,13 +45,16 @@ def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
     if config.cluster.gpu_nodes is not None:
         GpuSupport("gpu", config.cluster.gpu_nodes, opts=on_cluster)
     users = UserNamespace("lab-users", config.hub, opts=on_cluster)
-    image = default_image(config, catalog)
-    storage = LabStorage("lab", config, users.namespace, subnet_cidr, f"{image['name']}:{image['tag']}",
-                         opts=on_cluster)
-    registry = HarborRegistry("harbor", config, secrets, storage,
+    storage = LabStorage("lab", config, users.namespace, subnet_cidr, opts=on_cluster)
+    registry = HarborRegistry("harbor", config, secrets, storage, users.namespace,
                               opts=pulumi.ResourceOptions(providers=[provider], depends_on=ingress))
+    # The Drive's top folders, before any user pod mounts one (in the default image, pulled from Harbor).
+    image = default_image(config, catalog)
+    layout = DriveLayout("lab-drive-layout", config.hub.namespace, storage.drive_claim,
+                         f"{image['name']}:{image['tag']}", PULL_SECRET,
+                         opts=pulumi.ResourceOptions(providers=[provider], depends_on=[storage, registry]))
     hub = JupyterHub("hub", config, catalog, secrets["oidcClientSecret"], users.name, storage.drive_claim,
                      storage.home_storage_class, user_nodes,
                      opts=pulumi.ResourceOptions(providers=[provider],
-                                                 depends_on=[users, storage, storage.layout_job, *ingress]))
+                                                 depends_on=[users, storage, layout, registry, *ingress]))
     return {"hub_url": hub.url, "harbor_url": registry.url, "kubeconfig": pulumi.Output.secret(kubeconfig)}

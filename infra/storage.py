@@ -7,7 +7,6 @@ import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
 
 from .config import Drive, StackConfig
-from .drive_layout import layout_job
 from .options import children
 
 DRIVE_CLAIM = "lab-drive"
@@ -51,7 +50,7 @@ def _split_export(location: str) -> tuple[str, str]:
 
 class LabStorage(pulumi.ComponentResource):
     def __init__(self, name: str, config: StackConfig, namespace: k8s.core.v1.Namespace, subnet_cidr: str | None,
-                 layout_image: str, opts: pulumi.ResourceOptions | None = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("labforge:infra:Storage", name, None, opts)
         child = children(self, opts)
         # Only the Kubernetes objects wait for the namespace; the OpenStack ones start at once.
@@ -91,15 +90,10 @@ class LabStorage(pulumi.ComponentResource):
                                         reclaim_policy=obj["reclaimPolicy"],
                                         allow_volume_expansion=obj["allowVolumeExpansion"],
                                         volume_binding_mode=obj["volumeBindingMode"], opts=in_namespace)
-        claim = None
         for obj in drive_objects(drive, config.hub.namespace, server, path):
             kind = {"PersistentVolume": k8s.core.v1.PersistentVolume,
                     "PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim}[obj["kind"]]
-            claim = kind(f"{name}-{obj['kind'].lower()}", metadata=obj["metadata"], spec=obj["spec"], opts=in_namespace)
-        # The Drive's top folders and their owners, before any user pod mounts a folder of it.
-        job = layout_job(config.hub.namespace, DRIVE_CLAIM, layout_image)
-        self.layout_job = k8s.batch.v1.Job(f"{name}-drive-layout", metadata=job["metadata"], spec=job["spec"],
-                                           opts=children(self, opts, namespace, claim))
+            kind(f"{name}-{obj['kind'].lower()}", metadata=obj["metadata"], spec=obj["spec"], opts=in_namespace)
         self.drive_claim = DRIVE_CLAIM
         self.home_storage_class = storage.home_storage_class
         self.register_outputs({"drive_claim": DRIVE_CLAIM})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra_helpers import by_type, dev_values, existing_cluster_values, helm_release, simulate
@@ -57,7 +59,8 @@ def test_every_resource_sits_under_a_component(openstack_stack):
     assert {c.type for c in components.values()} == {
         "labforge:infra:Network", "labforge:infra:Cluster", "labforge:infra:Ingress", "labforge:infra:UserNamespace",
         "labforge:infra:Storage", "labforge:infra:Harbor", "labforge:infra:JupyterHub",
-        "labforge:infra:GpuSupport"}  # the example stack has GPU nodes
+        "labforge:infra:GpuSupport",  # the example stack has GPU nodes
+        "labforge:infra:DriveLayout"}
     orphans = [r.name for r in records if r.custom and r.parent not in components
                and not r.type.startswith("pulumi:providers:kubernetes")]
     assert orphans == []
@@ -118,7 +121,7 @@ def test_ingress_can_be_left_to_the_cluster():
 def test_harbor_projects_robot_retention_and_oidc(openstack_stack):
     records, _ = openstack_stack
     assert {r.inputs["name"] for r in by_type(records, "index/project:Project")} == {"lab", "tools", "spack-cache"}
-    robot = by_type(records, "robotAccount:RobotAccount")[0]
+    robot = next(r for r in by_type(records, "robotAccount:RobotAccount") if r.inputs["name"] == "release-pipeline")
     perms = robot.inputs["permissions"]
     assert {p["namespace"] for p in perms} == {"lab", "tools", "spack-cache"}
     assert all({a["action"] for a in p["accesses"]} == {"push", "pull"} for p in perms)
@@ -137,3 +140,19 @@ def test_user_namespace_has_quota_limits_and_policies(openstack_stack):
     records, _ = openstack_stack
     kinds = {r.type.rsplit(":", 1)[-1] for r in records if r.inputs.get("metadata", {}).get("namespace") == "lab"}
     assert {"ResourceQuota", "LimitRange", "NetworkPolicy", "PersistentVolumeClaim"} <= kinds
+
+
+def test_the_cluster_pulls_private_images_with_a_pull_only_robot(openstack_stack):
+    records, _ = openstack_stack
+    robot = next(r for r in by_type(records, "robotAccount:RobotAccount") if r.inputs["name"] == "cluster-pull")
+    perms = robot.inputs["permissions"]
+    assert {p["namespace"] for p in perms} == {"lab", "tools"}
+    assert all([a["action"] for a in p["accesses"]] == ["pull"] for p in perms)
+    secret = next(r for r in by_type(records, "core/v1:Secret") if r.name == "harbor-pull-secret").inputs
+    assert secret["type"] == "kubernetes.io/dockerconfigjson" and secret["metadata"]["namespace"] == "lab"
+    config = json.loads(secret["stringData"]["secret"][".dockerconfigjson"])  # all of it marked secret
+    assert config["auths"]["harbor.lab.example.org"]["username"] == "robot$cluster-pull"
+    values = helm_release(records, "jupyterhub").inputs["values"]
+    assert values["singleuser"]["image"]["pullSecrets"] == ["harbor-pull"]
+    job = next(r for r in records if r.type.endswith("batch/v1:Job")).inputs
+    assert job["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "harbor-pull"}]

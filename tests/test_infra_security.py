@@ -14,7 +14,7 @@ SECRETS = {
     "kubeconfig": "apiVersion: v1\nkind: Config\n# s3cr3t-kubeconfig-0a9e\n",
 }
 MARKERS = ["s3cr3t-oidc-7f1d", "s3cr3t-harbor-93ab", "s3cr3t-harbor-oidc-55ce", "s3cr3t-kubeconfig-0a9e",
-           "mock-application-credential-secret"]
+           "mock-application-credential-secret", "mock-robot-secret"]
 # Types with a Kubernetes schema (CRDs like cert-manager's ClusterIssuer have none there).
 CORE_GROUPS = ("kubernetes:core/", "kubernetes:networking.k8s.io/", "kubernetes:storage.k8s.io/", "kubernetes:batch/")
 # What a container running as root may keep (the Drive's layout job: chown only).
