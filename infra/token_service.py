@@ -141,9 +141,15 @@ class TokenHandler(web.RequestHandler):
         self.set_header("Content-Type", "application/json")
 
     def write_error(self, status_code, **kwargs):
-        # Errors raised inside tornado (the hub not answering, say) are JSON too, never a page.
+        # Errors raised inside tornado are JSON too, never a page; a server error here can only
+        # be the hub not answering (HubAuth raises 500 for that).
         reason = getattr(kwargs.get("exc_info", (None, None))[1], "log_message", None) or self._reason
-        self.finish({"error": "hub_unavailable" if status_code == 502 else "error", "message": reason})
+        if status_code >= 500:
+            self.set_status(502)
+            self.finish({"error": "hub_unavailable", "message": f"the hub could not be asked; try again in a "
+                                                                 f"minute ({reason})"})
+        else:
+            self.finish({"error": "error", "message": reason})
 
     def fail(self, status, error, message):
         self.set_status(status)

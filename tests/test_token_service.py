@@ -222,3 +222,28 @@ def test_no_token_ever_reaches_the_logs(hub, iam):
     server_tokens = [hub.server_env(u)["JUPYTERHUB_API_TOKEN"] for u in USERS]
     leaked = [t for t in iam.issued + server_tokens + [CLIENT_SECRET] if t in text]
     assert leaked == []
+
+
+def test_hub_down_is_a_json_error_not_a_page(tmp_path):
+    """The service alone, its hub gone: the caller gets JSON saying so, and the service lives on."""
+    port, dead = free_port(), free_port()
+    env = {**os.environ, "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
+           "JUPYTERHUB_SERVICE_PREFIX": "/services/lab-token/", "JUPYTERHUB_SERVICE_NAME": "lab-token",
+           "JUPYTERHUB_API_URL": f"http://127.0.0.1:{dead}/hub/api", "JUPYTERHUB_API_TOKEN": "service-token",
+           "LAB_TOKEN_IAM_TOKEN_URL": f"http://127.0.0.1:{dead}/token", "LAB_TOKEN_CLIENT_ID": "lab-hub",
+           "LAB_TOKEN_CLIENT_SECRET": CLIENT_SECRET, "LAB_TOKEN_BIND": "127.0.0.1"}
+    proc = subprocess.Popen([sys.executable, str(REPO / "infra" / "token_service.py")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/services/lab-token/token"
+        wait_for(lambda: status_of(url) == 401, "the service")
+        request = urllib.request.Request(url, headers={"Authorization": "token some-server-token"})
+        with pytest.raises(urllib.error.HTTPError) as failure:
+            urllib.request.urlopen(request, timeout=30)
+        body = json.load(failure.value)
+        assert failure.value.code == 502 and body["error"] == "hub_unavailable"
+        assert "try again" in body["message"]
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
