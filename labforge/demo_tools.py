@@ -126,7 +126,7 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
     from .catalog import load_catalog
     from .views import tool_images_table
 
-    console.print(tool_images_table(load_catalog(catalog), demo.rel(catalog)))
+    console.print(tool_images_table(load_catalog(catalog), project.rel(catalog)))
     return summary
 
 
