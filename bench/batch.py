@@ -15,8 +15,6 @@ each batch image of 2026.11 would share, from the committed lock.
 
 from __future__ import annotations
 
-import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,7 +23,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
+from spackbench import spack_bench_args  # noqa: E402
 from labforge.demo_tools import disk_bytes, manifest, small_release_project  # noqa: E402
 from labforge.images.batchbuild import release_batch_images  # noqa: E402
 from labforge.project import Project  # noqa: E402
@@ -49,12 +49,8 @@ def planned_figures() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ca-cert", action="append", default=[])
-    args = parser.parse_args()
-    if not os.environ.get("SPACK_ROOT"):
-        print("SPACK_ROOT is not set: no builds (they need spack).")
-        planned_figures()
+    args = spack_bench_args(planned_figures)
+    if args is None:
         return
     from labforge.images.batchbuild import build_batch
     from labforge.images.batchpublish import publish_batch

@@ -15,9 +15,7 @@ PyPI. Without SPACK_ROOT it prints the layer figures planned from the committed 
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
+from spackbench import spack_bench_args  # noqa: E402
 from labforge.demo_tools import disk_bytes, manifest, small_release_project  # noqa: E402
 from labforge.project import Project  # noqa: E402
 from labforge.spackbuild.layers import plan_layers  # noqa: E402
@@ -55,12 +55,8 @@ def planned_figures() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ca-cert", action="append", default=[])
-    args = parser.parse_args()
-    if not os.environ.get("SPACK_ROOT"):
-        print("SPACK_ROOT is not set: no builds (they need spack).")
-        planned_figures()
+    args = spack_bench_args(planned_figures)
+    if args is None:
         return
     from labforge.images.build import build_release
     from labforge.images.lock import lock_release

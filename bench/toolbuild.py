@@ -9,15 +9,15 @@ buildah, mmdebstrap and docker-registry; sources come from PyPI. Without SPACK_R
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
+from spackbench import spack_bench_args  # noqa: E402
 from labforge.demo_tools import small_release_project  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
@@ -29,11 +29,8 @@ IDNA = ("name: py-idna\npackage: py-idna\nsummary: internationalized domain name
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ca-cert", action="append", default=[])
-    args = parser.parse_args()
-    if not os.environ.get("SPACK_ROOT"):
-        print("SPACK_ROOT is not set: tool builds need spack; nothing measured.")
+    args = spack_bench_args()
+    if args is None:
         return
     from labforge.images.build import build_release
     from labforge.images.lock import lock_release
