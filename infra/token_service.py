@@ -217,10 +217,19 @@ def log_request(handler):
           1000 * request.request_time())
 
 
+class AboutHandler(web.RequestHandler):
+    """The service's own URL: what it offers (also what the hub's health check gets)."""
+
+    def get(self):
+        self.finish({"service": "lab-token", "get": self.request.path.rstrip("/") + "/token",
+                     "header": "Authorization: token $JUPYTERHUB_API_TOKEN"})
+
+
 def make_app(keeper, hub_auth, login_url):
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/lab-token/")
-    return web.Application([(prefix.rstrip("/") + "/token", TokenHandler,
-                             {"hub_auth": hub_auth, "keeper": keeper, "login_url": login_url})],
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/lab-token/").rstrip("/")
+    return web.Application([(prefix + "/token", TokenHandler,
+                             {"hub_auth": hub_auth, "keeper": keeper, "login_url": login_url}),
+                            (prefix + "/?", AboutHandler)],
                            log_function=log_request)
 
 

@@ -202,6 +202,11 @@ def test_callers_without_access_are_refused(hub):
     assert ask(hub, None, f"?token={token}")[0] == 401
 
 
+def test_the_service_url_says_what_it_offers(hub):
+    with urllib.request.urlopen(hub.service_url, timeout=10) as response:
+        assert json.load(response)["get"] == "/services/lab-token/token"
+
+
 def test_bad_min_valid_is_refused(hub):
     token = hub.server_env("alice")["JUPYTERHUB_API_TOKEN"]
     for query in ("?min_valid=-5", "?min_valid=abc", "?min_valid=99999"):
