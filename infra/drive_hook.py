@@ -106,7 +106,10 @@ def drive_pre_spawn_hook(spawner):
     volume = settings["volume"]
     spawner.volumes = [v for v in list(spawner.volumes or []) if v.get("name") != volume] + volumes
     spawner.volume_mounts = [m for m in list(spawner.volume_mounts or []) if m.get("name") != volume] + mounts
-    others = [c for c in list(getattr(spawner, "init_containers", None) or []) if c.get("name") != "drive-folders"]
+    current = getattr(spawner, "init_containers", None) or []
+    if isinstance(current, dict):  # KubeSpawner also takes {key: container}, applied in key order
+        current = [current[key] for key in sorted(current)]
+    others = [c for c in current if c.get("name") != "drive-folders"]
     # settings["image"]: the default profile's image, which the pre-puller keeps on every node
     # (the hook runs before KubeSpawner applies the chosen profile).
     spawner.init_containers = others + ([init_container(mounts, settings["image"], settings)] if mounts else [])

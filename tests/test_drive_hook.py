@@ -221,3 +221,13 @@ def test_what_the_hook_sets_survives_kubespawners_expansion():
     init = init_container(mounts, SETTINGS["image"], SETTINGS)
     for value in (volumes, mounts, init):
         assert kubespawner_expand(value) == value
+
+
+def test_hook_keeps_init_containers_given_as_a_mapping():
+    namespace = {"c": SimpleNamespace(KubeSpawner=SimpleNamespace())}
+    exec(compile(drive_extra_config(SETTINGS), "hub-config", "exec"), namespace)
+    user = SimpleNamespace(name="erin", groups=[])
+    spawner = SimpleNamespace(user=user, volumes=[], volume_mounts=[],
+                              init_containers={"b": {"name": "second"}, "a": {"name": "first"}})
+    namespace["c"].KubeSpawner.pre_spawn_hook(spawner)
+    assert [c["name"] for c in spawner.init_containers] == ["first", "second", "drive-folders"]
