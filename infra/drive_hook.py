@@ -95,6 +95,14 @@ def collab_lab_url(hub_url, group, root=ROOT, home=HOME):
     return f"{hub_url.rstrip('/')}/hub/user-redirect/lab/tree/{quote(path)}"
 
 
+def as_list(value):
+    """KubeSpawner takes volumes, mounts and init containers as a list or as {key: item},
+    applied in key order."""
+    if isinstance(value, dict):
+        return [value[key] for key in sorted(value)]
+    return list(value or [])
+
+
 def drive_pre_spawn_hook(spawner):
     settings = DRIVE_SETTINGS  # noqa: F821 -- defined by the hub config that ships this file
     groups = [group.name for group in getattr(spawner.user, "groups", [])]
@@ -104,12 +112,9 @@ def drive_pre_spawn_hook(spawner):
         spawner.log.warning("drive: %s has more than %d group folders; not mounted: %s",
                             spawner.user.name, settings.get("max_groups", 20), ", ".join(left_out))
     volume = settings["volume"]
-    spawner.volumes = [v for v in list(spawner.volumes or []) if v.get("name") != volume] + volumes
-    spawner.volume_mounts = [m for m in list(spawner.volume_mounts or []) if m.get("name") != volume] + mounts
-    current = getattr(spawner, "init_containers", None) or []
-    if isinstance(current, dict):  # KubeSpawner also takes {key: container}, applied in key order
-        current = [current[key] for key in sorted(current)]
-    others = [c for c in current if c.get("name") != "drive-folders"]
+    spawner.volumes = [v for v in as_list(spawner.volumes) if v.get("name") != volume] + volumes
+    spawner.volume_mounts = [m for m in as_list(spawner.volume_mounts) if m.get("name") != volume] + mounts
+    others = [c for c in as_list(getattr(spawner, "init_containers", None)) if c.get("name") != "drive-folders"]
     # settings["image"]: the default profile's image, which the pre-puller keeps on every node
     # (the hook runs before KubeSpawner applies the chosen profile).
     spawner.init_containers = others + ([init_container(mounts, settings["image"], settings)] if mounts else [])

@@ -223,11 +223,13 @@ def test_what_the_hook_sets_survives_kubespawners_expansion():
         assert kubespawner_expand(value) == value
 
 
-def test_hook_keeps_init_containers_given_as_a_mapping():
+def test_hook_keeps_volumes_and_init_containers_given_as_mappings():
     namespace = {"c": SimpleNamespace(KubeSpawner=SimpleNamespace())}
     exec(compile(drive_extra_config(SETTINGS), "hub-config", "exec"), namespace)
     user = SimpleNamespace(name="erin", groups=[])
-    spawner = SimpleNamespace(user=user, volumes=[], volume_mounts=[],
+    spawner = SimpleNamespace(user=user, volumes={"z": {"name": "home"}}, volume_mounts={"z": {"name": "home"}},
                               init_containers={"b": {"name": "second"}, "a": {"name": "first"}})
     namespace["c"].KubeSpawner.pre_spawn_hook(spawner)
     assert [c["name"] for c in spawner.init_containers] == ["first", "second", "drive-folders"]
+    assert [v["name"] for v in spawner.volumes] == ["home", "lab-drive"]
+    assert spawner.volume_mounts[0] == {"name": "home"} and len(spawner.volume_mounts) == 3
