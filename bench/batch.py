@@ -15,7 +15,7 @@ each batch image of 2026.11 would share, from the committed lock.
 
 from __future__ import annotations
 
-import subprocess
+import json
 import sys
 import tempfile
 import time
@@ -28,16 +28,14 @@ sys.path.insert(0, str(REPO / "bench"))
 from spackbench import spack_bench_args  # noqa: E402
 from labforge.demo_tools import disk_bytes, manifest, small_release_project  # noqa: E402
 from labforge.images.batchbuild import release_batch_images  # noqa: E402
+from labforge.images.publish import read_manifest  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
 RELEASE = "2032.02"  # the demo's small release under a bench-only id
 
 
 def manifest_layers(reference: str) -> list[tuple[str, int]]:
-    import json
-
-    raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"],
-                         check=True, capture_output=True, text=True).stdout
+    raw = read_manifest(reference, tls_verify=False)
     return [(layer["digest"], layer["size"]) for layer in json.loads(raw)["layers"]]
 
 

@@ -16,7 +16,6 @@ PyPI. Without SPACK_ROOT it prints the layer figures planned from the committed 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from spackbench import spack_bench_args  # noqa: E402
 from labforge.demo_tools import disk_bytes, manifest, small_release_project  # noqa: E402
+from labforge.images.publish import read_manifest  # noqa: E402
 from labforge.project import Project  # noqa: E402
 from labforge.spackbuild.layers import plan_layers  # noqa: E402
 from labforge.spackbuild.lockfile import release_lock  # noqa: E402
@@ -37,9 +37,7 @@ RELEASE = "2032.01"  # the demo's small release (labforge/demo_tools.py) under a
 
 def image_bytes(reference: str) -> tuple[int, int]:
     """(compressed bytes, layers) of an image in a registry."""
-    raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"],
-                         check=True, capture_output=True, text=True).stdout
-    layers = json.loads(raw)["layers"]
+    layers = json.loads(read_manifest(reference, tls_verify=False))["layers"]
     return sum(layer["size"] for layer in layers), len(layers)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,9 @@ pytestmark = pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: t
 
 
 def manifest_layers(reference: str) -> list[str]:
-    raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"], check=True,
-                         capture_output=True, text=True).stdout
+    from labforge.images.publish import read_manifest
+
+    raw = read_manifest(reference, tls_verify=False)
     return [layer["digest"] for layer in json.loads(raw)["layers"]]
 
 

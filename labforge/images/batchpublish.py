@@ -19,8 +19,8 @@ from ..render.batch import BATCHFILE, BatchImage, root_hashes
 from ..spackbuild.lockfile import release_lock
 from .batchbuild import release_batch_images
 from .build import DIGEST_LABEL, local_config, mounted
-from .publish import auth_file, push_bundle
-from .run import require, run, with_retries
+from .publish import auth_file, context_record, push_bundle, push_image, read_manifest
+from .run import require
 from .sbom import make_sbom
 
 
@@ -48,8 +48,7 @@ def publish_batch(project: Project, release_id: str, tools_registry: str, catalo
                   on_step: Callable[[str], None] | None = None) -> list[PublishedTool]:
     require("skopeo")
     step = on_step or (lambda _text: None)
-    context = project.build_dir / "context" / release_id
-    record = json.loads((context / "release.json").read_text()) if (context / "release.json").exists() else {}
+    context, record = context_record(project, release_id)
     images = release_batch_images(project, release_id)[0]
     lock = release_lock(project, release_id)
     checked = []
@@ -62,25 +61,17 @@ def publish_batch(project: Project, release_id: str, tools_registry: str, catalo
     catalog = load_catalog(catalog_path, project.rel(catalog_path)) if catalog_path.exists() else Catalog()
     log = project.build_dir / "logs" / f"{release_id}-batch-publish.log"
     log.write_text("")
-    tls = f"--dest-tls-verify={str(tls_verify).lower()}"
     published, entries = [], []
     with auth_file(tools_registry.split("/")[0], authfile) as auth, \
             tempfile.TemporaryDirectory(prefix="labforge-batch-") as tmp:
-        auth_args = ["--dest-authfile", str(auth)] if auth else []
         for image in checked:
             repository, tag = image.repository(tools_registry), image.tag
-            digest_file = Path(tmp) / f"{image.stage}.digest"
             step(f"pushing {image.local_reference()} to {repository}:{tag}")
-            with_retries(lambda: run(["skopeo", "copy", "--retry-times", "0", "--digestfile", str(digest_file), tls,
-                                      *auth_args, f"containers-storage:{image.local_reference()}",
-                                      f"docker://{repository}:{tag}"], log=log, check=False),
-                         attempts=attempts, what=f"push to {tools_registry}")
-            digest = digest_file.read_text().strip()
+            digest = push_image(image.local_reference(), f"{repository}:{tag}", Path(tmp) / f"{image.stage}.digest",
+                                tls_verify, auth, log, attempts, f"push to {tools_registry}")
             bundle_dir = Path(tmp) / image.stage
             write_batch_bundle(context, record, image, tool_lock(lock, image), digest, bundle_dir)
-            raw = run(["skopeo", "inspect", "--raw", "--retry-times", "2", f"--tls-verify={str(tls_verify).lower()}",
-                       *(["--authfile", str(auth)] if auth else []), f"docker://{repository}@{digest}"],
-                      log=None, what=f"reading the manifest back from {tools_registry}").stdout.encode()
+            raw = read_manifest(f"{repository}@{digest}", tls_verify, auth, tools_registry)
             bundle = f"{repository}:{tag}-bundle"
             step(f"attaching the bundle of {image.module} (oras)")
             push_bundle(bundle, bundle_dir, raw, tls_verify, attempts)

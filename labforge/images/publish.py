@@ -68,6 +68,34 @@ def auth_file(registry_host: str, given: Path | None) -> Iterator[Path | None]:
         yield path
 
 
+def context_record(project: Project, release_id: str) -> tuple[Path, dict]:
+    """The rendered build context of a built image, and its release.json."""
+    context = project.build_dir / "context" / release_id
+    if not (context / "release.json").exists():
+        raise LabforgeError(Problem(project.rel(context), None, "", "no rendered build context",
+                                    f"build it first: labforge release build {release_id}"))
+    return context, json.loads((context / "release.json").read_text())
+
+
+def push_image(reference: str, target: str, digest_file: Path, tls_verify: bool, auth: Path | None, log: Path,
+               attempts: int, what: str) -> str:
+    """Copy a local image to `target` (repository:tag) with skopeo, retrying transient errors;
+    returns the digest the registry stored."""
+    with_retries(lambda: run(["skopeo", "copy", "--retry-times", "0", "--digestfile", str(digest_file),
+                              f"--dest-tls-verify={str(tls_verify).lower()}",
+                              *(["--dest-authfile", str(auth)] if auth else []),
+                              f"containers-storage:{reference}", f"docker://{target}"], log=log, check=False),
+                 attempts=attempts, what=what)
+    return digest_file.read_text().strip()
+
+
+def read_manifest(reference: str, tls_verify: bool, auth: Path | None = None, what: str = "registry") -> bytes:
+    """The manifest a registry holds for `reference` (repository@digest or :tag), as bytes."""
+    return run(["skopeo", "inspect", "--raw", "--retry-times", "2", f"--tls-verify={str(tls_verify).lower()}",
+                *(["--authfile", str(auth)] if auth else []), f"docker://{reference}"],
+               log=None, what=f"reading the manifest back from {what}").stdout.encode()
+
+
 def previous_release(project: Project, release_id: str) -> str | None:
     stable = [r for r in release_ids(project) if r != "experimental"]
     if release_id == "experimental":
@@ -96,11 +124,7 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
     loaded = require_release(project, release_id)
     reference, config = require_local_image(release_id)
     catalog = load_catalog(catalog_path, project.rel(catalog_path)) if catalog_path.exists() else Catalog()
-    context = project.build_dir / "context" / release_id
-    if not (context / "release.json").exists():
-        raise LabforgeError(Problem(project.rel(context), None, "", "no rendered build context",
-                                    f"build it first: labforge release build {release_id}"))
-    record = json.loads((context / "release.json").read_text())
+    context, record = context_record(project, release_id)
     if config["Labels"].get("org.labforge.input-digest") != record["input_digest"]:
         raise LabforgeError(Problem(reference, None, "", "the local image was built from other inputs",
                                     f"rebuild it: labforge release build {release_id}"))
@@ -119,12 +143,9 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
 
     with auth_file(host, authfile) as auth, tempfile.TemporaryDirectory(prefix="labforge-publish-") as tmp:
         auth_args = ["--dest-authfile", str(auth)] if auth else []
-        digest_file = Path(tmp) / "digest"
         step(f"pushing {reference} to {repository}:{release_id}")
-        with_retries(lambda: run(["skopeo", "copy", "--retry-times", "0", "--digestfile", str(digest_file), tls,
-                                  *auth_args, f"containers-storage:{reference}", f"docker://{repository}:{release_id}"],
-                                 log=log, check=False), attempts=attempts, what=f"push to {registry}")
-        digest = digest_file.read_text().strip()
+        digest = push_image(reference, f"{repository}:{release_id}", Path(tmp) / "digest", tls_verify, auth, log,
+                            attempts, f"push to {registry}")
         src_args = [f"--src-tls-verify={str(tls_verify).lower()}"] + (["--src-authfile", str(auth)] if auth else [])
         for tag in tags[1:]:
             step(f"tagging {repository}:{tag}")
@@ -134,9 +155,7 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
         step("attaching the release bundle (oras)")
         bundle_dir = Path(tmp) / "bundle"
         write_bundle(project, loaded, context, record, reference, digest, bundle_dir)
-        inspect_args = ["skopeo", "inspect", "--raw", "--retry-times", "2", f"--tls-verify={str(tls_verify).lower()}"]
-        raw = run(inspect_args + (["--authfile", str(auth)] if auth else []) + [f"docker://{repository}@{digest}"],
-                  log=None, what=f"reading the manifest back from {registry}").stdout.encode()
+        raw = read_manifest(f"{repository}@{digest}", tls_verify, auth, registry)
         bundle = f"{repository}:{release_id}-bundle"
         push_bundle(bundle, bundle_dir, raw, tls_verify, attempts)
 
