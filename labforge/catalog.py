@@ -18,12 +18,15 @@ from .errors import LabforgeError, Problem
 SCHEMA_VERSION = 1
 
 
-class GpuImage(BaseModel):
-    """The GPU variant of a release's image (`<id>-gpu`): the hub offers it below the CPU one."""
+RELEASE_ID = r"^(\d{4}\.(0[1-9]|1[0-2])|experimental)$"
+
+
+class PublishedImage(BaseModel):
+    """An image in a registry, pinned by digest, so a re-pushed tag never changes what users get."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    image: str = Field(min_length=1)
+    image: str = Field(min_length=1, description="repository, without tag or digest")
     digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
     created: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
     input_digest: str | None = None
@@ -33,45 +36,28 @@ class GpuImage(BaseModel):
         return f"{self.image}@{self.digest}"
 
 
-class CatalogEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class GpuImage(PublishedImage):
+    """The GPU variant of a release's image (`<id>-gpu`): the hub offers it below the CPU one."""
 
-    id: str = Field(pattern=r"^(\d{4}\.(0[1-9]|1[0-2])|experimental)$")
+
+class CatalogEntry(PublishedImage):
+    id: str = Field(pattern=RELEASE_ID)
     channel: Literal["stable", "experimental"]
-    image: str = Field(min_length=1, description="repository, without tag or digest")
-    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
-    created: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
     status: Literal["supported", "deprecated"] = "supported"
     default: bool = False
     kernel: str
-    input_digest: str | None = None
     with_spack: bool = True
     gpu: GpuImage | None = None
 
-    @property
-    def reference(self) -> str:
-        """Pinned by digest, so a re-pushed tag never changes what users get."""
-        return f"{self.image}@{self.digest}"
 
-
-class ToolImage(BaseModel):
+class ToolImage(PublishedImage):
     """A batch tool image: one tool version of one release, run non-interactively."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     tool: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     version: str = Field(min_length=1)
-    release: str = Field(pattern=r"^(\d{4}\.(0[1-9]|1[0-2])|experimental)$")
-    image: str = Field(min_length=1, description="repository, without tag or digest")
-    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
-    created: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+    release: str = Field(pattern=RELEASE_ID)
     module: str
     command: str
-    input_digest: str | None = None
-
-    @property
-    def reference(self) -> str:
-        return f"{self.image}@{self.digest}"
 
 
 class Catalog(BaseModel):
@@ -137,7 +123,6 @@ class Catalog(BaseModel):
             if entry["gpu"] is None:
                 del entry["gpu"]
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
-
 
 
 MAX_BYTES = 16 * 2**20
