@@ -40,7 +40,8 @@ def manifest_layers(reference: str) -> list[tuple[str, int]]:
 
 
 def planned_figures() -> None:
-    images, notes = release_batch_images(Project(REPO), "2026.11")
+    plan = release_batch_images(Project(REPO), "2026.11")
+    images, notes = plan.images, plan.notes
     for image in images:
         print(f"2026.11 {image.module}: {len(image.layers)} package layers, all of them the notebook image's")
     print(f"{len(notes)} tools get no batch image (no command)")

@@ -16,12 +16,12 @@ from typing import Callable
 
 from ..errors import LabforgeError, Problem
 from ..project import Project
-from ..releases import require_release
+from ..releases import LoadedRelease, require_release
 from ..render import base_image
 from ..render.batch import BATCHFILE, BatchImage, batch_images
 from ..spackbuild.cache import build_args, build_cache
 from ..spackbuild.layers import plan_layers
-from ..spackbuild.lockfile import release_lock
+from ..spackbuild.lockfile import Lock, release_lock
 from .build import DIGEST_LABEL, build_command, build_secrets, local_config
 from .run import require, run
 
@@ -36,14 +36,23 @@ class BatchBuild:
     seconds: float = 0.0
 
 
-def release_batch_images(project: Project, release_id: str) -> tuple[list[BatchImage], list[str]]:
+@dataclass(frozen=True)
+class BatchPlan:
+    loaded: LoadedRelease
+    lock: Lock
+    images: list[BatchImage]
+    notes: list[str]  # tools that get no image, and why
+
+
+def release_batch_images(project: Project, release_id: str) -> BatchPlan:
     """The release's batch images as rendered (from its lock and layer plan), and the notes."""
     loaded = require_release(project, release_id)
     lock = release_lock(project, release_id)
     if lock is None:
         raise LabforgeError(Problem(f"releases/{release_id}.lock.json", None, "", "no lock: batch tool images "
                                     "need the spack stage", f"make it: labforge release lock {release_id}"))
-    return batch_images(loaded, lock, plan_layers(lock, project.settings.build.max_layers))
+    images, notes = batch_images(loaded, lock, plan_layers(lock, project.settings.build.max_layers))
+    return BatchPlan(loaded, lock, images, notes)
 
 
 def build_batch(project: Project, release_id: str, *, builder: str = "buildah", isolation: str = "chroot",
@@ -60,11 +69,10 @@ def build_batch(project: Project, release_id: str, *, builder: str = "buildah", 
     if not record.get("with_spack"):
         raise LabforgeError(Problem("--tools", None, "", "batch tool images need the release built with its tools",
                                     f"build it without --no-spack: labforge release build {release_id} --tools"))
-    result = BatchBuild(release_id)
-    result.images, result.notes = release_batch_images(project, release_id)
+    plan = release_batch_images(project, release_id)
+    result = BatchBuild(release_id, plan.images, notes=plan.notes)
     if not (context / BATCHFILE).exists():
         return result  # no tool of the release has a command
-    loaded = require_release(project, release_id)
     cache = build_cache(spack_cache, tls_verify, unsigned_cache, signing_key)
     log = project.build_dir / "logs" / f"{release_id}-batch.log"
     log.write_text("")
@@ -77,7 +85,7 @@ def build_batch(project: Project, release_id: str, *, builder: str = "buildah", 
                 continue
             if on_image:
                 on_image(reference)
-            command = build_command(builder, isolation, context, reference, base_image(loaded), secrets,
+            command = build_command(builder, isolation, context, reference, base_image(plan.loaded), secrets,
                                     project.settings.build.source_date_epoch, build_args(cache), BATCHFILE,
                                     target=image.stage)
             run(command, log=log, on_line=on_line, what=f"{builder} build of {reference}")

@@ -15,8 +15,7 @@ from ..atomic import write_text
 from ..catalog import Catalog, ToolImage, load_catalog, save_catalog
 from ..errors import LabforgeError, Problem
 from ..project import Project
-from ..render.batch import BATCHFILE, BatchImage, root_hashes
-from ..spackbuild.lockfile import release_lock
+from ..render.batch import BATCHFILE, BatchImage
 from .batchbuild import release_batch_images
 from .build import DIGEST_LABEL, local_config, mounted
 from .publish import auth_file, context_record, push_bundle, push_image, read_manifest
@@ -37,10 +36,8 @@ def default_tools_registry(registry: str) -> str:
 
 def tool_lock(lock, image: BatchImage) -> dict:
     """The part of the release's spack.lock that this image holds: its root and run-time closure."""
-    root = root_hashes(lock)[(image.package, image.version)]
-    closure = set(lock.runtime_closure([root]))
-    specs = {h: spec for h, spec in lock.spack["concrete_specs"].items() if h in closure}
-    return {**lock.spack, "roots": [r for r in lock.spack["roots"] if r["hash"] == root], "concrete_specs": specs}
+    specs = {h: spec for h, spec in lock.spack["concrete_specs"].items() if h in image.hashes}
+    return {**lock.spack, "roots": [r for r in lock.spack["roots"] if r["hash"] == image.root], "concrete_specs": specs}
 
 
 def publish_batch(project: Project, release_id: str, tools_registry: str, catalog_path: Path, *,
@@ -49,10 +46,9 @@ def publish_batch(project: Project, release_id: str, tools_registry: str, catalo
     require("skopeo")
     step = on_step or (lambda _text: None)
     context, record = context_record(project, release_id)
-    images = release_batch_images(project, release_id)[0]
-    lock = release_lock(project, release_id)
+    plan = release_batch_images(project, release_id)
     checked = []
-    for image in images:
+    for image in plan.images:
         config = local_config(image.local_reference())
         if config is None or config["Labels"].get(DIGEST_LABEL) != record.get("input_digest"):
             raise LabforgeError(Problem(image.local_reference(), None, "", "not built from the current inputs",
@@ -70,7 +66,7 @@ def publish_batch(project: Project, release_id: str, tools_registry: str, catalo
             digest = push_image(image.local_reference(), f"{repository}:{tag}", Path(tmp) / f"{image.stage}.digest",
                                 tls_verify, auth, log, attempts, f"push to {tools_registry}")
             bundle_dir = Path(tmp) / image.stage
-            write_batch_bundle(context, record, image, tool_lock(lock, image), digest, bundle_dir)
+            write_batch_bundle(context, record, image, tool_lock(plan.lock, image), digest, bundle_dir)
             raw = read_manifest(f"{repository}@{digest}", tls_verify, auth, tools_registry)
             bundle = f"{repository}:{tag}-bundle"
             step(f"attaching the bundle of {image.module} (oras)")

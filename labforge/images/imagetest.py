@@ -58,7 +58,7 @@ def test_batch_images(project: Project, release_id: str, ca_certs: list[str] | N
 
     require("buildah")
     codes = {}
-    for image in release_batch_images(project, release_id)[0]:
+    for image in release_batch_images(project, release_id).images:
         reference = image.local_reference()
         config = local_config(reference)
         if config is None:

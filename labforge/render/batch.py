@@ -31,6 +31,8 @@ class BatchImage:
     version: str
     release: str
     command: str
+    root: str  # the tool version's hash in the lock
+    hashes: tuple[str, ...]  # its run-time closure: what the image holds
     layers: tuple[Layer, ...]
     tests: ToolTests
 
@@ -78,10 +80,10 @@ def batch_images(loaded: LoadedRelease, lock: Lock, layers: list[Layer]) -> tupl
                 notes.append(f"{entry.name} {version}: not in the lock; make it again: labforge release lock "
                              f"{loaded.release.id}")
                 continue
-            closure = set(lock.runtime_closure([root]))
-            used = tuple(layer for layer in layers if closure & set(layer.hashes))
-            images.append(BatchImage(entry.name, tool.package, version, loaded.release.id, tool.command, used,
-                                     tool.tests))
+            closure = lock.runtime_closure([root])
+            used = tuple(layer for layer in layers if set(closure) & set(layer.hashes))
+            images.append(BatchImage(entry.name, tool.package, version, loaded.release.id, tool.command, root,
+                                     tuple(closure), used, tool.tests))
     return images, notes
 
 
