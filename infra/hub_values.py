@@ -83,6 +83,12 @@ def default_image(config: StackConfig, catalog: Catalog) -> dict:
             "pullSecrets": [PULL_SECRET]}
 
 
+def default_image_reference(config: StackConfig, catalog: Catalog) -> str:
+    """The default image as one reference (NAME:TAG@DIGEST), for containers outside the chart."""
+    image = default_image(config, catalog)
+    return f"{image['name']}:{image['tag']}"
+
+
 def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) -> dict:
     profiles = profile_list(catalog, config.hub.resources, dict(config.hub.profile_resources),
                             config.hub.image_repository, config.cluster.gpu_nodes)
@@ -105,8 +111,7 @@ def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) ->
 def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim: str, home_class: str,
                user_nodes: bool) -> dict:
     host = config.hub.host
-    image = default_image(config, catalog)
-    drive = drive_settings(config, drive_claim, f"{image['name']}:{image['tag']}")
+    drive = drive_settings(config, drive_claim, default_image_reference(config, catalog))
     token_url = oidc_endpoints(config.oidc.issuer)["token_url"]
     return {
         "hub": {

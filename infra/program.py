@@ -14,7 +14,7 @@ from .gpu import GpuSupport
 from .drive_layout import DriveLayout
 from .harbor import PULL_SECRET, HarborRegistry
 from .hub import JupyterHub
-from .hub_values import default_image
+from .hub_values import default_image_reference
 from .ingress import IngressStack
 from .namespace import UserNamespace
 from .network import LabNetwork
@@ -49,9 +49,8 @@ def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
     registry = HarborRegistry("harbor", config, secrets, storage, users.namespace,
                               opts=pulumi.ResourceOptions(providers=[provider], depends_on=ingress))
     # The Drive's top folders, before any user pod mounts one (in the default image, pulled from Harbor).
-    image = default_image(config, catalog)
     layout = DriveLayout("lab-drive-layout", config.hub.namespace, storage.drive_claim,
-                         f"{image['name']}:{image['tag']}", PULL_SECRET,
+                         default_image_reference(config, catalog), PULL_SECRET,
                          opts=pulumi.ResourceOptions(providers=[provider], depends_on=[storage, registry]))
     hub = JupyterHub("hub", config, catalog, secrets["oidcClientSecret"], users.name, storage.drive_claim,
                      storage.home_storage_class, user_nodes,

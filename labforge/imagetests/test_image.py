@@ -9,7 +9,7 @@ import shlex
 import pytest
 
 from labforge.images.ca import certificates
-from labforge.imagetests.helpers import VENV, sh
+from labforge.imagetests.helpers import VENV, as_user, sh
 
 SEARCHED_FOR_SECRETS = ["/etc", "/home", "/root", "/opt/labforge", "/usr/local", "/opt/spack-environment",
                         "/opt/software"]
@@ -47,12 +47,11 @@ def test_release_kernel_is_valid_and_named_as_rendered(host, release):
 
 
 def test_lab_token_helper_is_there_for_the_user(host, settings):
-    uid = settings.get("uid", 1000)
-    as_user = f"setpriv --reuid={uid} --regid={uid} --clear-groups env -i PATH={VENV}/bin:/usr/local/bin:/usr/bin:/bin HOME=/tmp"
+    user = as_user(settings.get("uid", 1000), [f"PATH={VENV}/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/tmp"])
     # the kernel's Python imports it; the command explains itself outside a Lab server
-    imported = sh(host, f"{as_user} {VENV}/bin/python -c 'from lab_token import access_token, token_info'")
+    imported = sh(host, f"{user} {VENV}/bin/python -c 'from lab_token import access_token, token_info'")
     assert imported.rc == 0, imported.stderr
-    command = sh(host, f"{as_user} lab-token")
+    command = sh(host, f"{user} lab-token")
     assert command.rc == 1 and "LAB_TOKEN_URL" in command.stderr and "Traceback" not in command.stderr
 
 
