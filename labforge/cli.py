@@ -63,6 +63,8 @@ def _fail(problems) -> None:
 @release_app.command("validate")
 def release_validate(ids: list[str] = typer.Argument(None, help="release ids (default: all)")) -> None:
     """Cross-check release manifests against the tool submissions and their locks; report every problem."""
+    import dataclasses
+
     from .releases import load_release, release_ids
     from .render import lock_problems
     from .serverpins import all_pins, staleness
@@ -78,8 +80,7 @@ def release_validate(ids: list[str] = typer.Argument(None, help="release ids (de
             found = lock_problems(project, loaded)
             extras.append(list(loaded.release.jupyterlab.extras))
             if loaded.release.gpu and not loaded.variant:  # the GPU variant has a lock of its own
-                gpu, _ = load_release(project, f"{release_id}-gpu", tools)
-                found += lock_problems(project, gpu)
+                found += lock_problems(project, dataclasses.replace(loaded, variant="gpu"))
         problems += [p for p in found if p not in problems]
     if not problems and set(ids) == set(release_ids(project)):  # the pins of all releases are known
         problems += staleness(project, all_pins(project, extras))
