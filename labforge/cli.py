@@ -1,5 +1,6 @@
-"""The `labforge` command line: the app, shared helpers and the release commands; tool commands
-are in cli_tools, image commands in cli_images."""
+"""The `labforge` entry point and the release commands (validate, render, lock, diff, import);
+tool commands are in cli_tools, image commands in cli_images, pipelines in cli_pipeline. All of
+them register on the apps of cli_app."""
 
 from __future__ import annotations
 
@@ -8,56 +9,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from . import cli_images, cli_tools  # noqa: F401 -- they register their commands
+from .cli_app import State, app, err, fail, out, release_app, runtime_app
 from .errors import LabforgeError, Problem
-from .project import Project
-
-app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
-                  help="Build, test and publish the lab's notebook image releases.")
-tool_app = typer.Typer(no_args_is_help=True, help="Tool submissions (spack/tools, spack/packages).")
-release_app = typer.Typer(no_args_is_help=True, help="Release manifests (releases/*.yaml).")
-base_app = typer.Typer(no_args_is_help=True, help="The OS base image (mmdebstrap).")
-catalog_app = typer.Typer(no_args_is_help=True, help="The release catalog the hub reads.")
-runtime_app = typer.Typer(no_args_is_help=True, help="The notebook server in every image.")
-app.add_typer(tool_app, name="tool")
-app.add_typer(release_app, name="release")
-app.add_typer(base_app, name="base")
-app.add_typer(catalog_app, name="catalog")
-app.add_typer(runtime_app, name="runtime")
-
-# Wide enough for tables when the output is a log file rather than a terminal.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True, highlight=False)
-CA_HELP = "extra CA certificate (PEM) trusted during the build only; repeatable"
-
-
-class State:
-    project_dir: Path | None = None
-
-    @classmethod
-    def project(cls) -> Project:
-        project = Project(cls.project_dir) if cls.project_dir else Project.find()
-        project.settings  # noqa: B018 -- a misspelt site setting stops every command, not just some
-        return project
-
-
-@app.callback()
-def _root(project: Optional[Path] = typer.Option(None, "--project", help="labforge checkout (default: search upward)")):
-    State.project_dir = project
-
-
-def _fail(problems) -> None:
-    """One line per problem on stderr, a count, exit 1: never a traceback for bad input."""
-    for problem in problems:
-        if err.is_terminal:
-            err.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True)
-        else:
-            print(f"error: {problem}", file=sys.stderr)
-    n = len(problems)
-    print(f"{n} problem{'s' if n != 1 else ''} found", file=sys.stderr)
-    raise typer.Exit(1)
 
 
 @release_app.command("validate")
@@ -85,7 +40,7 @@ def release_validate(ids: list[str] = typer.Argument(None, help="release ids (de
     if not problems and set(ids) == set(release_ids(project)):  # the pins of all releases are known
         problems += staleness(project, all_pins(project, extras))
     if problems:
-        _fail(problems)
+        fail(problems)
     out.print(f"ok: {len(ids)} release{'s' if len(ids) != 1 else ''} valid: {', '.join(ids)}")
 
 
@@ -182,10 +137,6 @@ def release_import(
         out.print(f"  check: {note}")
 
 
-# The other command modules register themselves on the apps above.
-from . import cli_images, cli_tools  # noqa: E402,F401
-
-
 def main() -> None:
     try:
         app()
@@ -199,7 +150,7 @@ def main() -> None:
 
 def _fail_outside(exc: LabforgeError) -> None:
     try:
-        _fail(exc.problems)
+        fail(exc.problems)
     except typer.Exit as done:
         sys.exit(done.exit_code)
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .cli import CA_HELP, State, app, base_app, catalog_app, err, out, release_app
+from .cli_app import CA_HELP, State, app, base_app, catalog_app, err, out, release_app, with_progress
 from .errors import LabforgeError, Problem
 
 
@@ -58,7 +58,7 @@ def release_build(
         raise LabforgeError(Problem("--tools", None, "", "batch tool images need the tools (the spack stage)",
                                     "leave out --no-spack"))
     project = State.project()
-    result = _with_progress(f"building {release_id}", lambda on_step: build_release(
+    result = with_progress(f"building {release_id}", lambda on_step: build_release(
         project, release_id, with_spack=not no_spack, builder=builder, isolation=isolation,
         ca_certs=[str(c) for c in ca_cert], registry=registry, tls_verify=tls_verify, force=force, on_step=on_step,
         spack_cache=spack_cache, unsigned_cache=unsigned_cache, signing_key=signing_key))
@@ -96,21 +96,6 @@ def build_summary(result) -> list[str]:
         lines.append("build cache: " + (result.cache.describe() if result.cache else
                                         "none (pass --spack-cache or --registry to reuse binaries)"))
     return lines
-
-
-def _with_progress(title: str, work):
-    """Run `work(on_step)` under a rich progress bar showing stage, step and elapsed time."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
-                  TimeElapsedColumn(), console=err, transient=False) as progress:
-        task = progress.add_task(title, total=None, step="")
-
-        def on_step(stage: str, step: int, steps: int, what: str) -> None:
-            progress.update(task, description=f"{title} [{stage}]", total=steps or None, completed=step,
-                            step=f"{step}/{steps} {what}")
-
-        return work(on_step)
 
 
 @release_app.command("test")
@@ -198,7 +183,7 @@ def demo(
 
     project = State.project()
     options = DemoOptions(release, registry, port, [str(c) for c in ca_cert], tls_verify, render_only)
-    summary = run_demo(project, options, out, _with_progress)
+    summary = run_demo(project, options, out, with_progress)
     out.print("\n[bold]demo summary[/bold]")
     for line in summary:
         out.print(f"  {line}")

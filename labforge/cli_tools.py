@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .cli import CA_HELP, State, _fail, err, out, tool_app
+from .cli_app import CA_HELP, State, err, fail, out, tool_app
 from .errors import LabforgeError
 
 
@@ -25,7 +25,7 @@ def tool_check(
     project = State.project()
     tools, problems = load_all(project, names or None)
     if problems:
-        _fail(problems)
+        fail(problems)
     out.print(f"ok: {len(tools)} tool submission{'s' if len(tools) != 1 else ''} pass")
     if concretize:
         _concretize_tools(project, tools, release)

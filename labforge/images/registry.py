@@ -57,6 +57,8 @@ def local_registry(storage: Path, port: int | None = None, log: Path | None = No
     storage.mkdir(parents=True, exist_ok=True)
     config = storage.parent / f"registry-{port}.yml"
     write_text(config, CONFIG.format(root=storage.resolve(), port=port))
+    if log:
+        log.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no build/logs yet
     out = open(log, "a") if log else subprocess.DEVNULL
     proc = subprocess.Popen([binary, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT)
     try:
