@@ -9,14 +9,14 @@ BIN := $(VENV)/bin
 STAMPS := build/.stamps
 # Real image tools: buildah builds, skopeo copies, mmdebstrap makes the base, docker-registry
 # is a real OCI registry for tests and the demo; lmod for module checks.
-APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates openssl shellcheck
+APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates openssl shellcheck git gnupg curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Builds trust the build host's CA bundle (hosts behind a TLS-intercepting proxy need it);
 # the image never keeps it. Override with DEMO_ARGS="..." (e.g. --registry harbor.example.org/lab).
 HOST_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
 DEMO_ARGS ?= $(if $(HOST_CA),--ca-cert $(HOST_CA))
 
-.PHONY: all demo test plan bench golden system venv clean
+.PHONY: all demo test test-fast test-spack plan bench golden system venv clean
 
 all: test
 
@@ -42,8 +42,18 @@ venv: $(STAMPS)/venv
 demo: system venv
 	$(BIN)/labforge demo $(DEMO_ARGS)
 
-test: system venv
-	$(BIN)/pytest -q
+# Spack runs its concretizer with the venv's clingo (requirements.lock): nothing is bootstrapped.
+export SPACK_PYTHON ?= $(abspath $(BIN))/python
+
+# Every test, in two parts: without spack (parallel, a few minutes), then the spack tests
+# (need SPACK_ROOT; they say so and skip without it).
+test: test-fast test-spack
+
+test-fast: system venv
+	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack"
+
+test-spack: system venv
+	$(BIN)/pytest -q -m spack -rs
 
 plan: venv
 	$(BIN)/python -m infra.plan --out build/plan

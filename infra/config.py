@@ -145,7 +145,7 @@ class Hub(_Model):
     datasets: list[Dataset] = Field(default_factory=list)
     quota_cpu: str = "200"
     quota_memory: str = "800Gi"
-    quota_pods: int = 300
+    quota_pods: int = Field(300, ge=1)
     # false: user pods reach only the hub, DNS and labServiceCidrs (EUCAIM workstations: no
     # internet at run time); pip, git clone and downloads from notebooks then fail.
     internet_access: bool = True

@@ -15,7 +15,8 @@ from .errors import LabforgeError, Problem
 def base_build(
     suite: str = typer.Option("bookworm", help="Debian suite"),
     mirror: Optional[str] = typer.Option(None, help="Debian mirror, e.g. a snapshot.debian.org URL"),
-    epoch: Optional[int] = typer.Option(None, help="SOURCE_DATE_EPOCH (default: build.source_date_epoch in labforge.yaml)"),
+    epoch: Optional[int] = typer.Option(None, min=315532800, max=4102444800,
+                                        help="SOURCE_DATE_EPOCH (default: build.source_date_epoch in labforge.yaml)"),
     force: bool = typer.Option(False, help="rebuild even if the image exists"),
 ) -> None:
     """Make localhost/labforge-base:SUITE from Debian packages with mmdebstrap."""
@@ -173,7 +174,7 @@ def catalog_show(catalog: Optional[Path] = typer.Option(None, help="catalog file
 def demo(
     release: str = typer.Option("2026.11", help="release to build, test and publish"),
     registry: Optional[str] = typer.Option(None, help="HOST/PROJECT of a real registry (default: a local one)"),
-    port: int = typer.Option(5000, help="port of the local registry on 127.0.0.1"),
+    port: int = typer.Option(5000, min=1, max=65535, help="port of the local registry on 127.0.0.1"),
     ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
     tls_verify: bool = typer.Option(True, help="verify a real registry's TLS certificate"),
     render_only: bool = typer.Option(False, help="only validate and render every release"),

@@ -7,7 +7,6 @@ registry on 127.0.0.1:5000 -> publish -> catalog. A second run rebuilds nothing.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -62,13 +61,15 @@ def run_demo(project: Project, options: DemoOptions, console: Console,
         return ["rendered every release into build/render/ (--render-only)"]
     # The big example releases take hours to compile: the demo builds the notebook server image
     # of the release without tools, and a small tool release for real when spack can be had.
-    with_spack = bool(os.environ.get("SPACK_ROOT"))
+    from .demo_tools import spack_for_demo
+
+    no_spack = spack_for_demo(project, console)
+    with_spack = no_spack is None
     summary = [f"{options.release}: built WITHOUT tools (--no-spack); its tools build with "
                f"'labforge release build {options.release}' (hours)"]
-    if not with_spack:
-        summary.append("tools: SKIPPED, SPACK_ROOT is not set. Set SPACK_ROOT to a spack checkout (offline also "
-                       "SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo) to build, test and publish the demo's "
-                       "small tool release with modules and the build cache")
+    if no_spack:
+        console.print(f"tools: skipped, no spack here: {no_spack}")
+        summary.append(f"tools: SKIPPED, no spack here ({no_spack})")
     catalog_path = project.build_dir / "demo" / "catalog.json"
     if options.registry:
         run_pipeline(project, options, console, progress, summary, options.registry, options.tls_verify,

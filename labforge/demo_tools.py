@@ -9,6 +9,7 @@ The big example releases stay for `labforge release build`.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -71,6 +72,22 @@ def demo_project(project: Project) -> Project:
     return demo
 
 
+def spack_for_demo(project: Project, console: Console) -> str | None:
+    """Make the pinned spack and its recipes available to the demo (SPACK_ROOT and
+    SPACK_PACKAGES_ROOT, or clones of the pinned tags in build/cache) and export them for the
+    demo's scratch project; None when that worked, else why not, in one line."""
+    from .images.lock import pinned_spack
+
+    try:
+        with console.status("finding the pinned spack and its recipes (cloned once into build/cache)"):
+            spack_root, packages, _ = pinned_spack(project)
+    except LabforgeError as exc:
+        problem = exc.problems[0]
+        return f"{problem.message}; {problem.hint}" if problem.hint else problem.message
+    os.environ["SPACK_ROOT"], os.environ["SPACK_PACKAGES_ROOT"] = str(spack_root), str(packages)
+    return None
+
+
 def show_modules(release_id: str, console: Console, commands: list[str]) -> None:
     """`module avail` and `module load` as a notebook user would see them in the image."""
     from .images.build import mounted, require_local_image
@@ -101,15 +118,18 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
     summary = []
 
     def cycle(title: str) -> None:
-        lock = lock_release(demo, RELEASE)
+        lock = progress(f"locking {RELEASE} ({title})", lambda on_step: lock_release(
+            demo, RELEASE, on_line=lambda text: on_step("spack concretize", 0, 0, text.strip()[:70])))
         console.print(f"{title}: locked {lock.nodes} packages in {lock.seconds:.0f} s")
         before = disk_bytes(registry_storage)
         result = progress(f"building {RELEASE} ({title})", lambda on_step: build_release(
             demo, RELEASE, ca_certs=ca_certs, on_step=on_step, force=True, spack_cache=default_location(registry),
             tls_verify=tls_verify, unsigned_cache=registry.startswith("127.0.0.1")))
+        console.print(f"testing {RELEASE} ({title}): the image suite, modules included")
         if test_release(demo, RELEASE, ca_certs) != 0:
             raise LabforgeError(Problem(f"lab:{RELEASE}", None, "", "image tests failed", "see above"))
-        publish_release(demo, RELEASE, registry, catalog, tls_verify=tls_verify)
+        publish_release(demo, RELEASE, registry, catalog, tls_verify=tls_verify,
+                        on_step=lambda text: console.print(f"  {text}"))
         pushed = disk_bytes(registry_storage) - before if registry_storage else None
         shown = f"{pushed / 1e6:.1f} MB reached the registry" if pushed is not None else "pushed"
         compiled = ", ".join(result.spack.compiled_names) or "nothing"
@@ -139,7 +159,9 @@ def batch_cycle(demo: Project, registry: str, tls_verify: bool, ca_certs: list[s
     from .spackbuild.cache import default_location
 
     batch = build_batch(demo, RELEASE, ca_certs=ca_certs, force=True, spack_cache=default_location(registry),
-                        tls_verify=tls_verify, unsigned_cache=registry.startswith("127.0.0.1"))
+                        tls_verify=tls_verify, unsigned_cache=registry.startswith("127.0.0.1"),
+                        on_image=lambda ref: console.print(f"  building batch image {ref}"))
+    console.print("  testing the batch images")
     failed = [ref for ref, code in test_batch_images(demo, RELEASE, ca_certs).items() if code != 0]
     if failed:
         raise LabforgeError([Problem(ref, None, "", "batch image tests failed", "see above") for ref in failed])

@@ -55,7 +55,8 @@ class BuildSettings(_Strict):
     ca_certs: list[str] = Field(default_factory=list)
     # SOURCE_DATE_EPOCH of the base image and of every layer's files: one value for all releases,
     # so a layer whose content did not change is byte-identical and never pushed twice.
-    source_date_epoch: int = 1761955200
+    # From 1980 (zip, and so wheels, cannot store older times) to 2100.
+    source_date_epoch: int = Field(1761955200, ge=315532800, le=4102444800)
     # Layers an image may have (the base and the notebook server's take 16 of them); the spack
     # packages share the rest, one each while they fit (see labforge/spackbuild/layers.py).
     max_layers: int = Field(100, ge=32, le=127)

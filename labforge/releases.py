@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, m
 from .errors import LabforgeError, Problem
 from .platforms import PLATFORMS
 from .project import Project
+from .references import check_reference
 from .tools import TOOL_NAME, LoadedTool, load_all
 from .validation import to_model
 from .variants import GpuVariant, check_gpu, split_id
@@ -29,7 +30,9 @@ class Base(BaseModel):
     suite: Literal["bookworm", "trixie"] = "bookworm"
     # A site registry's base image instead of the one labforge makes with mmdebstrap.
     image: StrictStr | None = None
-    mirror: StrictStr | None = None
+    mirror: StrictStr | None = Field(None, pattern=r"^https?://[^\s'\"]+$")
+
+    _image = field_validator("image")(check_reference)
 
 
 class ReleaseTool(BaseModel):
@@ -146,7 +149,11 @@ def release_ids(project: Project) -> list[str]:
 def load_release(project: Project, release_id: str,
                  tools: dict[str, LoadedTool] | None = None) -> tuple[LoadedRelease | None, list[Problem]]:
     """`release_id` may name a release's GPU variant: `2026.11-gpu`."""
-    release_id, variant = split_id(release_id)
+    named, (release_id, variant) = release_id, split_id(release_id)
+    if variant and (clash := release_path(project, named)).exists():
+        return None, [Problem(project.rel(clash), None, "", f"{named!r} is the id of release {release_id}'s "
+                              "GPU variant: no release may take it", f"rename the file; {named} always means "
+                              f"the GPU image of release {release_id}")]
     path = release_path(project, release_id)
     if not path.exists():
         known = ", ".join(release_ids(project)) or "none"

@@ -15,9 +15,10 @@ between the CPU and GPU image of one release unchanged.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from .errors import Problem
+from .references import check_reference
 from .specs import SpecSyntaxError, parse
 from .yamlio import Located
 
@@ -27,7 +28,9 @@ SUFFIX = "-gpu"
 class GpuVariant(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    base_image: StrictStr = Field(pattern=r"^\S+$")
+    base_image: StrictStr
+
+    _base_image = field_validator("base_image")(check_reference)
     cuda: StrictStr = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
     cuda_prefix: StrictStr = Field("/usr/local/cuda", pattern=r"^/\S*$")
     variants: dict[StrictStr, StrictStr] = Field(min_length=1)

@@ -49,6 +49,8 @@ CASES = {
                                    "drive.mode manila needs cluster.mode openstack"),
     "nfs without server": (changed("labforge:drive", {"mode": "nfs"}), "set drive.nfsServer and drive.nfsPath"),
     "bad memory": (changed("labforge:hub.resources", {"memLimit": "8 GB"}), "labforge:hub.resources.memLimit"),
+    "negative pod quota": (changed("labforge:hub.quotaPods", -1), "labforge:hub.quotaPods"),
+    "negative group cap": (changed("labforge:drive.maxGroups", -3), "labforge:drive.maxGroups"),
 }
 
 

@@ -18,7 +18,8 @@ from labforge.releases import release_ids, require_release
 from labforge.render import render_files
 
 SPACK_ROOT = os.environ.get("SPACK_ROOT")
-pytestmark = pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: these checks need a spack checkout")
+pytestmark = [pytest.mark.spack,
+              pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: these checks need a spack checkout")]
 
 
 def local_environment(release_id: str, folder: Path) -> Path:

@@ -12,7 +12,8 @@ import pytest
 
 from test_spack import SPACK_ROOT, layer_digests, six_release, small_project
 
-pytestmark = pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: these checks need a spack checkout")
+pytestmark = [pytest.mark.spack,
+              pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: these checks need a spack checkout")]
 
 
 def manifest_layers(reference: str) -> list[str]:

@@ -170,7 +170,7 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
         base = build_base(loaded.release.base.suite, project.settings.build.source_date_epoch, log,
                           loaded.release.base.mirror).reference
     if spack_root:
-        spack_source.copy_into(context, spack_root, spack_source.locate_packages())
+        spack_source.copy_into(context, spack_root, spack_source.locate_packages(project))
     def line(text: str) -> None:
         if report is not None:
             report.feed(text)

@@ -39,7 +39,7 @@ class LockResult:
 
 
 def spack_version(spack: Path) -> str:
-    result = run([str(spack / "bin" / "spack"), "--version"], check=False)
+    result = run([str(spack / "bin" / "spack"), "--version"], check=False, env=spack_source.host_environment())
     return result.stdout.strip().splitlines()[-1] if result.returncode == 0 and result.stdout.strip() else "unknown"
 
 
@@ -53,11 +53,11 @@ def check_pinned(project: Project, spack: Path) -> str:
     return found
 
 
-def pinned_spack(project: Project) -> tuple[Path, Path | None, str]:
-    """Spack's checkout, the builtin recipes (None: spack clones them) and spack's version;
+def pinned_spack(project: Project) -> tuple[Path, Path, str]:
+    """Spack's checkout, the builtin recipes and spack's version;
     stops when it is not the spack labforge.yaml pins."""
     spack_root = spack_source.locate_spack(project)
-    return spack_root, spack_source.locate_packages(), check_pinned(project, spack_root)
+    return spack_root, spack_source.locate_packages(project), check_pinned(project, spack_root)
 
 
 def git_commit(folder: Path | None) -> str | None:
@@ -101,7 +101,8 @@ def concretize(spack_root: Path, packages: Path | None, env: Path, scratch: Path
     """Run `spack concretize` on the environment folder `env`; its spack.lock content."""
     scope = config_scope(scratch, packages)
     command = [str(spack_root / "bin" / "spack"), "-C", str(scope), "-e", str(env), "concretize"]
-    run(command + (["--fresh"] if fresh else []), log=log, on_line=on_line, what=f"spack concretize of {what}")
+    run(command + (["--fresh"] if fresh else []), log=log, on_line=on_line, what=f"spack concretize of {what}",
+        env=spack_source.host_environment())
     return json.loads((env / "spack.lock").read_text())
 
 

@@ -119,7 +119,7 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
     folder = project.build_dir / "toolbuild" / name
     write_tree(folder, context_files(project, target, concretized), {STAGE_SCRIPT: 0o755},
                trees=spack_source.CONTEXT_TREES)
-    spack_source.copy_into(folder, spack_root, spack_source.locate_packages())
+    spack_source.copy_into(folder, spack_root, spack_source.locate_packages(project))
 
     def line(text: str) -> None:
         result.spack.feed(text)

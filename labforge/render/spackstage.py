@@ -11,6 +11,7 @@ from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import LoadedRelease
 from ..spackbuild.layers import Layer, layers_json, plan_layers
+from ..spackbuild.lockcheck import roots_problems
 from ..spackbuild.lockfile import Lock, lock_path, release_lock
 from ..spackbuild.provenance import made_from, stale_reasons
 from .templates import render
@@ -44,6 +45,10 @@ def lock_problems(project: Project, loaded: LoadedRelease, spack_yaml: bytes,
     reasons = stale_reasons(lock, current_inputs(project, spack_yaml, inputs))
     if reasons:
         return lock, [Problem(shown, None, "", f"the lock is stale: {'; '.join(reasons)}", fix)]
+    mismatch = roots_problems(lock.roots, lock.nodes, [spec for _, _, spec in loaded.specs()])
+    if mismatch:
+        return lock, [Problem(shown, None, "roots", f"does not match release {release_id}: {m}", fix)
+                      for m in mismatch]
     return lock, []
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import LabforgeError, Problem
 from ..project import Project
+from .lockcheck import node_problem
 
 LABFORGE_KEY = "labforge"
 SPACK_KEYS = ("_meta", "spack", "roots", "concrete_specs")
@@ -105,8 +106,11 @@ def load_lock(path: Path, shown: str) -> Lock | None:
     try:
         lock = Lock(path, {k: data[k] for k in SPACK_KEYS}, dict(data.get(LABFORGE_KEY) or {}))
         lock.nodes, lock.roots  # noqa: B018 -- read every node now, so a broken one fails here
+        problem = next(filter(None, (node_problem(k, spec) for k, spec in data["concrete_specs"].items())), None)
     except (KeyError, TypeError, AttributeError) as exc:
         raise _bad(shown, f"has a malformed node ({exc!r})") from None
+    if problem:
+        raise _bad(shown, problem)
     return lock
 
 

@@ -1,0 +1,37 @@
+"""Image references as the OCI distribution spec writes them ([HOST[:PORT]/]PATH[:TAG][@DIGEST]).
+A manifest's base image reaches buildah and skopeo as an argument: anything else, an
+option-like `--rm` included, is refused where it is read."""
+
+from __future__ import annotations
+
+import re
+
+_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?)"
+_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_REST = rf"{_PATH_PART}(?:/{_PATH_PART})*(?::{_TAG})?(?:@{_DIGEST})?\Z"
+REFERENCE = re.compile(rf"{_DOMAIN}/{_REST}")
+# As docker and skopeo read it: a first part without '.' or ':' (and not localhost) is a path.
+WITHOUT_HOST = re.compile(_REST)
+MAX_NAME = 255
+
+
+def reference_problem(value: str) -> str | None:
+    """Why `value` is not an image reference, or None."""
+    name = value.split("@", 1)[0]
+    if value.startswith("-"):
+        return f"{value!r} looks like a command-line option, not an image reference"
+    first = value.split("/", 1)[0]
+    has_host = "/" in value and ("." in first or ":" in first or first == "localhost")
+    if not (REFERENCE if has_host else WITHOUT_HOST).match(value) or len(name) > MAX_NAME:
+        return f"{value!r} is not an image reference -- write HOST/PATH:TAG (or @sha256:DIGEST)"
+    return None
+
+
+def check_reference(value: str | None) -> str | None:
+    """A pydantic validator: the value unchanged, or ValueError with the reason."""
+    if value is not None and (problem := reference_problem(value)):
+        raise ValueError(problem)
+    return value
