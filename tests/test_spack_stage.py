@@ -33,15 +33,46 @@ def test_stage_script_passes_shellcheck(tmp_path):
     assert proc.returncode == 0, proc.stdout
 
 
-def test_stage_script_installs_from_the_lock_and_pushes_only_after_success():
+def test_stage_script_pushes_each_package_as_it_installs():
     text = stage_script().decode()
-    install = text.index('spack -e "$ENV" install --fail-fast')
-    push = text.index("buildcache push")
-    assert "set -eu" in text and install < push  # set -e: a failed install stops before the push
+    install = text.index('spack -e "$ENV" python /opt/labforge/spack-install.py "$mode"')
+    assert "set -eu" in text and "--fail-fast" not in text  # a failure stops only its dependents
+    assert "spack mirror add --scope site --autopush" in text
     assert "concretize" not in text.replace("without concretizing", "")
-    assert text.index("gc -y") > push  # build dependencies are pushed before gc removes them
-    assert "grep -rqF" in text  # a password written into a package stops the push
+    # the index is updated whether the install failed or not, and before the failure is passed on
+    index_call = text.index("  if [ -n \"$cache\" ]; then index; fi", install)
+    assert index_call < text.index('if [ "$status" != 0 ]; then exit "$status"; fi', install)
+    release = text[text.index("  release)"):text.index("  tool)")]
+    assert "push" not in release and "gc -y" in release  # pushed during the install, before gc
+    assert "grep -rqF" in text  # a password written into a package stops the tool's later push
     assert 'trap \'rm -rf "$SPACK_GNUPGHOME"\' EXIT' in text  # the keyring dies with the step
+
+
+def test_install_driver_checks_every_push_for_the_password(tmp_path):
+    """The driver's password check, run on real files (spack itself is not needed)."""
+    import importlib.util
+    import sys
+    import types
+
+    fake = types.ModuleType("spack")
+    for name in ("environment", "hooks", "hooks.autopush", "mirrors", "mirrors.mirror"):
+        sys.modules.setdefault(f"spack.{name}", types.ModuleType(f"spack.{name}"))
+    sys.modules.setdefault("spack", fake)
+    sys.modules["spack.hooks.autopush"].post_install = lambda spec, explicit: None
+    spec = importlib.util.spec_from_file_location("spack_install", REPO / "images/templates/spack-install.py")
+    driver = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(driver)
+    finally:
+        for name in [n for n in sys.modules if n == "spack" or n.startswith("spack.")]:
+            if getattr(sys.modules[name], "__file__", None) is None:
+                del sys.modules[name]
+    prefix = tmp_path / "prefix"
+    (prefix / "lib").mkdir(parents=True)
+    (prefix / "lib" / "big.bin").write_bytes(b"x" * ((1 << 20) - 4) + b"s3cret!" + b"y" * 100)
+    (prefix / "link").symlink_to("/etc/hostname")
+    assert driver.holding(str(prefix), "s3cret!") == str(prefix / "lib" / "big.bin")  # across a chunk edge
+    assert driver.holding(str(prefix), "absent") is None
 
 
 def test_cache_needs_a_key_or_an_explicit_unsigned_flag(monkeypatch):

@@ -8,7 +8,6 @@ user), and only then push its binaries to the cache. Exit codes fit a merge-requ
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +17,11 @@ from ..atomic import write_tree
 from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..render import base_image, context, spack_repo_files
-from ..render.spackstage import LAYERS_SCRIPT, STAGE_SCRIPT
+from ..render.spackstage import INSTALL_SCRIPT, LAYERS_SCRIPT, STAGE_SCRIPT
 from ..render.templates import render
 from ..spackbuild.cache import BuildCache, build_args, build_cache
 from ..spackbuild.layers import layers_json, package_layer
-from ..spackbuild.report import SpackReport
+from ..spackbuild.report import SpackReport, failure_tail
 from . import spack_source
 from .build import build_command, build_secrets, local_config, local_reference
 from .run import require, run
@@ -30,8 +29,6 @@ from .toolenv import Concretized, ToolTarget, concretize_tool, tool_environment
 
 EXIT_CONCRETIZE, EXIT_BUILD, EXIT_TESTS = 3, 4, 5
 TOOL_MODULES = "/opt/labforge/tool-modules"
-FAILED_INSTALL = re.compile(r"Failed to install ([a-z0-9][a-z0-9-]*)")
-INSTALLING = re.compile(r"==> Installing ([a-z0-9][a-z0-9-]*?)-[^-\s]+-[a-z0-9]{32}")
 
 
 class ToolBuildFailed(LabforgeError):
@@ -75,6 +72,7 @@ def context_files(project: Project, target: ToolTarget, concretized: Concretized
         "spack.lock": lock.spack_lock_bytes(),
         "layers.json": layers_json(layers, present),
         LAYERS_SCRIPT: (tdir / LAYERS_SCRIPT).read_bytes(),
+        INSTALL_SCRIPT: (tdir / INSTALL_SCRIPT).read_bytes(),
         STAGE_SCRIPT: render(tdir, f"{STAGE_SCRIPT}.j2", ctx).encode(),
         "tool-tests.sh": render(tdir, "tool-tests.sh.j2", ctx).encode(),
     }
@@ -82,18 +80,6 @@ def context_files(project: Project, target: ToolTarget, concretized: Concretized
     recipes = [project.spack_repo / "repo.yaml"] + sorted(
         p for p in project.packages_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     return files | spack_repo_files({path.relative_to(project.root).as_posix(): path.read_bytes() for path in recipes})
-
-
-def failure_tail(log: Path, lines: int = 30) -> tuple[str | None, str]:
-    """The package spack failed on (if it says) and the last lines of the build output."""
-    text = log.read_text(errors="replace").splitlines()
-    package = None
-    for pattern in (FAILED_INSTALL, INSTALLING):  # what spack names, else what it was installing
-        found = [m.group(1) for line in text if (m := pattern.search(line))]
-        if found:
-            package = found[-1]
-            break
-    return package, "\n".join(text[-lines:])
 
 
 def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | None = None,

@@ -6,8 +6,8 @@ spython's known gaps, each fixed here:
 - ENTRYPOINT/CMD are joined into the runscript without quoting: we write the runscript;
 - labels come out as `key="value"`, which Apptainer reads as a key with no value, and ENV
   becomes unexported %post assignments;
-- a stage `FROM base` would make Apptainer pull an image called "base": the base stage is
-  inlined into each stage (its image and its ENV);
+- a stage `FROM base` would make Apptainer pull an image called "base": the stage it names is
+  inlined (its image and all its instructions: spack-build repeats spack-builder);
 - `ARG` lines, comments and BuildKit `RUN --mount=` flags end up as %post
   commands: removed before conversion.
 """
@@ -40,7 +40,7 @@ def _instructions(text: str) -> list[str]:
 
 
 def inline_stages(text: str, args: dict[str, str]) -> str:
-    """Replace `FROM <stage>` by that stage's image and ENV, so every stage names a real image."""
+    """Replace `FROM <stage>` by that stage's image and instructions, so every stage names a real image."""
     stages: dict[str, tuple[str, list[str]]] = {}
     out: list[str] = []
     current: str | None = None
@@ -57,7 +57,7 @@ def inline_stages(text: str, args: dict[str, str]) -> str:
             out.append(f"FROM {image} AS {current}\n")
             out += env
             continue
-        if current and instruction.startswith("ENV"):
+        if current:  # a later `FROM <this stage>` repeats all of it (image, ENV, RUN, COPY)
             stages[current][1].append(instruction)
         out.append(instruction)
     # A stage that only sets up the others (e.g. "base") has no place in the definition.

@@ -17,6 +17,7 @@ from ..spackbuild.provenance import made_from, stale_reasons
 from .templates import render
 
 LAYERS_SCRIPT = "spack-layers.py"
+INSTALL_SCRIPT = "spack-install.py"
 STAGE_SCRIPT = "spack-stage.sh"
 
 
@@ -67,6 +68,7 @@ def stage_files(project: Project, lock: Lock, ctx: dict) -> tuple[dict[str, byte
         "spack.lock": lock.spack_lock_bytes(),
         "layers.json": layers_json(layers),
         LAYERS_SCRIPT: (tdir / LAYERS_SCRIPT).read_bytes(),
+        INSTALL_SCRIPT: (tdir / INSTALL_SCRIPT).read_bytes(),
         STAGE_SCRIPT: render(tdir, f"{STAGE_SCRIPT}.j2", ctx).encode(),
     }
     return files, layers

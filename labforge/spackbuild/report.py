@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 
 INSTALL = re.compile(r"labforge-install: from-cache=(\d+) compiled=(\d+)")
 COMPILED = re.compile(r"labforge-compiled: (\S+)")
 PUSH = re.compile(r"labforge-cache-push: (\w+)")
+PUSHED = re.compile(r"labforge-pushed: (\S+)")
 REACH = re.compile(r"labforge-cache: (reachable|not reachable)")
 LAYERS = re.compile(r"labforge-layers: (\d+) packages in (\d+) layers")
 
@@ -16,20 +18,25 @@ LAYERS = re.compile(r"labforge-layers: (\d+) packages in (\d+) layers")
 @dataclass
 class SpackReport:
     ran: bool = False  # False: the stage was taken from buildah's layer cache (nothing installed)
+    started: bool = False  # spack spoke: a failure from here on is spack's
     from_cache: int = 0
     compiled: int = 0
     compiled_names: list[str] = field(default_factory=list)
     cache_reachable: bool | None = None
     pushed: str | None = None  # "ok", "failed" or "refused"
+    pushed_names: list[str] = field(default_factory=list)  # each package pushed as it installed
     packages: int = 0
     layers: int = 0
 
     def feed(self, line: str) -> None:
+        self.started = self.started or line.startswith("==> ")
         if match := INSTALL.search(line):
             self.ran = True
             self.from_cache, self.compiled = int(match[1]), int(match[2])
         elif match := COMPILED.search(line):
             self.compiled_names.append(match[1])
+        elif match := PUSHED.search(line):
+            self.pushed_names.append(match[1])
         elif match := PUSH.search(line):
             self.pushed = match[1]
         elif match := REACH.search(line):
@@ -45,4 +52,23 @@ class SpackReport:
             text += "; the build cache was not reachable"
         if self.pushed:
             text += f"; cache push {self.pushed}"
+        if self.pushed_names:
+            text += f" ({len(self.pushed_names)} pushed as they installed)"
         return text
+
+
+# What spack names when a package fails, else the package it was installing last.
+FAILED_INSTALL = re.compile(r"Failed to install ([a-z0-9][a-z0-9-]*)")
+INSTALLING = re.compile(r"==> Installing ([a-z0-9][a-z0-9-]*?)-[^-\s]+-[a-z0-9]{32}")
+
+
+def failure_tail(log: Path, lines: int = 30) -> tuple[str | None, str]:
+    """The package spack failed on (if it says) and the last lines of the build output."""
+    text = log.read_text(errors="replace").splitlines()
+    package = None
+    for pattern in (FAILED_INSTALL, INSTALLING):
+        found = [m.group(1) for line in text if (m := pattern.search(line))]
+        if found:
+            package = found[-1]
+            break
+    return package, "\n".join(text[-lines:])
