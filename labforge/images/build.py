@@ -161,14 +161,7 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
             if labels and labels.get(DIGEST_LABEL) == digest:
                 return done(f"{registry} already holds this release with the same input digest")
 
-    base = base_image(loaded) if (loaded.gpu or loaded.release.base.image) else None
-    if loaded.gpu:
-        require_gpu_base(loaded.id, base, tls_verify)
-    if not base:
-        if on_step:
-            on_step("base", 0, 1, f"base image ({loaded.release.base.suite}, mmdebstrap)")
-        base = build_base(loaded.release.base.suite, project.settings.build.source_date_epoch, log,
-                          loaded.release.base.mirror).reference
+    base = release_base(project, loaded, log, tls_verify, on_step)
     if spack_root:
         spack_source.copy_into(context, spack_root, spack_source.locate_packages(project))
     def line(text: str) -> None:
@@ -198,6 +191,21 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
                 release_id, None, "", f"spack failed on {package or 'a package'}{kept}; the build output ends:\n{tail}",
                 f"full log: {log}")]) from None
     return done(None)
+
+
+def release_base(project: Project, loaded, log: Path, tls_verify: bool,
+                 on_step: Callable[[str, int, int, str], None] | None = None) -> str:
+    """The image the release builds FROM: the site's (GPU: CUDA) base image, or labforge's own
+    Debian base made with mmdebstrap (once; it is reused while it exists)."""
+    if loaded.gpu or loaded.release.base.image:
+        base = base_image(loaded)
+        if loaded.gpu:
+            require_gpu_base(loaded.id, base, tls_verify)
+        return base
+    if on_step:
+        on_step("base", 0, 1, f"base image ({loaded.release.base.suite}, mmdebstrap)")
+    return build_base(loaded.release.base.suite, project.settings.build.source_date_epoch, log,
+                      loaded.release.base.mirror).reference
 
 
 def require_gpu_base(image_id: str, base: str, tls_verify: bool) -> None:
