@@ -4,6 +4,7 @@ them register on the apps of cli_app."""
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -137,7 +138,15 @@ def release_import(
         out.print(f"  check: {note}")
 
 
+def _cancelled(signum, _frame) -> None:
+    """SIGTERM (what a CI job cancel sends) unwinds like Ctrl-C: every `finally` runs, so child
+    tools are stopped (images.run.stop) and temporary directories removed."""
+    print(f"labforge: cancelled ({signal.Signals(signum).name}): stopping and cleaning up", file=sys.stderr)
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _cancelled)
     try:
         app()
     except LabforgeError as exc:

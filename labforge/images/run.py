@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -32,16 +34,22 @@ def run(args: Sequence[str], log: Path | None = None, on_line: Callable[[str], N
         if handle:
             handle.write(f"$ {' '.join(args)}\n")
             handle.flush()
+        # A process group of its own: cancelling labforge stops the tool and everything it started
+        # (spack's build processes, buildah's RUN steps), not just the tool itself.
         proc = subprocess.Popen(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                                errors="replace")
+                                errors="replace", start_new_session=True)
         assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if handle:
-                handle.write(line)
-            if on_line:
-                on_line(line.rstrip("\n"))
-        code = proc.wait()
+        try:
+            for line in proc.stdout:
+                lines.append(line)
+                if handle:
+                    handle.write(line)
+                if on_line:
+                    on_line(line.rstrip("\n"))
+            code = proc.wait()
+        except BaseException:  # cancelled (SIGTERM, Ctrl-C) or failed while reading
+            stop(proc)
+            raise
     finally:
         if handle:
             handle.close()
@@ -52,6 +60,24 @@ def run(args: Sequence[str], log: Path | None = None, on_line: Callable[[str], N
         raise LabforgeError(Problem(what or Path(args[0]).name, None, "", f"failed (exit {code}): {tail[-400:]}",
                                     f"see the output above{where}"))
     return result
+
+
+def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop `proc`'s whole process group: SIGTERM, then SIGKILL after `grace` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=grace)
+            # the tool is gone; what it started may not be: a last SIGKILL to the group
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+        except ProcessLookupError:
+            break
 
 
 def is_transient(output: str) -> bool:
