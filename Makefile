@@ -65,6 +65,7 @@ bench: venv
 	$(BIN)/python bench/incremental.py $(DEMO_ARGS)
 	$(BIN)/python bench/toolbuild.py $(DEMO_ARGS)
 	$(BIN)/python bench/batch.py $(DEMO_ARGS)
+	$(BIN)/python bench/scaleout.py
 
 # Rewrite the golden files after an intended change to a template; review the diff.
 golden: venv

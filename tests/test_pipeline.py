@@ -5,15 +5,13 @@ unreachable cache with one line and nothing written."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-import jsonschema
 import pytest
 import yaml
 
-from conftest import REPO
+from test_ci_examples import gitlab_problems
 from labforge.images.pipeline import jobs_of
 from labforge.images.registry import local_registry
 from labforge.project import Project
@@ -21,12 +19,7 @@ from labforge.spackbuild.lockfile import release_lock
 from spack_marks import needs_spack
 
 pytestmark = needs_spack
-SCHEMA = json.loads((REPO / "tests" / "fixtures" / "gitlab-ci" / "gitlab-ci.json").read_text())
 SECRET = "pipeline-test-secret-4f1c"
-
-
-def gitlab_problems(document: dict) -> list[str]:
-    return [f"{list(e.path)}: {e.message[:200]}" for e in jsonschema.Draft7Validator(SCHEMA).iter_errors(document)]
 
 
 @pytest.fixture(scope="module")
