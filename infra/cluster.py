@@ -9,6 +9,7 @@ import pulumi_openstack as openstack
 from .options import children
 from .config import Cluster, GpuNodes
 from .network import LabNetwork
+from .runners_config import Runners
 
 USER_NODE_LABEL = "hub.jupyter.org/node-purpose=user"
 
@@ -16,7 +17,8 @@ USER_NODE_LABEL = "hub.jupyter.org/node-purpose=user"
 class MagnumCluster(pulumi.ComponentResource):
     """Cluster template, cluster and a node group reserved for user pods."""
 
-    def __init__(self, name: str, settings: Cluster, network: LabNetwork, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, settings: Cluster, network: LabNetwork, runners: Runners | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("labforge:infra:Cluster", name, None, opts)
         child = children(self, opts)
         os_settings = settings.openstack
@@ -62,6 +64,15 @@ class MagnumCluster(pulumi.ComponentResource):
                 flavor_id=gpu.flavor, node_count=gpu.count, min_node_count=0, max_node_count=max(gpu.count * 2, 1),
                 labels={"kubelet_options": gpu_kubelet_options(gpu)}, merge_labels=True,
                 **({"image_id": gpu.image} if gpu.image else {}), opts=child)
+        self.build_nodes = None
+        if runners is not None:
+            # CI jobs compile here, and nothing else does: labelled for the runner's node selector,
+            # tainted so user pods never land on them; the autoscaler keeps between min and max.
+            self.build_nodes = openstack.containerinfra.NodeGroup(
+                f"{name}-build-nodes", name="build", cluster_id=self.cluster.id, role="build",
+                flavor_id=runners.flavor, node_count=max(runners.min_nodes, 1), min_node_count=runners.min_nodes,
+                max_node_count=runners.max_nodes, labels={"kubelet_options": build_kubelet_options(runners)},
+                merge_labels=True, opts=child)
         self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig.apply(lambda k: k["raw_config"]))
         self.register_outputs({"kubeconfig": self.kubeconfig})
 
@@ -70,6 +81,11 @@ def gpu_kubelet_options(gpu: GpuNodes) -> str:
     # GPU nodes are user nodes too: z2jh requires that label of every user pod ("require" below).
     labels = ",".join([f"{k}={v}" for k, v in sorted(gpu.labels.items())] + [USER_NODE_LABEL])
     return f"--node-labels={labels} --register-with-taints={gpu.taint}"
+
+
+def build_kubelet_options(runners: Runners) -> str:
+    labels = ",".join(f"{k}={v}" for k, v in sorted(runners.labels.items()))
+    return f"--node-labels={labels} --register-with-taints={runners.taint}"
 
 
 def kubernetes_provider(name: str, kubeconfig: pulumi.Input[str], depends_on: list[pulumi.Resource] | None = None) -> k8s.Provider:

@@ -9,24 +9,16 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
+from .config_base import ConfigProblem, _Model, toleration
+from .runners_config import Runners
+
 NAMESPACE = "labforge"
-SECRET_KEYS = ("oidcClientSecret", "harborAdminPassword", "harborOidcClientSecret", "kubeconfig")
+SECRET_KEYS = ("oidcClientSecret", "harborAdminPassword", "harborOidcClientSecret", "kubeconfig", "gitlabRunnerToken")
 
 
-class ConfigProblem(Exception):
-    """Every problem of a stack config, one per line, each naming the key to fix."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid stack configuration ({len(problems)} problem(s)):\n{lines}")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
 class OpenStackCluster(_Model):
@@ -61,9 +53,7 @@ class GpuNodes(_Model):
     device_plugin_version: str = "0.17.1"
 
     def toleration(self) -> dict:
-        key_value, effect = self.taint.rsplit(":", 1)
-        key, value = key_value.split("=", 1)
-        return {"key": key, "operator": "Equal", "value": value, "effect": effect}
+        return toleration(self.taint)
 
 
 class Cluster(_Model):
@@ -195,6 +185,7 @@ class StackConfig(_Model):
     hub: Hub
     drive: Drive = Drive()
     storage: Storage = Storage()
+    runners: Runners | None = None  # GitLab Runner for release pipelines (off by default)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "StackConfig":
@@ -202,6 +193,8 @@ class StackConfig(_Model):
             raise ValueError("drive.mode manila needs cluster.mode openstack; use nfs or storageClass")
         if self.cluster.mode == "existing" and self.harbor.storage == "swift":
             raise ValueError("harbor.storage swift needs cluster.mode openstack; use pvc")
+        if self.runners and self.cluster.mode == "openstack" and not self.runners.flavor:
+            raise ValueError("runners on a Magnum cluster need runners.flavor (the build nodes' flavor)")
         return self
 
 
@@ -235,6 +228,8 @@ def parse(values: dict, secrets_present: set[str] | frozenset[str] = frozenset()
     required = {"oidcClientSecret", "harborAdminPassword", "harborOidcClientSecret"}
     if config is not None and config.cluster.mode == "existing":
         required.add("kubeconfig")
+    if config is not None and config.runners is not None:
+        required.add("gitlabRunnerToken")
     for key in sorted(required - set(secrets_present)):
         problems.append(f"{NAMESPACE}:{key}: secret is not set (pulumi config set --secret {key} ...)")
     if problems:

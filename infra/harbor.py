@@ -99,6 +99,9 @@ class HarborRegistry(pulumi.ComponentResource):
                 accesses=[harbor.RobotAccountPermissionAccessArgs(action=action, resource="repository")
                           for action in ("pull", "push")]) for project in PROJECTS],
             opts=pulumi.ResourceOptions(parent=self, provider=provider, additional_secret_outputs=["secret"]))
+        # The lab's own CI runners pull builder images with it (infra/runners.py).
+        self.robot_docker_config = pulumi.Output.secret(pulumi.Output.all(self.robot.full_name, self.robot.secret)
+                                                        .apply(lambda args: docker_config(h.host, args[0], args[1])))
         # Keep every release tag (the catalog pins them by digest) and the last few experimental builds.
         harbor.RetentionPolicy(
             f"{name}-lab-retention", scope=self.projects["lab"].id, schedule="Daily",

@@ -18,6 +18,7 @@ from .hub_values import default_image_reference
 from .ingress import IngressStack
 from .namespace import UserNamespace
 from .network import LabNetwork
+from .runners import GitLabRunners
 from .storage import LabStorage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,7 +34,7 @@ def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
     subnet_cidr, user_nodes = None, False
     if config.cluster.mode == "openstack":
         network = LabNetwork("lab", config.cluster.openstack)
-        cluster = MagnumCluster("lab", config.cluster, network)
+        cluster = MagnumCluster("lab", config.cluster, network, config.runners)
         kubeconfig, subnet_cidr = cluster.kubeconfig, config.cluster.openstack.subnet_cidr
         user_nodes = cluster.user_nodes is not None
     else:
@@ -52,6 +53,9 @@ def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
     layout = DriveLayout("lab-drive-layout", config.hub.namespace, storage.drive_claim,
                          default_image_reference(config, catalog), PULL_SECRET,
                          opts=pulumi.ResourceOptions(providers=[provider], depends_on=[storage, registry]))
+    if config.runners is not None:  # release pipelines on the lab's own build nodes
+        GitLabRunners("runners", config.runners, secrets["gitlabRunnerToken"], registry,
+                      opts=pulumi.ResourceOptions(providers=[provider], depends_on=[registry]))
     hub = JupyterHub("hub", config, catalog, secrets["oidcClientSecret"], users.name, storage.drive_claim,
                      storage.home_storage_class, user_nodes,
                      opts=pulumi.ResourceOptions(providers=[provider],

@@ -29,7 +29,7 @@ from ..releases import require_release
 from ..render import spack_environment
 from ..render.layout import ImagePaths
 from ..render.spackstage import require_current_lock
-from ..spackbuild.cache import PASSWORD_ENV, USER_ENV, mirror_url
+from ..spackbuild.cache import JOB_CREDENTIALS, PASSWORD_ENV, USER_ENV, mirror_url
 from . import spack_source
 from .lock import config_scope, host_environment, pinned_spack
 from .run import run
@@ -52,6 +52,10 @@ class PipelineOptions:
 
 def setup_script(options: PipelineOptions) -> list[str]:
     lines = [f". {ImagePaths.spack}/share/spack/setup-env.sh"]
+    if options.credentials:  # CI variables win; the lab's own runners mount them as files
+        lines.append(f'if [ -z "${{{PASSWORD_ENV}:-}}" ] && [ -r {JOB_CREDENTIALS}/password ]; then '
+                     f'{USER_ENV}=$(cat {JOB_CREDENTIALS}/user); {PASSWORD_ENV}=$(cat {JOB_CREDENTIALS}/password); '
+                     f"export {USER_ENV} {PASSWORD_ENV}; fi")
     if options.signed:
         lines.append(f'spack gpg trust "${KEY_FILE_VARIABLE}"')
     return lines

@@ -21,6 +21,9 @@ KEY_ENV = "LABFORGE_SIGNING_KEY"  # the armoured secret key itself
 KEY_FILE_ENV = "LABFORGE_SIGNING_KEY_FILE"
 USER_ENV, PASSWORD_ENV = "LABFORGE_REGISTRY_USER", "LABFORGE_REGISTRY_PASSWORD"
 SECRET_IDS = ("labforge-cache-auth", "labforge-signing-key")
+# Where a CI job pod on the lab's own runners finds the registry user and password (files
+# `user`, `password`; infra/runners.py mounts them), for jobs that have no CI variables for them.
+JOB_CREDENTIALS = "/run/secrets/labforge-registry"
 
 
 @dataclass(frozen=True)

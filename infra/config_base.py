@@ -1,0 +1,26 @@
+"""What every part of the stack configuration shares: the model base and the error."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class ConfigProblem(Exception):
+    """Every problem of a stack config, one per line, each naming the key to fix."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid stack configuration ({len(problems)} problem(s)):\n{lines}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+def toleration(taint: str) -> dict:
+    """The pod toleration of a node taint written `key=value:Effect`."""
+    key_value, effect = taint.rsplit(":", 1)
+    key, value = key_value.split("=", 1)
+    return {"key": key, "operator": "Equal", "value": value, "effect": effect}

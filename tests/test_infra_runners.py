@@ -1,0 +1,95 @@
+"""GitLab runners on the lab's cluster (`labforge:runners`, off by default): a build node group,
+GitLab's official chart with the Kubernetes executor, the runner token only as a secret."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+
+from infra.config import ConfigProblem
+from infra.simulate import PLACEHOLDER_SECRETS, run
+from infra_helpers import by_type, dev_values, existing_cluster_values, helm_release, simulate, to_config, unwrap
+
+TOKEN = "glrt-placeholder-runner-token"
+RUNNERS = {"gitlabUrl": "https://gitlab.lab.example.org", "flavor": "c1.8xlarge", "minNodes": 0, "maxNodes": 12,
+           "concurrent": 24}
+
+
+def with_runners(values: dict, **changes) -> dict:
+    values["labforge:runners"] = {**RUNNERS, **changes}
+    return values
+
+
+def plan(values: dict, token: str | None = TOKEN):
+    secrets = dict(PLACEHOLDER_SECRETS) | ({"gitlabRunnerToken": token} if token else {})
+    return simulate(values, secrets)[0]
+
+
+@pytest.fixture(scope="module")
+def records():
+    return plan(with_runners(dev_values()))
+
+
+def test_build_node_group_is_labelled_tainted_and_scales(records):
+    group = next(r.inputs for r in by_type(records, "containerinfra/nodeGroup:NodeGroup") if r.name == "lab-build-nodes")
+    assert group["flavorId"] == "c1.8xlarge" and group["role"] == "build"
+    assert (group["minNodeCount"], group["maxNodeCount"], group["nodeCount"]) == (0, 12, 1)
+    assert group["labels"]["kubelet_options"] == ("--node-labels=labforge.org/node-purpose=build "
+                                                  "--register-with-taints=labforge.org/build=true:NoSchedule")
+
+
+def test_official_chart_with_the_kubernetes_executor_on_build_nodes(records):
+    release = helm_release(records, "gitlab-runner").inputs
+    assert release["repositoryOpts"]["repo"] == "https://charts.gitlab.io" and release["namespace"] == "gitlab-runner"
+    values = release["values"]
+    assert values["gitlabUrl"] == RUNNERS["gitlabUrl"] and values["concurrent"] == 24
+    assert values["rbac"] == {"create": True} and values["runners"]["secret"] == "gitlab-runner-token"
+    config = tomllib.loads(values["runners"]["config"])["runners"][0]["kubernetes"]
+    assert config["node_selector"] == {"labforge.org/node-purpose": "build"}
+    assert config["node_tolerations"] == {"labforge.org/build=true": "NoSchedule"}
+    assert config["image_pull_secrets"] == ["labforge-build-pull"]
+    assert config["volumes"]["secret"] == [{"name": "labforge-build-registry",
+                                            "mount_path": "/run/secrets/labforge-registry", "read_only": True}]
+    assert (config["cpu_request"], config["memory_request"]) == ("4", "8Gi")
+    assert values["nodeSelector"] == {"labforge.org/node-purpose": "build"}
+
+
+def test_no_secret_in_plain_values(records):
+    secret = next(r for r in records if r.name == "runners-token")
+    assert secret.inputs["stringData"] == {"secret": {"runner-token": TOKEN, "runner-registration-token": ""}}
+    registry = next(r for r in records if r.name == "runners-registry")
+    assert set(registry.inputs["stringData"]) == {"secret"}  # the robot's password stays a secret
+    chart = helm_release(records, "gitlab-runner").inputs
+    plain = json.dumps(chart["values"])
+    assert TOKEN not in plain and "mock-robot-secret" not in plain and unwrap(chart["values"]) == chart["values"]
+
+
+def test_runners_are_off_by_default():
+    records = simulate(dev_values())[0]
+    assert not [r for r in records if r.inputs.get("chart") == "gitlab-runner" or r.name == "lab-build-nodes"]
+
+
+def test_existing_cluster_gets_the_runner_but_no_node_group():
+    records = plan(with_runners(existing_cluster_values(), flavor=None))
+    assert helm_release(records, "gitlab-runner") and not [r for r in records if r.name == "lab-build-nodes"]
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"flavor": None}, "runners on a Magnum cluster need runners.flavor"),
+    ({"minNodes": 5, "maxNodes": 2}, "runners.minNodes (5) is above runners.maxNodes (2)"),
+    ({"concurrent": 0}, "labforge:runners.concurrent"),
+    ({"gitlabUrl": "http://gitlab"}, "labforge:runners.gitlabUrl"),
+])
+def test_bad_runner_settings_are_refused(changes, message):
+    with pytest.raises(ConfigProblem, match=message.replace("(", r"\(").replace(")", r"\)")):
+        plan(with_runners(dev_values(), **changes))
+
+
+def test_runner_token_must_be_a_secret():
+    with pytest.raises(ConfigProblem, match="labforge:gitlabRunnerToken: secret is not set"):
+        plan(with_runners(dev_values()), token=None)
+    with pytest.raises(ConfigProblem, match="labforge:gitlabRunnerToken: is stored in plain text"):
+        run(to_config(with_runners(dev_values())), dict(PLACEHOLDER_SECRETS) | {"gitlabRunnerToken": TOKEN},
+            plain_keys=("gitlabRunnerToken",))
