@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import sys
 
 import pytest
 
+from conftest import REPO
 from labforge.errors import LabforgeError
 from labforge.images.run import is_transient, with_retries
 
@@ -56,3 +60,31 @@ def test_a_custom_predicate_retries_every_failure():
     action, calls = scripted((1, "400 bad request"), (0, "ok"))
     assert with_retries(action, attempts=3, sleep=lambda _s: None, retryable=lambda _out: True).stdout == "ok"
     assert len(calls) == 2
+
+
+@pytest.mark.skipif(not shutil.which("docker-registry"), reason="docker-registry is installed by 'make test'")
+def test_the_local_registry_makes_its_log_folder(tmp_path):
+    """A fresh clone has no build/logs: the demo's registry once failed to start there."""
+    from labforge.images.registry import local_registry
+
+    log = tmp_path / "fresh" / "build" / "logs" / "registry.log"
+    with local_registry(tmp_path / "fresh" / "build" / "registry" / "storage", log=log) as address:
+        assert address.startswith("127.0.0.1:")
+    assert log.is_file()
+
+
+def test_demo_renders_from_a_fresh_clone(tmp_path):
+    """`make demo`'s first steps on a clone with no build/ at all (the rest runs in CI's demo stage)."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", "--detach"], check=True)
+    for path in subprocess.run(["git", "-C", str(REPO), "ls-files", "--modified", "--others", "--exclude-standard"],
+                               capture_output=True, text=True, check=True).stdout.split():
+        if (REPO / path).is_file():  # the working tree as it is, so the test sees uncommitted work too
+            (clone / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / path, clone / path)
+    assert not (clone / "build").exists()
+    result = subprocess.run([sys.executable, "-m", "labforge", "demo", "--render-only"], cwd=clone,
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (clone / "build" / "render" / "2026.11" / "Containerfile").is_file()
