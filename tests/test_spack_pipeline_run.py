@@ -14,6 +14,7 @@ import yaml
 from conftest import REPO
 from labforge.demo_tools import RELEASE, small_release_project
 from labforge.project import Project
+from labforge.spackbuild.lockfile import release_lock
 from spack_marks import HOST_CA, needs_spack_images
 
 pytestmark = needs_spack_images
@@ -54,7 +55,8 @@ def test_generated_jobs_build_every_package_and_the_image_compiles_nothing(tmp_p
     from labforge.images.registry import local_registry
 
     project = small_release_project(Project(REPO), tmp_path / "project")
-    lock = lock_release(project, RELEASE)
+    lock_release(project, RELEASE)
+    lock = release_lock(project, RELEASE)
     with local_registry(tmp_path / "registry") as address:
         builder = build_builder(project, RELEASE, f"{address}/lab", ca_certs=HOST_CA, tls_verify=False)
         image = builder.reference

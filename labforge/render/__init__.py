@@ -29,6 +29,7 @@ BUILD_PACKAGES = [
     "binutils", "bzip2", "ca-certificates", "curl", "file", "g++", "gcc", "gfortran", "git",
     "gzip", "make", "patch", "python3", "python3-dev", "python3-venv", "tar", "unzip", "xz-utils", "zstd",
     "gnupg",  # spack signs and verifies build cache binaries with gpg
+    "patchelf",  # spack ci rebuild relocates with it; from Debian, so spack never bootstraps it
 ]
 # Shared libraries of the OS compiler that spack-built tools link against, plus the notebook basics.
 RUNTIME_PACKAGES = [
