@@ -37,10 +37,14 @@ def run_job(image: str, project: Path, name: str, job: dict, variables: dict) ->
     container = subprocess.run(["buildah", "from", "--tls-verify=false", f"docker://{image}"], check=True,
                                capture_output=True, text=True).stdout.strip().splitlines()[-1]
     env = {**variables, **job["variables"], "CI_PROJECT_DIR": CHECKOUT, "CI_JOB_NAME": name}
+    # This machine reaches the internet through a TLS-intercepting proxy: like a site's runner,
+    # give the job the host's CA bundle (spack reads SSL_CERT_FILE) to fetch sources.
+    mounts = [arg for ca in HOST_CA[:1] for arg in ("-v", f"{ca}:/etc/labforge-ca.pem:ro")]
+    env |= {"SSL_CERT_FILE": "/etc/labforge-ca.pem"} if mounts else {}
     script = "\n".join(["set -e", *job.get("before_script", []), *job["script"]])
     try:
         return subprocess.run(["buildah", "run", "--isolation", "chroot", "--network", "host",
-                               "-v", f"{project}:{CHECKOUT}", "--workingdir", CHECKOUT,
+                               "-v", f"{project}:{CHECKOUT}", *mounts, "--workingdir", CHECKOUT,
                                *[arg for key, value in sorted(env.items()) for arg in ("-e", f"{key}={value}")],
                                container, "--", "bash", "-c", script], capture_output=True, text=True, timeout=1800)
     finally:
