@@ -52,8 +52,9 @@ test: test-fast test-spack
 test-fast: system venv
 	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack"
 
+# Two at a time: their image builds wait on downloads and commits as much as on the CPU.
 test-spack: system venv
-	$(BIN)/pytest -q -m spack -rs
+	$(BIN)/pytest -q -m spack -rs -n 2 --dist loadfile
 
 plan: venv
 	$(BIN)/python -m infra.plan --out build/plan
