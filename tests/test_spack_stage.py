@@ -48,17 +48,17 @@ def test_stage_script_pushes_each_package_as_it_installs():
     assert 'trap \'rm -rf "$SPACK_GNUPGHOME"\' EXIT' in text  # the keyring dies with the step
 
 
-def test_install_driver_checks_every_push_for_the_password(tmp_path):
-    """The driver's password check, run on real files (spack itself is not needed)."""
+def install_driver(pushed: list):
+    """images/templates/spack-install.py loaded with stand-ins for the spack modules it imports;
+    spack's own autopush records what it was asked to push in `pushed`."""
     import importlib.util
     import sys
     import types
 
-    fake = types.ModuleType("spack")
-    for name in ("environment", "hooks", "hooks.autopush", "mirrors", "mirrors.mirror"):
-        sys.modules.setdefault(f"spack.{name}", types.ModuleType(f"spack.{name}"))
-    sys.modules.setdefault("spack", fake)
-    sys.modules["spack.hooks.autopush"].post_install = lambda spec, explicit: None
+    for name in ("spack", "spack.environment", "spack.hooks", "spack.hooks.autopush", "spack.mirrors",
+                 "spack.mirrors.mirror"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules["spack.hooks.autopush"].post_install = lambda spec, explicit: pushed.append(spec.name)
     spec = importlib.util.spec_from_file_location("spack_install", REPO / "images/templates/spack-install.py")
     driver = importlib.util.module_from_spec(spec)
     try:
@@ -67,12 +67,61 @@ def test_install_driver_checks_every_push_for_the_password(tmp_path):
         for name in [n for n in sys.modules if n == "spack" or n.startswith("spack.")]:
             if getattr(sys.modules[name], "__file__", None) is None:
                 del sys.modules[name]
+    return driver
+
+
+class FakeSpec:
+    def __init__(self, name: str, prefix, from_cache: bool = False):
+        import types
+
+        self.name, self.version, self.prefix, self.external = name, "1.0", str(prefix), False
+        self.package = types.SimpleNamespace(installed_from_binary_cache=from_cache)
+
+    def dag_hash(self, length: int) -> str:
+        return "a" * length
+
+
+def test_install_driver_checks_every_push_for_the_password(tmp_path):
+    driver = install_driver([])
     prefix = tmp_path / "prefix"
     (prefix / "lib").mkdir(parents=True)
     (prefix / "lib" / "big.bin").write_bytes(b"x" * ((1 << 20) - 4) + b"s3cret!" + b"y" * 100)
     (prefix / "link").symlink_to("/etc/hostname")
     assert driver.holding(str(prefix), "s3cret!") == str(prefix / "lib" / "big.bin")  # across a chunk edge
     assert driver.holding(str(prefix), "absent") is None
+
+
+def test_install_driver_pushes_as_each_package_installs(tmp_path, monkeypatch, capsys):
+    pushed: list = []
+    driver = install_driver(pushed)
+    clean, leaky = tmp_path / "clean", tmp_path / "leaky"
+    clean.mkdir()
+    leaky.mkdir()
+    (leaky / "config.log").write_text("PASSWORD=s3cret!\n")
+    monkeypatch.setenv("LABFORGE_CACHE_PASSWORD", "s3cret!")
+    release = driver.checked_push(hold_roots=False)
+    release(FakeSpec("zlib", clean), False)
+    release(FakeSpec("cached", clean, from_cache=True), False)  # taken from the cache: nothing to push
+    release(FakeSpec("tool", clean), True)
+    with pytest.raises(RuntimeError, match="holds the registry password"):
+        release(FakeSpec("leaky", leaky), False)
+    assert pushed == ["zlib", "tool"]
+    tool = driver.checked_push(hold_roots=True)  # a tool build: the tool waits for its tests
+    tool(FakeSpec("dep", clean), False)
+    tool(FakeSpec("the-tool", clean), True)
+    assert pushed == ["zlib", "tool", "dep"]
+
+
+    def registry_down(spec, explicit):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(driver, "spack_push", registry_down)
+    release(FakeSpec("unlucky", clean), False)  # reported, and the build goes on
+    assert driver.failed == ["unlucky@1.0/aaaaaaa"]
+    out = capsys.readouterr()
+    assert "labforge-cache-push: failed: unlucky@1.0/aaaaaaa: connection refused" in out.out
+    assert "labforge-pushed: zlib@1.0/aaaaaaa" in out.out and "labforge-held: the-tool@1.0/aaaaaaa" in out.out
+    assert "refused: leaky@1.0/aaaaaaa" in out.err and "config.log" in out.err
 
 
 def test_cache_needs_a_key_or_an_explicit_unsigned_flag(monkeypatch):
