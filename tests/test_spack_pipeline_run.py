@@ -37,7 +37,7 @@ def run_job(image: str, project: Path, name: str, job: dict, variables: dict) ->
     mounted at CI_PROJECT_DIR, its variables in the environment, before_script then script."""
     container = subprocess.run(["buildah", "from", "--tls-verify=false", f"docker://{image}"], check=True,
                                capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    env = {**variables, **job["variables"], "CI_PROJECT_DIR": CHECKOUT, "CI_JOB_NAME": name}
+    env = {**variables, **job.get("variables", {}), "CI_PROJECT_DIR": CHECKOUT, "CI_JOB_NAME": name}
     # This machine reaches the internet through a TLS-intercepting proxy: like a site's runner,
     # give the job the host's CA bundle (spack reads SSL_CERT_FILE) to fetch sources.
     mounts = [arg for ca in HOST_CA[:1] for arg in ("-v", f"{ca}:/etc/labforge-ca.pem:ro")]
@@ -72,8 +72,9 @@ def test_generated_jobs_build_every_package_and_the_image_compiles_nothing(tmp_p
         pipeline = yaml.safe_load(out.read_text())
         jobs = jobs_of(pipeline)
         assert result.jobs == len(jobs) == len(lock.nodes) - sum(n.external for n in lock.nodes.values())
-        for name in in_dag_order(jobs):
-            job = run_job(image, project.root, name, jobs[name], pipeline["variables"])
+        # the package jobs in DAG order, then the pipeline's last stage: the cache index
+        for name in in_dag_order(jobs) + ["rebuild-index"]:
+            job = run_job(image, project.root, name, pipeline[name], pipeline["variables"])
             assert job.returncode == 0, f"{name}:\n{job.stdout[-3000:]}\n{job.stderr[-2000:]}"
         fresh = project.build_dir / "pipeline-again" / "pipeline.yml"  # a new checkout's generate job
         again = generate_pipeline(project, RELEASE, fresh, options)

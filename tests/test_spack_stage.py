@@ -117,7 +117,6 @@ def test_install_driver_pushes_as_each_package_installs(tmp_path, monkeypatch, c
 
     monkeypatch.setattr(driver, "spack_push", registry_down)
     release(FakeSpec("unlucky", clean), False)  # reported, and the build goes on
-    assert driver.failed == ["unlucky@1.0/aaaaaaa"]
     out = capsys.readouterr()
     assert "labforge-cache-push: failed: unlucky@1.0/aaaaaaa: connection refused" in out.out
     assert "labforge-pushed: zlib@1.0/aaaaaaa" in out.out and "labforge-held: the-tool@1.0/aaaaaaa" in out.out
@@ -190,3 +189,18 @@ def test_spack_checkout_copy_leaves_out_host_configuration():
     assert ignored("/s/etc/spack/site", ["mirrors.yaml", "README.md"]) == {"mirrors.yaml"}
     assert ignored("/s/var/spack", ["cache", "repos"]) == {"cache"}
     assert ".git" in ignored("/s", [".git", "lib"])
+
+
+def test_report_keeps_a_failed_push_over_the_closing_line():
+    from labforge.spackbuild.report import SpackReport
+
+    report = SpackReport()
+    for line in ("labforge-cache-push: failed: a@1.0/aaaaaaa: connection refused", "labforge-pushed: b@1.0/bbbbbbb",
+                 "labforge-cache-push: finished"):
+        report.feed(line)
+    assert report.pushed == "failed" and report.pushed_names == ["b@1.0/bbbbbbb"]
+    fine = SpackReport()
+    fine.feed("labforge-pushed: b@1.0/bbbbbbb")
+    fine.feed("labforge-cache-push: finished")
+    fine.feed("labforge-install: from-cache=0 compiled=1")
+    assert fine.pushed == "ok" and "cache push ok (1 pushed as they installed)" in fine.summary()

@@ -9,7 +9,8 @@ The push is spack's own autopush (the cache is added with --autopush), run throu
 first: a package holding the registry password is never pushed (a build that wrote it into a
 file would publish it). A push that fails is reported and the build goes on: the image is fine,
 only the cache missed a package. Lines for the release builder: `labforge-pushed: NAME@V/HASH`,
-`labforge-cache-push: failed|refused ...`.
+`labforge-cache-push: failed|refused ...` per package (printed by spack's build processes, which
+run the hook), and `labforge-cache-push: finished` at the end.
 
 Part of the labforge build context; labforge copies it, never edit it in a render.
 """
@@ -23,7 +24,6 @@ import spack.mirrors.mirror
 
 PASSWORD_VARIABLE = "LABFORGE_CACHE_PASSWORD"
 spack_push = autopush.post_install
-failed = []
 
 
 def holding(prefix, secret):
@@ -60,7 +60,6 @@ def checked_push(hold_roots):
         try:
             spack_push(spec, explicit)
         except Exception as exc:  # the cache is down or refuses: the build goes on
-            failed.append(label)
             print(f"labforge-cache-push: failed: {label}: {exc}", flush=True)
             return
         print(f"labforge-pushed: {label}", flush=True)
@@ -79,8 +78,9 @@ def main(mode):
         print(f"==> Error: {exc}", file=sys.stderr, flush=True)
         sys.exit(1)
     finally:
+        # Pushes run in spack's build processes: each reported its own line above.
         if spack.mirrors.mirror.MirrorCollection(binary=True, autopush=True):
-            print(f"labforge-cache-push: {'failed (' + ', '.join(failed) + ')' if failed else 'ok'}", flush=True)
+            print("labforge-cache-push: finished", flush=True)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ class SpackReport:
         elif match := PUSHED.search(line):
             self.pushed_names.append(match[1])
         elif match := PUSH.search(line):
-            self.pushed = match[1]
+            # one line per failed package, then "finished": the worst outcome stays
+            if match[1] in ("failed", "refused") or self.pushed is None:
+                self.pushed = "ok" if match[1] == "finished" else match[1]
         elif match := REACH.search(line):
             self.cache_reachable = match[1] == "reachable"
         elif match := LAYERS.search(line):
