@@ -161,11 +161,7 @@ def generate_pipeline(project: Project, release_id: str, out: Path, options: Pip
             else Path("artifacts")
         variables = {"CI_PROJECT_DIR": str(scratch / "project"), "CI_JOB_NAME": GENERATE_JOB,
                      "CI_PIPELINE_ID": PARENT_PIPELINE}
-        scope = config_scope(scratch, packages)
-        # Read the cache's index afresh: spack keeps a copy for binary_index_ttl seconds, and a
-        # copy from before the last pipeline ran would bring back jobs for packages now cached.
-        (scope / "config.yaml").write_text(yaml.safe_dump({"config": {"binary_index_ttl": 0}}))
-        run([str(spack_root / "bin" / "spack"), "-C", str(scope), "-e", str(env), "ci",
+        run([str(spack_root / "bin" / "spack"), "-C", str(config_scope(scratch, packages)), "-e", str(env), "ci",
              "generate", "--output-file", str(scratch / "pipeline.yml"), "--artifacts-root",
              str(scratch / "project" / where)],
             log=log, on_line=on_line, what=f"spack ci generate for {release_id}",
