@@ -14,7 +14,8 @@ import yaml
 
 from conftest import REPO, hadolint
 from labforge.errors import LabforgeError
-from labforge.images.toolbuild import context_files, failure_tail
+from labforge.images.toolbuild import context_files
+from labforge.spackbuild.report import failure_problem, failure_tail
 from labforge.images.toolenv import Concretized, resolve, tool_environment
 from labforge.project import Project
 from test_locks_and_layers import with_new_tool_version
@@ -99,6 +100,13 @@ def test_failure_names_the_package_and_keeps_the_tail(tmp_path):
     package, tail = failure_tail(log, lines=10)
     assert package == "py-broken"
     assert tail.splitlines()[-1].startswith("Error: building at STEP") and len(tail.splitlines()) == 10
+    # the line a failed release or tool build ends with
+    release = failure_problem("2026.11", log, kept="; 3 packages it compiled are in the build cache")
+    assert release.message.startswith("spack failed on py-broken; 3 packages it compiled are in the build cache; "
+                                      "the build output ends:\n") and release.hint == f"full log: {log}"
+    assert failure_problem("nest@3.0", log, tests_failed=True).message.startswith("its tests failed; ")
+    log.write_text("nothing spack said\n")
+    assert failure_problem("nest@3.0", log).message.startswith("the build failed; ")
 
 
 def test_tool_build_bad_input_is_exit_1_without_spack(cli, project):

@@ -19,7 +19,7 @@ from ..project import Project
 from ..releases import require_release
 from ..render import CONTAINERFILE, base_image, render_release
 from ..spackbuild.cache import BuildCache, build_args, build_cache, default_location, secret_files
-from ..spackbuild.report import SpackReport, failure_tail
+from ..spackbuild.report import SpackReport, failure_problem
 from . import ca, spack_source
 from .base import build_base
 from .run import require, run
@@ -184,12 +184,9 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
         except LabforgeError as exc:
             if report is None or not report.started:
                 raise
-            package, tail = failure_tail(log)
             kept = f"; {len(report.pushed_names)} packages it compiled are in the build cache" \
                 if report.pushed_names else ""
-            raise LabforgeError(exc.problems + [Problem(
-                release_id, None, "", f"spack failed on {package or 'a package'}{kept}; the build output ends:\n{tail}",
-                f"full log: {log}")]) from None
+            raise LabforgeError(exc.problems + [failure_problem(release_id, log, kept=kept)]) from None
     return done(None)
 
 

@@ -21,7 +21,7 @@ from ..render.spackstage import INSTALL_SCRIPT, LAYERS_SCRIPT, STAGE_SCRIPT
 from ..render.templates import render
 from ..spackbuild.cache import BuildCache, build_args, build_cache
 from ..spackbuild.layers import layers_json, package_layer
-from ..spackbuild.report import SpackReport, failure_tail
+from ..spackbuild.report import SpackReport, failure_problem
 from . import spack_source
 from .build import build_command, build_secrets, local_config, local_reference
 from .run import require, run
@@ -124,10 +124,7 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
             build("tested", result.reference, secrets)
         except LabforgeError as exc:
             tests_ran = bool(result.tests)
-            package, tail = failure_tail(log)
-            what = "its tests failed" if tests_ran else (f"spack failed on {package}" if package else "the build failed")
-            raise ToolBuildFailed(exc.problems + [Problem(target.title, None, "", f"{what}; the build output ends:\n{tail}",
-                                                          f"full log: {log}")],
+            raise ToolBuildFailed(exc.problems + [failure_problem(target.title, log, tests_failed=tests_ran)],
                                   EXIT_TESTS if tests_ran else EXIT_BUILD) from None
         if cache is not None:
             build("pushed", f"localhost/labforge/tool-push:{name}", secrets)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from ..errors import Problem
 from dataclasses import dataclass, field
 
 INSTALL = re.compile(r"labforge-install: from-cache=(\d+) compiled=(\d+)")
@@ -62,6 +64,14 @@ class SpackReport:
 # What spack names when a package fails, else the package it was installing last.
 FAILED_INSTALL = re.compile(r"Failed to install ([a-z0-9][a-z0-9-]*)")
 INSTALLING = re.compile(r"==> Installing ([a-z0-9][a-z0-9-]*?)-[^-\s]+-[a-z0-9]{32}")
+
+
+def failure_problem(where: str, log: Path, tests_failed: bool = False, kept: str = "") -> Problem:
+    """The line a failed release or tool build ends with: what failed (spack's package, or the
+    tests), `kept` (what the cache kept, if anything), and the end of the build output."""
+    package, tail = failure_tail(log)
+    what = "its tests failed" if tests_failed else (f"spack failed on {package}" if package else "the build failed")
+    return Problem(where, None, "", f"{what}{kept}; the build output ends:\n{tail}", f"full log: {log}")
 
 
 def failure_tail(log: Path, lines: int = 30) -> tuple[str | None, str]:
