@@ -8,13 +8,20 @@ import shutil
 import pytest
 
 SPACK_ROOT = os.environ.get("SPACK_ROOT")
-HOST_CA = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if os.path.exists(p)]
 
 needs_spack = [pytest.mark.spack,
                pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: these checks need a spack checkout")]
-needs_spack_images = needs_spack + [
+IMAGE_BUILDS = [
     pytest.mark.skipif(not os.environ.get("LABFORGE_SPACK_IMAGE"),
                        reason="needs LABFORGE_SPACK_IMAGE=1 (spack stage builds take minutes and fetch sources "
                               "from PyPI)"),
     pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="image builds need root and buildah"),
 ]
+needs_spack_images = needs_spack + IMAGE_BUILDS
+
+
+def builds_images(test):
+    """For one test of a module marked needs_spack: it builds images with the spack stage."""
+    for mark in IMAGE_BUILDS:
+        test = mark(test)
+    return test

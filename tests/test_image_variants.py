@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import subprocess
 
-
-from test_images import HOST_CA, RELEASE, make_project, pytestmark  # noqa: F401 -- its marks and release
+import test_images
+from conftest import HOST_CA
+from test_images import RELEASE, make_project
 from labforge.images.base import build_base
 from labforge.images.build import build_release, local_config
 from labforge.images.imagetest import test_release as run_image_suite
+
+pytestmark = test_images.pytestmark  # root, buildah and the registry tools, as there
 
 
 def test_base_image_is_reproducible(tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project
+from conftest import HOST_CA, copy_project
 from labforge.catalog import Catalog, CatalogEntry, load_catalog, save_catalog
 from labforge.errors import LabforgeError
 from labforge.images.build import build_release, local_config
@@ -31,7 +31,6 @@ pytestmark = [
 ]
 
 RELEASE = "2030.01"  # a release of this test only, so it never collides with the demo's images
-HOST_CA = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
 
 
 def make_project(root: Path, extra_python: str | None = None) -> Project:

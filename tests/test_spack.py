@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project
+from conftest import HOST_CA, REPO, copy_project
 from labforge.project import Project
 from labforge.releases import release_ids, require_release
 from labforge.render import render_files
+from spack_marks import SPACK_ROOT, builds_images, needs_spack
 
-SPACK_ROOT = os.environ.get("SPACK_ROOT")
-pytestmark = [pytest.mark.spack,
-              pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: these checks need a spack checkout")]
+pytestmark = needs_spack
 
 
 def local_environment(release_id: str, folder: Path) -> Path:
@@ -107,10 +106,7 @@ def package_layers(project: Project, reference: str) -> dict[str, str]:
     return {layer["name"]: digest for layer, digest in zip(plan, layer_digests(reference)[4:])}
 
 
-@pytest.mark.skipif(not (SPACK_ROOT and os.environ.get("LABFORGE_SPACK_IMAGE")),
-                    reason="needs SPACK_ROOT, and LABFORGE_SPACK_IMAGE=1 (spack stage builds take minutes and fetch "
-                           "sources from PyPI)")
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="image builds need root and buildah")
+@builds_images
 def test_build_cache_second_build_compiles_nothing_and_layers_match(tmp_path):
     """Lock, build against a local registry as cache, build again with no layer cache: nothing is
     compiled and every package layer has the same digest; add a tool version: only it compiles.
@@ -121,7 +117,7 @@ def test_build_cache_second_build_compiles_nothing_and_layers_match(tmp_path):
     from labforge.images.registry import local_registry
 
     project = small_project(tmp_path / "project")
-    ca = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
+    ca = HOST_CA
     lock_release(project, "2030.02")
     with local_registry(tmp_path / "registry") as address:
         def build(no_cache: bool):
@@ -199,9 +195,7 @@ def test_module_experience_on_a_fake_install_of_2026_11(tmp_path):
         assert f"{loaded.tools[entry.name].tool.package}/{entry.default_version}" in kernel
 
 
-@pytest.mark.skipif(not (SPACK_ROOT and os.environ.get("LABFORGE_SPACK_IMAGE")),
-                    reason="needs SPACK_ROOT, and LABFORGE_SPACK_IMAGE=1 (builds images, fetches sources from PyPI)")
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="image builds need root and buildah")
+@builds_images
 def test_tool_build_on_a_release_image(tmp_path):
     """A tool developer's loop: a new version of a tool built on the release's image reuses the
     release's packages, compiles only itself, passes its tests with its module loaded and is
@@ -213,7 +207,7 @@ def test_tool_build_on_a_release_image(tmp_path):
     from labforge.images.toolenv import resolve
 
     project = small_project(tmp_path / "project")
-    ca = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
+    ca = HOST_CA
     lock_release(project, "2030.02")
     with local_registry(tmp_path / "registry") as address:
         cache = dict(spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False, unsigned_cache=True)
@@ -231,10 +225,8 @@ def test_tool_build_on_a_release_image(tmp_path):
         assert failed.value.code == EXIT_TESTS and "its tests failed" in str(failed.value)
 
 
-@pytest.mark.skipif(not (SPACK_ROOT and os.environ.get("LABFORGE_SPACK_IMAGE")),
-                    reason="needs SPACK_ROOT, and LABFORGE_SPACK_IMAGE=1 (builds images, fetches sources from PyPI)")
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah") or not shutil.which("gpg"),
-                    reason="image builds need root, buildah and gpg")
+@builds_images
+@pytest.mark.skipif(not shutil.which("gpg"), reason="the signed cache needs gpg")
 def test_signed_cache_round_trip_and_a_dead_cache(tmp_path):
     """Binaries pushed signed with a key given at build time install (verified) in the next
     build; the key reaches no layer. A cache that is down is no error: everything compiles."""
@@ -251,7 +243,7 @@ def test_signed_cache_round_trip_and_a_dead_cache(tmp_path):
     key.write_bytes(subprocess.run(["gpg", "--batch", "--armor", "--export-secret-keys"], env=env, check=True,
                                    capture_output=True).stdout)
     project = small_project(tmp_path / "project")
-    ca = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
+    ca = HOST_CA
     lock_release(project, "2030.02")
     with local_registry(tmp_path / "registry") as address:
         signed = dict(spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False, signing_key=key)

@@ -4,16 +4,12 @@ they share the notebook image's layers, pass their own suite, reach the registry
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from pathlib import Path
 
-import pytest
+from conftest import HOST_CA
+from spack_marks import builds_images, needs_spack
+from test_spack import layer_digests, six_release, small_project
 
-from test_spack import SPACK_ROOT, layer_digests, six_release, small_project
-
-pytestmark = [pytest.mark.spack,
-              pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: these checks need a spack checkout")]
+pytestmark = needs_spack
 
 
 def manifest_layers(reference: str) -> list[str]:
@@ -23,9 +19,7 @@ def manifest_layers(reference: str) -> list[str]:
     return [layer["digest"] for layer in json.loads(raw)["layers"]]
 
 
-@pytest.mark.skipif(not (SPACK_ROOT and os.environ.get("LABFORGE_SPACK_IMAGE")),
-                    reason="needs SPACK_ROOT, and LABFORGE_SPACK_IMAGE=1 (spack stage builds take minutes)")
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="image builds need root and buildah")
+@builds_images
 def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_catalog(tmp_path):
     from labforge.catalog import load_catalog
     from labforge.images.batchbuild import build_batch
@@ -38,7 +32,7 @@ def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_c
 
     project = small_project(tmp_path / "project")
     (project.root / "releases" / "2030.02.yaml").write_text(six_release('"1.17.0", "1.16.0"'))
-    ca = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
+    ca = HOST_CA
     lock_release(project, "2030.02")
     with local_registry(tmp_path / "registry") as address:
         options = dict(ca_certs=ca, spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False,

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import yaml
 
-from conftest import REPO
+from conftest import HOST_CA, REPO
 from labforge.demo_tools import small_release_project
 from labforge.project import Project
 from labforge.spackbuild.lockfile import release_lock
-from spack_marks import HOST_CA, needs_spack_images
+from spack_marks import needs_spack_images
 
 pytestmark = needs_spack_images
 RELEASE = "2099.03"  # this test's own: tests run in parallel, and image names follow release ids

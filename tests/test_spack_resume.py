@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import HOST_CA, REPO
 from labforge.demo_tools import small_release_project
 from labforge.errors import LabforgeError
 from labforge.project import Project
-from spack_marks import HOST_CA, needs_spack_images
+from spack_marks import needs_spack_images
 
 pytestmark = needs_spack_images
 RELEASE = "2099.02"
