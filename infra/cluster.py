@@ -71,21 +71,21 @@ class MagnumCluster(pulumi.ComponentResource):
             self.build_nodes = openstack.containerinfra.NodeGroup(
                 f"{name}-build-nodes", name="build", cluster_id=self.cluster.id, role="build",
                 flavor_id=runners.flavor, node_count=max(runners.min_nodes, 1), min_node_count=runners.min_nodes,
-                max_node_count=runners.max_nodes, labels={"kubelet_options": build_kubelet_options(runners)},
+                max_node_count=runners.max_nodes, labels={"kubelet_options": node_kubelet_options(runners.labels, runners.taint)},
                 merge_labels=True, opts=child)
         self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig.apply(lambda k: k["raw_config"]))
         self.register_outputs({"kubeconfig": self.kubeconfig})
 
 
+def node_kubelet_options(labels: dict[str, str], taint: str, extra_labels: tuple[str, ...] = ()) -> str:
+    """Magnum passes these to kubelet: the node group's labels and its taint."""
+    listed = ",".join([f"{k}={v}" for k, v in sorted(labels.items())] + list(extra_labels))
+    return f"--node-labels={listed} --register-with-taints={taint}"
+
+
 def gpu_kubelet_options(gpu: GpuNodes) -> str:
     # GPU nodes are user nodes too: z2jh requires that label of every user pod ("require" below).
-    labels = ",".join([f"{k}={v}" for k, v in sorted(gpu.labels.items())] + [USER_NODE_LABEL])
-    return f"--node-labels={labels} --register-with-taints={gpu.taint}"
-
-
-def build_kubelet_options(runners: Runners) -> str:
-    labels = ",".join(f"{k}={v}" for k, v in sorted(runners.labels.items()))
-    return f"--node-labels={labels} --register-with-taints={runners.taint}"
+    return node_kubelet_options(gpu.labels, gpu.taint, (USER_NODE_LABEL,))
 
 
 def kubernetes_provider(name: str, kubeconfig: pulumi.Input[str], depends_on: list[pulumi.Resource] | None = None) -> k8s.Provider:

@@ -100,8 +100,7 @@ class HarborRegistry(pulumi.ComponentResource):
                           for action in ("pull", "push")]) for project in PROJECTS],
             opts=pulumi.ResourceOptions(parent=self, provider=provider, additional_secret_outputs=["secret"]))
         # The lab's own CI runners pull builder images with it (infra/runners.py).
-        self.robot_docker_config = pulumi.Output.secret(pulumi.Output.all(self.robot.full_name, self.robot.secret)
-                                                        .apply(lambda args: docker_config(h.host, args[0], args[1])))
+        self.robot_docker_config = robot_docker_config(h.host, self.robot)
         # Keep every release tag (the catalog pins them by digest) and the last few experimental builds.
         harbor.RetentionPolicy(
             f"{name}-lab-retention", scope=self.projects["lab"].id, schedule="Daily",
@@ -131,12 +130,17 @@ class HarborRegistry(pulumi.ComponentResource):
                 for project in ("lab", "tools")],
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=list(self.projects.values()),
                                         additional_secret_outputs=["secret"]))
-        config = pulumi.Output.secret(pulumi.Output.all(robot.full_name, robot.secret).apply(
-            lambda args: docker_config(host, args[0], args[1])))
+        config = robot_docker_config(host, robot)
         return k8s.core.v1.Secret(
             f"{name}-pull-secret", metadata={"name": PULL_SECRET, "namespace": namespace},
             type="kubernetes.io/dockerconfigjson", string_data={".dockerconfigjson": config},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[user_namespace]))
+
+
+def robot_docker_config(host: str, robot: harbor.RobotAccount) -> pulumi.Output:
+    """A robot account's dockerconfigjson, kept secret."""
+    return pulumi.Output.secret(pulumi.Output.all(robot.full_name, robot.secret).apply(
+        lambda args: docker_config(host, args[0], args[1])))
 
 
 def docker_config(host: str, username: str, password: str) -> str:
