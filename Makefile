@@ -9,14 +9,15 @@ BIN := $(VENV)/bin
 STAMPS := build/.stamps
 # Real image tools: buildah builds, skopeo copies, mmdebstrap makes the base, docker-registry
 # is a real OCI registry for tests and the demo; lmod for module checks.
-APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates openssl shellcheck git gnupg curl
+APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates openssl shellcheck git gnupg curl \
+  chromium chromium-driver fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Builds trust the build host's CA bundle (hosts behind a TLS-intercepting proxy need it);
 # the image never keeps it. Override with DEMO_ARGS="..." (e.g. --registry harbor.example.org/lab).
 HOST_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
 DEMO_ARGS ?= $(if $(HOST_CA),--ca-cert $(HOST_CA))
 
-.PHONY: all demo test test-fast test-spack plan bench golden system venv clean
+.PHONY: all demo test test-fast test-spack test-browser plan bench golden system venv clean
 
 all: test
 
@@ -45,9 +46,9 @@ demo: system venv
 # Spack runs its concretizer with the venv's clingo (requirements.lock): nothing is bootstrapped.
 export SPACK_PYTHON ?= $(abspath $(BIN))/python
 
-# Every test, in two parts: without spack (parallel, a few minutes), then the spack tests
-# (need SPACK_ROOT; they say so and skip without it).
-test: test-fast test-spack
+# Every test, in three parts: without spack (parallel, a few minutes), the spack tests (need
+# SPACK_ROOT; they say so and skip without it), then the Lab in chromium on the demo's images.
+test: test-fast test-spack test-browser
 
 test-fast: system venv
 	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack"
@@ -55,6 +56,19 @@ test-fast: system venv
 # Two at a time: their image builds wait on downloads and commits as much as on the CPU.
 test-spack: system venv
 	$(BIN)/pytest -q -m spack -rs -n 2 --dist loadfile
+
+# The browser suite on the demo's images (made by `make demo` when missing): the release image,
+# and the small tool release's image where spack built one. Screenshots in build/screenshots/.
+DEMO_RELEASE := 2026.11
+DEMO_TOOLS := 2099.01
+test-browser: system venv
+	@buildah inspect --type image localhost/labforge/lab:$(DEMO_RELEASE) >/dev/null 2>&1 || $(MAKE) demo
+	$(BIN)/labforge release test $(DEMO_RELEASE) --browser
+	@if [ -f build/demo/project/.labforge-demo-project ] && \
+	    buildah inspect --type image localhost/labforge/lab:$(DEMO_TOOLS) >/dev/null 2>&1; then \
+	  echo "$(BIN)/labforge --project build/demo/project release test $(DEMO_TOOLS) --browser"; \
+	  $(BIN)/labforge --project build/demo/project release test $(DEMO_TOOLS) --browser; \
+	else echo "test-browser: no tool release image from the demo (no spack here): the tool parts were skipped"; fi
 
 plan: venv
 	$(BIN)/python -m infra.plan --out build/plan
@@ -67,6 +81,7 @@ bench: venv
 	$(BIN)/python bench/toolbuild.py $(DEMO_ARGS)
 	$(BIN)/python bench/batch.py $(DEMO_ARGS)
 	$(BIN)/python bench/scaleout.py
+	$(BIN)/python bench/pull.py $(DEMO_ARGS)
 
 # Rewrite the golden files after an intended change to a template; review the diff.
 golden: venv

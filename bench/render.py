@@ -49,6 +49,7 @@ def synthetic_project(root: Path) -> Project:
 def write_synthetic_lock(project: Project) -> None:
     """A current lock shaped like a real one: each tool version with two packages of its own and
     three from a pool of 50 shared libraries (about 950 packages: the layer plan buckets them)."""
+    import base64
     import hashlib
     from labforge.releases import require_release
     from labforge.render import spack_environment
@@ -56,7 +57,8 @@ def write_synthetic_lock(project: Project) -> None:
     from labforge.spackbuild.lockfile import lock_bytes, lock_path
 
     def digest(text: str) -> str:
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        # spack's DAG hash alphabet (base32, lower case), as the lock check requires
+        return base64.b32encode(hashlib.sha256(text.encode()).digest()).decode().lower()[:32]
 
     def node(name: str, version: str, deps: list[tuple[str, str]]) -> dict:
         return {"name": name, "version": version, "dependencies": [
@@ -71,7 +73,7 @@ def write_synthetic_lock(project: Project) -> None:
         own = [(f"{entry.name}-dep{j}", digest(f"{entry.name}{version}{j}")) for j in range(2)]
         for n, h in own:
             specs[h] = node(n, version, [])
-        pool = [shared[(int(digest(entry.name + version), 16) + j * 7) % 50] for j in range(3)]
+        pool = [shared[(int(hashlib.sha256((entry.name + version).encode()).hexdigest(), 16) + j * 7) % 50] for j in range(3)]
         root = digest(spec)
         specs[root] = node(entry.name, version, own + pool)
         roots.append({"hash": root, "spec": spec})

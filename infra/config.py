@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from .config_base import ConfigProblem, _Model, toleration
+from .config_base import TAINT, ConfigProblem, NodeLabels, _Model, toleration
 from .runners_config import Runners
 
 NAMESPACE = "labforge"
@@ -46,9 +46,9 @@ class GpuNodes(_Model):
     count: int = Field(1, ge=0)
     # A node image with the NVIDIA driver and container toolkit (default: the cluster template's).
     image: str | None = None
-    labels: dict[str, str] = Field(default_factory=lambda: {"nvidia.com/gpu.present": "true"})
+    labels: NodeLabels = Field(default_factory=lambda: {"nvidia.com/gpu.present": "true"})
     taint: str = Field("nvidia.com/gpu=present:NoSchedule",
-                       pattern=r"^[A-Za-z0-9./-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$")
+                       pattern=TAINT)
     gpus_per_server: int = Field(1, ge=1, le=8)
     device_plugin_version: str = "0.17.1"
 

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
+
+# Kubernetes label syntax: an optional DNS prefix and "/", then a name of at most 63 characters.
+# Labels land in kubelet flags and in the runner's config.toml, so nothing else may pass.
+_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+LabelKey = Annotated[str, StringConstraints(pattern=rf"^([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_NAME}$")]
+LabelValue = Annotated[str, StringConstraints(pattern=rf"^({_NAME})?$")]
+NodeLabels = dict[LabelKey, LabelValue]
+TAINT = r"^[A-Za-z0-9./-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$"
 
 
 class ConfigProblem(Exception):

@@ -7,7 +7,7 @@ true, every public address too; with false, nothing else (EUCAIM-style offline w
 
 from __future__ import annotations
 
-from . import token_values
+from . import share_values, token_values
 from .config import StackConfig
 
 
@@ -19,5 +19,5 @@ def singleuser_network_policy(config: StackConfig) -> dict:
         "egressAllowRules": {"cloudMetadataServer": False, "dnsPortsPrivateIPs": True,
                              "dnsPortsKubeSystemNamespace": True,
                              "nonPrivateIPs": online, "privateIPs": False},
-        "egress": token_values.singleuser_egress() + lab_services,
+        "egress": token_values.singleuser_egress() + share_values.singleuser_egress() + lab_services,
     }

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from labforge.catalog import Catalog
 
-from . import drive_hook, token_values
+from . import drive_hook, share_values, token_values
 from .egress import singleuser_network_policy
 from .harbor import PULL_SECRET
 from .config import StackConfig
+from .prepull import extra_images
 from .profiles import profile_list
 
 HOME = drive_hook.HOME
@@ -54,7 +55,8 @@ def drive_settings(config: StackConfig, claim: str, image: str) -> dict:
     groups = sorted(set(config.oidc.drive_groups or config.oidc.allowed_groups) | set(config.oidc.admin_groups))
     return {"claim": claim, "volume": DRIVE_VOLUME, "root": drive_hook.ROOT, "groups": groups,
             "patterns": list(config.drive.group_patterns), "max_groups": config.drive.max_groups,
-            "image": image, "uid": 1000, "gid": 1000}
+            "image": image, "uid": 1000, "gid": 1000,
+            "shares": {"store": share_values.STORE, "max_received": 30}}
 
 
 def drive_extra_config(settings: dict) -> str:
@@ -100,7 +102,7 @@ def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) ->
         "allowPrivilegeEscalation": False,
         "defaultUrl": "/lab",
         "storage": storage_values(config, home_class),
-        "extraEnv": {"LAB_TOKEN_URL": token_values.URL_IN_PODS},
+        "extraEnv": {"LAB_TOKEN_URL": token_values.URL_IN_PODS, "LAB_SHARE_URL": share_values.URL_IN_PODS},
         "networkPolicy": singleuser_network_policy(config),
         # Blocked by the network policy above instead: the iptables way needs a privileged init container.
         "cloudMetadata": {"blockWithIptables": False},
@@ -119,12 +121,13 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
             "extraConfig": {"labforge-drive": drive_extra_config(drive),
                             "labforge-token": token_values.secret_config()},
             "services": {token_values.NAME: token_values.service(token_url, config.oidc.client_id,
-                                                                 f"https://{host}/hub/login")},
-            "loadRoles": token_values.roles(),
-            "extraFiles": token_values.extra_files(),
-            "service": {"extraPorts": [{"name": token_values.NAME, "port": token_values.PORT,
-                                        "targetPort": token_values.PORT}]},
-            "networkPolicy": {"enabled": True, "ingress": token_values.hub_ingress()},
+                                                                 f"https://{host}/hub/login"),
+                         share_values.NAME: share_values.service()},
+            "loadRoles": {**token_values.roles((share_values.NAME,)), **share_values.role()},
+            "extraFiles": {**token_values.extra_files(), **share_values.extra_files()},
+            "service": {"extraPorts": [{"name": values.NAME, "port": values.PORT, "targetPort": values.PORT}
+                                       for values in (token_values, share_values)]},
+            "networkPolicy": {"enabled": True, "ingress": token_values.hub_ingress() + share_values.hub_ingress()},
             "allowNamedServers": False,
         },
         "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": True}}},
@@ -138,6 +141,8 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
         "singleuser": singleuser_values(config, catalog, home_class),
         "scheduling": {"userScheduler": {"enabled": True},
                        "userPods": {"nodeAffinity": {"matchNodePurpose": "require" if user_nodes else "prefer"}}},
-        "prePuller": {"hook": {"enabled": True}, "continuous": {"enabled": True}, "pullProfileListImages": False},
+        # the default (singleuser.image) and the previous default on every user node (infra/prepull.py)
+        "prePuller": {"hook": {"enabled": True}, "continuous": {"enabled": True}, "pullProfileListImages": False,
+                      "extraImages": extra_images(catalog, config.hub.image_repository)},
         "cull": {"enabled": True, "timeout": config.hub.cull_timeout, "every": 600, "users": False},
     }

@@ -18,6 +18,7 @@ from .hub_values import default_image_reference
 from .ingress import IngressStack
 from .namespace import UserNamespace
 from .network import LabNetwork
+from .prepull import GpuPrePuller, gpu_images
 from .runners import GitLabRunners
 from .storage import LabStorage
 
@@ -56,6 +57,10 @@ def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
     if config.runners is not None:  # release pipelines on the lab's own build nodes
         GitLabRunners("runners", config.runners, secrets["gitlabRunnerToken"], registry,
                       opts=pulumi.ResourceOptions(providers=[provider], depends_on=[registry]))
+    images = gpu_images(catalog, config.hub.image_repository)
+    if config.cluster.gpu_nodes is not None and images:  # GPU images only where they run
+        GpuPrePuller("gpu-prepuller", config.hub.namespace, images, config.cluster.gpu_nodes, PULL_SECRET,
+                     opts=pulumi.ResourceOptions(providers=[provider], depends_on=[users, registry]))
     hub = JupyterHub("hub", config, catalog, secrets["oidcClientSecret"], users.name, storage.drive_claim,
                      storage.home_storage_class, user_nodes,
                      opts=pulumi.ResourceOptions(providers=[provider],

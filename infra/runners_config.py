@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .config_base import _Model, toleration
+from .config_base import TAINT, NodeLabels, _Model, toleration
 
 
 class Runners(_Model):
     gitlab_url: str = Field(pattern=r"^https://\S+$")
-    chart_version: str = Field("0.84.1", pattern=r"^\d+\.\d+\.\d+$")  # gitlab/gitlab-runner
+    chart_version: str = Field("0.86.0", pattern=r"^\d+\.\d+\.\d+$")  # gitlab/gitlab-runner; tests/fixtures/gitlab-runner-0.86.0
     namespace: str = Field("gitlab-runner", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     # Jobs at once over all build nodes; each job is a pod asking for jobCpu and jobMemory.
     concurrent: int = Field(8, ge=1, le=500)
@@ -20,9 +20,9 @@ class Runners(_Model):
     flavor: str | None = None
     min_nodes: int = Field(1, ge=0)
     max_nodes: int = Field(8, ge=1)
-    labels: dict[str, str] = Field(default_factory=lambda: {"labforge.org/node-purpose": "build"})
+    labels: NodeLabels = Field(default_factory=lambda: {"labforge.org/node-purpose": "build"})
     taint: str = Field("labforge.org/build=true:NoSchedule",
-                       pattern=r"^[A-Za-z0-9./-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$")
+                       pattern=TAINT)
 
     @model_validator(mode="after")
     def _sizes(self) -> "Runners":

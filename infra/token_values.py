@@ -39,12 +39,16 @@ def service(token_url: str, client_id: str, login_url: str) -> dict:
     }
 
 
-def roles() -> dict:
+def roles(other_services: tuple[str, ...] = ()) -> dict:
+    """This service's role, and users' and servers' roles with access to it and to the other
+    lab services (`access:services!service=NAME` each)."""
+    others = [f"access:services!service={name}" for name in other_services]
     return {
         NAME: {"description": "Read users' auth state to hand each user their own IAM token",
                "scopes": SERVICE_SCOPES, "services": [NAME]},
-        "user": {"description": "Standard user privileges, and the lab-token service", "scopes": USER_SCOPES},
-        "server": {"description": "Post activity, and ask lab-token for the owner's token", "scopes": SERVER_SCOPES},
+        "user": {"description": "Standard user privileges, and the lab services", "scopes": USER_SCOPES + others},
+        "server": {"description": "Post activity, and use the lab services for the owner",
+                   "scopes": SERVER_SCOPES + others},
     }
 
 

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from . import cli_images, cli_pipeline, cli_tools  # noqa: F401 -- they register their commands
+from . import cli_images, cli_lab, cli_pipeline, cli_tools  # noqa: F401 -- they register their commands
 from .cli_app import State, app, err, fail, out, release_app, runtime_app
 from .errors import LabforgeError, Problem
 

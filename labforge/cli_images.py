@@ -104,16 +104,27 @@ def release_test(
     release_id: str = typer.Argument(..., metavar="ID"),
     ca_cert: list[Path] = typer.Option([], "--ca-cert", help="CA certificates given to the build (checked absent)"),
     tools: bool = typer.Option(False, "--tools", help="also test the batch tool images"),
+    browser: bool = typer.Option(False, "--browser", help="also the Lab in chromium (served as by 'release try')"),
 ) -> None:
-    """Run the image test suite (pytest-testinfra) on the built image's root filesystem."""
+    """Run the image test suite (pytest-testinfra) on the built image's root filesystem; with
+    --browser, also the Lab as users meet it, in Debian's chromium (screenshots in build/screenshots)."""
+    from .images.browsertest import browser_test, require_browser
     from .images.imagetest import test_batch_images, test_release
 
     project = State.project()
+    if browser:
+        require_browser()  # before minutes of other tests
     code = test_release(project, release_id, [str(c) for c in ca_cert])
     if code != 0:
         raise LabforgeError(Problem(f"lab:{release_id}", None, "", f"image tests failed (pytest exit {code})",
                                     "see the failures above"))
     out.print(f"{release_id}: image tests passed")
+    if browser:
+        code = browser_test(project, release_id)
+        if code != 0:
+            raise LabforgeError(Problem(f"lab:{release_id}", None, "", f"browser tests failed (pytest exit {code})",
+                                        f"see the failures above and build/screenshots/{release_id}"))
+        out.print(f"{release_id}: browser tests passed (screenshots in build/screenshots/{release_id})")
     if tools:
         failed = [ref for ref, result in test_batch_images(project, release_id, [str(c) for c in ca_cert]).items()
                   if result != 0]

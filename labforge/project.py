@@ -57,13 +57,23 @@ class BuildSettings(_Strict):
     # so a layer whose content did not change is byte-identical and never pushed twice.
     # From 1980 (zip, and so wheels, cannot store older times) to 2100.
     source_date_epoch: int = Field(1761955200, ge=315532800, le=4102444800)
-    # Layers an image may have (the base and the notebook server's take 16 of them); the spack
+    # Layers an image may have (the base, runtime steps and notebook server take 40 of them); the spack
     # packages share the rest, one each while they fit (see labforge/spackbuild/layers.py).
-    max_layers: int = Field(100, ge=32, le=127)
+    max_layers: int = Field(100, ge=48, le=127)
+
+
+class PublishSettings(_Strict):
+    # Layer compression of pushed images: gzip (every runtime); zstd (smaller and faster to
+    # unpack: containerd >= 1.5, CRI-O >= 1.20); zstd:chunked (zstd that CRI-O >= 1.29 can
+    # pull lazily, file by file; other runtimes read it as plain zstd). See README "Figures".
+    compression: str = Field("gzip", pattern=r"^(gzip|zstd|zstd:chunked)$")
+    # The oldest container runtime on the lab's nodes: it must unpack what is pushed.
+    node_runtime: str = Field("containerd 1.7", pattern=r"^(containerd|cri-o) \d+\.\d+$")
 
 
 class Settings(_Strict):
     image: ImageSettings = ImageSettings()
+    publish: PublishSettings = PublishSettings()
     spack: SpackSettings = SpackSettings()
     runtime: RuntimeSettings = RuntimeSettings()
     build: BuildSettings = BuildSettings()

@@ -103,6 +103,11 @@ class Release(BaseModel):
         # Notebooks record this name: it must never change for a release.
         return f"lab-{self.id}"
 
+    @property
+    def r_kernel_name(self) -> str:
+        """The R kernel's name, for a release with R tools (stable like the Python one)."""
+        return f"{self.kernel_name}-r"
+
     def tool(self, name: str) -> ReleaseTool:
         return next(t for t in self.tools if t.name == name)
 
@@ -134,8 +139,20 @@ class LoadedRelease:
             for version in entry.versions
         ]
 
+    @property
+    def has_r(self) -> bool:
+        """Whether the release lists R tools (spack's `r` and `r-*` packages): it gets an R kernel."""
+        return any(is_r(self.tools[e.name].tool.package) for e in self.release.tools if e.name in self.tools)
+
     def spec_for(self, name: str, version: str) -> str:
         return next(spec for entry, v, spec in self.specs() if entry.name == name and v == version)
+
+
+R_KERNEL_PACKAGE = "r-irkernel"  # IRkernel: what the R kernel runs
+
+
+def is_r(package: str) -> bool:
+    return package == "r" or package.startswith("r-")
 
 
 def release_path(project: Project, release_id: str) -> Path:
@@ -216,6 +233,10 @@ def cross_check(release: Release, path: Path, located: Located, tools: dict[str,
             problems.append(located.problem(where + ("default",),
                                             f"default {entry.default} is not one of this release's versions",
                                             f"choose one of {', '.join(entry.versions)}"))
+    packages = {tools[t.name].tool.package for t in release.tools if t.name in tools}
+    if any(is_r(package) for package in packages) and R_KERNEL_PACKAGE not in packages:
+        problems.append(located.problem(("tools",), "R tools are listed but not r-irkernel, which the release's "
+                                        "R kernel runs", "add - name: r-irkernel (spack/tools/r-irkernel.yaml)"))
     if release.gpu is not None:
         problems += check_gpu(release.gpu, located, {t.name: tools[t.name].tool.package
                                                      for t in release.tools if t.name in tools})

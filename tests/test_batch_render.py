@@ -63,7 +63,7 @@ def test_build_stages_and_apt_layer_are_the_notebook_images_own(files):
     notebook, batch = stages(files["Containerfile"]), stages(files[BATCHFILE])
     assert batch["spack-build"] == notebook["spack-build"]
     assert batch["base"] == notebook["base"]
-    apt = notebook["runtime"].split("# The direct pins")[0]
+    apt = notebook["runtime"].split("# The notebook server:")[0]
     for name, text in batch.items():
         if name.startswith("batch-"):
             assert text.startswith(apt), name

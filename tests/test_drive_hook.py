@@ -16,8 +16,11 @@ from urllib.parse import unquote, urlparse
 
 import kubernetes_validate
 
+from infra import drive_hook
 from infra.drive_hook import MAX_NAME, collab_lab_url, drive_groups, drive_mounts, init_container, safe_name
 from infra.hub_values import drive_extra_config
+
+ROOT = "/home/jovyan/drive"
 
 SETTINGS = {"claim": "lab-drive", "volume": "lab-drive", "root": "/home/jovyan/drive",
             "groups": ["neuro", "imaging", "lab-admins"], "patterns": ["collab-*"], "max_groups": 3,
@@ -233,3 +236,69 @@ def test_hook_keeps_volumes_and_init_containers_given_as_mappings():
     assert [c["name"] for c in spawner.init_containers] == ["first", "second", "drive-folders"]
     assert [v["name"] for v in spawner.volumes] == ["home", "lab-drive"]
     assert spawner.volume_mounts[0] == {"name": "home"} and len(spawner.volume_mounts) == 3
+
+
+# --- Shared with me (grants kept by the lab-share service) -------------------------------------
+
+GRANTS = [{"owner": "alice", "folder": "results/run-7", "user": "bob", "read_only": True},
+          {"owner": "alice", "folder": "notes", "user": "bob", "read_only": False},
+          {"owner": "carol", "folder": "x", "user": "dave", "read_only": True},
+          {"owner": "eve", "folder": "../alice/secret", "user": "bob", "read_only": True},
+          {"owner": "eve", "folder": "/etc", "user": "bob", "read_only": True},
+          {"owner": "eve", "folder": "{username}", "user": "bob", "read_only": True},
+          {"owner": "bob", "folder": "mine", "user": "bob", "read_only": True}]
+
+
+def test_grantee_gets_each_share_under_shared_with_me_read_only_where_asked():
+    _, mounts = drive_mounts("bob", [], SETTINGS, GRANTS)
+    shared = [m for m in mounts if m.get("shared")]
+    assert [(m["mountPath"], m["subPath"], m["readOnly"]) for m in shared] == [
+        (f"{ROOT}/Shared with me/alice/notes", "users/alice/notes", False),
+        (f"{ROOT}/Shared with me/alice/results/run-7", "users/alice/results/run-7", True)]
+    # nothing outside an owner's tree, nothing for others, nothing of one's own
+    assert all(m["subPath"].startswith("users/alice/") for m in shared)
+    assert drive_mounts("carol", [], SETTINGS, GRANTS)[1] == drive_mounts("carol", [], SETTINGS)[1]
+
+
+def test_shares_survive_kubespawners_expansion_and_are_capped():
+    volumes, mounts = drive_mounts("bob", [], SETTINGS, GRANTS)
+    init = init_container(mounts, SETTINGS["image"], SETTINGS)
+    for value in (volumes, mounts, init):
+        assert kubespawner_expand(value) == value
+    many = [{"owner": f"u{i:03d}", "folder": "f", "user": "bob", "read_only": True} for i in range(40)]
+    capped = [m for m in drive_mounts("bob", [], {**SETTINGS, "shares": {"max_received": 30}}, many)[1]
+              if m.get("shared")]
+    assert len(capped) == 30 and capped[0]["subPath"] == "users/u000/f"
+
+
+def test_hook_reads_the_grants_store_and_revoked_grants_mount_nothing(tmp_path):
+    store = tmp_path / "grants.json"
+    settings = {**SETTINGS, "shares": {"store": str(store), "max_received": 30}}
+    spawner = SimpleNamespace(user=SimpleNamespace(name="bob", groups=[]), volumes=[], volume_mounts=[],
+                              init_containers=[], log=None)
+    namespace = {"DRIVE_SETTINGS": settings}
+    exec(compile(Path(drive_hook.__file__).read_text(), "drive_hook", "exec"), namespace)
+    namespace["drive_pre_spawn_hook"](spawner)  # no store yet: no shares, no error
+    assert not any("Shared with me" in m["mountPath"] for m in spawner.volume_mounts)
+    store.write_text(json.dumps({"grants": GRANTS[:1]}))
+    namespace["drive_pre_spawn_hook"](spawner)
+    shared = [m for m in spawner.volume_mounts if "Shared with me" in m["mountPath"]]
+    assert shared == [{"name": SETTINGS["volume"], "mountPath": f"{ROOT}/Shared with me/alice/results/run-7",
+                       "subPath": "users/alice/results/run-7", "readOnly": True}]
+    assert "--shared" in spawner.init_containers[-1]["command"]
+    store.write_text(json.dumps({"grants": []}))  # revoked
+    namespace["drive_pre_spawn_hook"](spawner)
+    assert not any("Shared with me" in m["mountPath"] for m in spawner.volume_mounts)
+
+
+def test_init_script_refuses_a_shared_link_and_makes_a_missing_share(tmp_path):
+    (tmp_path / "users" / "alice" / "results").mkdir(parents=True)
+    (tmp_path / "users" / "carol" / "secret").mkdir(parents=True)
+    grants = [{"owner": "alice", "folder": "results/run-7", "user": "bob", "read_only": True}]
+    init = init_container(drive_mounts("bob", [], SETTINGS, grants)[1], SETTINGS["image"], SETTINGS)
+    assert run_init(init, tmp_path).returncode == 0
+    assert (tmp_path / "users" / "alice" / "results" / "run-7").is_dir()  # shared before it existed
+    (tmp_path / "users" / "alice" / "results" / "run-7").rmdir()
+    (tmp_path / "users" / "alice" / "results" / "run-7").symlink_to(tmp_path / "users" / "carol" / "secret")
+    refused = run_init(init, tmp_path)
+    assert refused.returncode == 1 and "is a link" in refused.stderr and "lab-share" in refused.stderr

@@ -4,6 +4,7 @@ ignore); each must now give one clear line, exit 1 and write nothing."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,23 @@ def test_a_link_inside_the_project_is_fine(cli, project):
     (project / "spack" / "packages" / "py-spikeutils" / "README").symlink_to(project / "labforge.yaml")
     assert cli(project, "tool", "check").code == 0
     assert os.path.islink(Path(project / "spack" / "packages" / "py-spikeutils" / "README"))
+
+
+@pytest.mark.parametrize("compression, runtime, ok", [
+    ("gzip", "containerd 1.4", True), ("zstd", "containerd 1.7", True), ("zstd", "containerd 1.4", False),
+    ("zstd:chunked", "cri-o 1.28", False), ("zstd:chunked", "cri-o 1.30", True)])
+def test_a_compression_the_nodes_cannot_unpack_is_refused_before_pushing(cli, project, compression, runtime, ok):
+    from labforge.images.compression import skopeo_args
+    from labforge.project import PublishSettings
+
+    settings = PublishSettings(compression=compression, node_runtime=runtime)
+    if ok:
+        args = skopeo_args(settings)
+        assert args == ([] if compression == "gzip" else ["--format", "oci", "--dest-compress-format", compression])
+        return
+    text = (project / "labforge.yaml").read_text()
+    text = re.sub(r"(?m)^  compression: .*$", f"  compression: {compression}", text)
+    (project / "labforge.yaml").write_text(re.sub(r"(?m)^  node_runtime: .*$", f"  node_runtime: {runtime}", text))
+    result = cli(project, "release", "publish", "2026.11", "--registry", "127.0.0.1:9/lab")
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert "publish.compression" in result.stderr and "cannot be unpacked" in result.stderr, result.stderr

@@ -59,7 +59,7 @@ def test_every_resource_sits_under_a_component(openstack_stack):
     assert {c.type for c in components.values()} == {
         "labforge:infra:Network", "labforge:infra:Cluster", "labforge:infra:Ingress", "labforge:infra:UserNamespace",
         "labforge:infra:Storage", "labforge:infra:Harbor", "labforge:infra:JupyterHub",
-        "labforge:infra:GpuSupport",  # the example stack has GPU nodes
+        "labforge:infra:GpuSupport", "labforge:infra:GpuPrePuller",  # the example stack has GPU nodes
         "labforge:infra:DriveLayout"}
     orphans = [r.name for r in records if r.custom and r.parent not in components
                and not r.type.startswith("pulumi:providers:kubernetes")]

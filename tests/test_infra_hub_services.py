@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from infra import token_service, token_values
+from infra import share_service, share_values, token_service, token_values
 from infra.config import ConfigProblem, parse
 from infra.drive_layout import CAPABILITIES
 from infra_helpers import by_type, chart_schema_errors, dev_values, existing_cluster_values, helm_release, simulate
@@ -48,16 +48,30 @@ def test_token_service_is_run_by_the_hub_from_the_shipped_file(online):
     env = service["environment"]
     assert env["LAB_TOKEN_IAM_TOKEN_URL"] == "https://iam.lab.example.org/realms/lab/protocol/openid-connect/token"
     assert env["LAB_TOKEN_CLIENT_ID"] == "lab-hub" and "LAB_TOKEN_CLIENT_SECRET" not in env
-    assert hub["service"]["extraPorts"] == [{"name": "lab-token", "port": 8181, "targetPort": 8181}]
+    assert hub["service"]["extraPorts"] == [{"name": "lab-token", "port": 8181, "targetPort": 8181},
+                                            {"name": "lab-share", "port": 8182, "targetPort": 8182}]
+
+
+def test_share_service_is_run_by_the_hub_and_keeps_grants_on_its_volume(online):
+    hub = online[1]["hub"]
+    service, shipped = hub["services"]["lab-share"], hub["extraFiles"]["lab-share"]
+    assert service["command"] == ["python3", shipped["mountPath"]] and service["url"] == "http://hub:8182"
+    assert shipped["stringData"] == Path(share_service.__file__).read_text()
+    # the hub's own volume (z2jh mounts its PVC at /srv/jupyterhub): the grants survive restarts
+    assert service["environment"]["LAB_SHARE_STORE"].startswith("/srv/jupyterhub/")
+    assert online[1]["hub"]["extraConfig"]["labforge-drive"].count(service["environment"]["LAB_SHARE_STORE"]) == 1
 
 
 def test_token_service_has_the_narrowest_roles(online):
     roles = online[1]["hub"]["loadRoles"]
     assert roles["lab-token"]["scopes"] == ["admin:auth_state", "read:users:name"]
     assert roles["lab-token"]["services"] == ["lab-token"]
-    assert roles["user"]["scopes"] == ["self", "access:services!service=lab-token"]
+    assert roles["lab-share"] == {"description": roles["lab-share"]["description"], "scopes": ["read:users:name"],
+                                  "services": ["lab-share"]}
+    assert roles["user"]["scopes"] == ["self", "access:services!service=lab-token",
+                                       "access:services!service=lab-share"]
     assert roles["server"]["scopes"] == ["users:activity!user", "access:servers!server",
-                                         "access:services!service=lab-token"]
+                                         "access:services!service=lab-token", "access:services!service=lab-share"]
 
 
 def test_client_secret_reaches_the_service_from_the_hub_config_only(online):
@@ -73,13 +87,14 @@ def test_client_secret_reaches_the_service_from_the_hub_config_only(online):
 def test_user_pods_find_and_reach_the_service(online):
     values = online[1]
     # the pod spec carries where the service is, never a token
-    assert values["singleuser"]["extraEnv"] == {"LAB_TOKEN_URL": "http://hub:8181/services/lab-token/"}
-    to_hub = values["singleuser"]["networkPolicy"]["egress"][0]
-    assert to_hub["ports"] == [{"port": 8181}]
-    assert to_hub["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "hub"
+    assert values["singleuser"]["extraEnv"] == {"LAB_TOKEN_URL": "http://hub:8181/services/lab-token/",
+                                                 "LAB_SHARE_URL": "http://hub:8182/services/lab-share/"}
+    to_hub = values["singleuser"]["networkPolicy"]["egress"][:2]
+    assert [rule["ports"] for rule in to_hub] == [[{"port": 8181}], [{"port": 8182}]]
+    assert all(rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "hub" for rule in to_hub)
     ingress = values["hub"]["networkPolicy"]["ingress"]
-    assert ingress == [{"ports": [{"port": 8181}], "from": [
-        {"podSelector": {"matchLabels": {"hub.jupyter.org/network-access-hub": "true"}}}]}]
+    assert ingress == [{"ports": [{"port": port}], "from": [
+        {"podSelector": {"matchLabels": {"hub.jupyter.org/network-access-hub": "true"}}}]} for port in (8181, 8182)]
 
 
 def test_online_pods_reach_public_addresses_but_not_the_cluster(online):
@@ -93,8 +108,8 @@ def test_offline_pods_reach_only_hub_dns_and_lab_services(offline):
     rules = policy["egressAllowRules"]
     assert rules["nonPrivateIPs"] is False and rules["privateIPs"] is False and rules["cloudMetadataServer"] is False
     assert rules["dnsPortsPrivateIPs"] is True and rules["dnsPortsKubeSystemNamespace"] is True
-    assert policy["egress"][1:] == [{"to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}]}]
-    assert len(policy["egress"]) == 2  # the token port, the lab service: nothing else
+    assert policy["egress"][2:] == [{"to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}]}]
+    assert len(policy["egress"]) == 3  # the token and share ports, the lab service: nothing else
 
 
 @pytest.mark.parametrize("variant", ["online", "offline", "existing", "offline-no-services"])
@@ -149,4 +164,5 @@ def container_image(values):
 
 
 def test_service_names_agree():
-    assert token_values.URL_IN_PODS.startswith(f"http://hub:{token_values.PORT}/services/{token_values.NAME}/")
+    for values in (token_values, share_values):
+        assert values.URL_IN_PODS.startswith(f"http://hub:{values.PORT}/services/{values.NAME}/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from infra.config import ConfigProblem
 from infra.simulate import PLACEHOLDER_SECRETS, run
 from infra_helpers import by_type, dev_values, existing_cluster_values, helm_release, simulate, to_config, unwrap
 
+CHART_FACTS = Path(__file__).parent / "fixtures" / "gitlab-runner-0.86.0"
 TOKEN = "glrt-placeholder-runner-token"
 RUNNERS = {"gitlabUrl": "https://gitlab.lab.example.org", "flavor": "c1.8xlarge", "minNodes": 0, "maxNodes": 12,
            "concurrent": 24}
@@ -56,6 +58,40 @@ def test_official_chart_with_the_kubernetes_executor_on_build_nodes(records):
     assert values["nodeSelector"] == {"labforge.org/node-purpose": "build"}
 
 
+def known(name: str) -> set[str]:
+    return set((CHART_FACTS / name).read_text().split())
+
+
+def paths(values: dict, known_paths: set[str], prefix: str = "") -> list[str]:
+    """Every key path set in values; maps the chart leaves free-form (nodeSelector) are not entered."""
+    found = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        found.append(path)
+        if isinstance(value, dict) and any(p.startswith(path + ".") for p in known_paths):
+            found += paths(value, known_paths, path + ".")
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value) \
+                and any(p.startswith(path + ".") for p in known_paths):
+            for item in value:
+                found += paths(item, known_paths, path + ".")
+    return found
+
+
+def test_every_value_is_one_the_pinned_chart_reads(records):
+    """A misspelled key is silently ignored by Helm (this chart has no values schema)."""
+    release = helm_release(records, "gitlab-runner").inputs
+    assert release["version"] == CHART_FACTS.name.removeprefix("gitlab-runner-")
+    chart_paths = known("value-paths.txt")
+    assert set(paths(release["values"], chart_paths)) - chart_paths == set()
+    assert "{{" not in release["values"]["runners"]["config"]  # the chart runs it through tpl
+
+
+def test_every_executor_setting_is_one_the_runner_reads(records):
+    config = tomllib.loads(helm_release(records, "gitlab-runner").inputs["values"]["runners"]["config"])
+    executor_keys = known("executor-keys.txt")
+    assert set(paths(config["runners"][0], executor_keys, "runners.")) - executor_keys == set()
+
+
 def test_no_secret_in_plain_values(records):
     secret = next(r for r in records if r.name == "runners-token")
     assert secret.inputs["stringData"] == {"secret": {"runner-token": TOKEN, "runner-registration-token": ""}}
@@ -81,6 +117,8 @@ def test_existing_cluster_gets_the_runner_but_no_node_group():
     ({"minNodes": 5, "maxNodes": 2}, "runners.minNodes (5) is above runners.maxNodes (2)"),
     ({"concurrent": 0}, "labforge:runners.concurrent"),
     ({"gitlabUrl": "http://gitlab"}, "labforge:runners.gitlabUrl"),
+    ({"labels": {'a" = "b': "x"}}, "labforge:runners.labels"),
+    ({"labels": {"purpose": "{{ .Values.x }}"}}, "labforge:runners.labels"),
 ])
 def test_bad_runner_settings_are_refused(changes, message):
     with pytest.raises(ConfigProblem, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -149,7 +149,7 @@ def test_every_package_its_own_layer_while_they_fit(lock):
     assert plan_layers(lock, 100) == layers  # stable
 
 
-@pytest.mark.parametrize("max_layers", [32, 48, 64])
+@pytest.mark.parametrize("max_layers", [48, 64, 100])
 def test_buckets_keep_under_the_limit_and_never_split_a_package(lock, max_layers):
     layers = plan_layers(lock, max_layers)
     assert len(layers) <= max_layers - OTHER_LAYERS
@@ -157,7 +157,7 @@ def test_buckets_keep_under_the_limit_and_never_split_a_package(lock, max_layers
     assert sorted(placed) == sorted(lock.runtime_closure())  # each package exactly once
 
 
-@pytest.mark.parametrize("max_layers", [32, 100])
+@pytest.mark.parametrize("max_layers", [48, 100])
 def test_one_new_tool_version_touches_only_the_layers_of_its_packages(lock, max_layers):
     before = {layer.name: layer.hashes for layer in plan_layers(lock, max_layers)}
     bigger = with_new_tool_version(lock, "nest", "3.1", new_deps=3)

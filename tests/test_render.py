@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 import os
 import shutil
 from pathlib import Path
@@ -157,8 +159,15 @@ def test_kernel_spec_is_stable_and_loads_defaults():
     assert spec["display_name"] == "Lab 2026.11" and spec["language"] == "python"
     launch = files["kernel/launch.sh"].decode()
     assert launch.startswith("#!/bin/bash")
-    assert "module load nest/3.0 neuron/8.2.3 arbor/0.9.0" in launch
+    assert "for tool in nest/3.0 neuron/8.2.3 arbor/0.9.0" in launch
     assert "nest/2.20.1" not in launch
+    # the defaults load unless the user chose a version already (Lmod's LOADEDMODULES)
+    fake = launch.replace("source /usr/share/lmod/lmod/init/bash", 'module() { echo "module $*"; }') \
+                 .replace("exec ", "# exec ")
+    ran = subprocess.run(["bash", "-c", fake], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "LOADEDMODULES": "nest/2.20.1:py-numpy/2.2.6"})
+    assert ran.stdout.split() == ["module", "load", "neuron/8.2.3", "arbor/0.9.0", "py-neo/0.12.0",
+                                  "py-elephant/0.14.0", "py-spikeutils/0.4.0"]
     exp = json.loads(rendered("experimental")["kernel/kernel.json"])
     assert exp["display_name"] == "Lab experimental (latest build)"
     assert "lab-experimental" in exp["argv"][0]
@@ -198,7 +207,28 @@ def test_notebook_server_dependencies_are_pinned_and_direct_pins_win():
                for line in constraints)  # a dependency no one pins directly
     direct = {line.split("==")[0].lower() for line in files["requirements.txt"].decode().split()}
     assert not [line for line in constraints if line.split("==")[0].lower() in direct]
-    assert "-c /opt/labforge/constraints.txt" in files["Containerfile"].decode()
+    # every pinned package is installed exactly, in the server's layers, each pin once
+    containerfile = files["Containerfile"].decode()
+    installed = re.findall(r"pip install --no-cache-dir --no-deps ([^\\]+?) \\", containerfile)
+    pins = [pin for line in installed for pin in line.split()]
+    expected = [line for line in constraints + files["requirements.txt"].decode().split() if "==" in line]
+    assert sorted(pins) == sorted(expected) and "pip check" in containerfile
+
+
+def test_server_layers_keep_each_package_in_its_layer_across_releases():
+    """A one-pin change rewrites one layer: the direct pins and heavy packages are alone, the
+    rest hashed by name (a new version of a package never moves it)."""
+    from labforge.render.serverlayers import MAX_LAYERS, plan_server_layers
+
+    constraints = "".join(f"dep{i}==1.{i}\n" for i in range(60)) + "babel==2.18.0\n"
+    before = plan_server_layers("jupyterlab==4.6.6\nipykernel==7.4.0\n", constraints)
+    after = plan_server_layers("jupyterlab==4.6.6\nipykernel==7.4.0\n", constraints.replace("dep7==1.7", "dep7==9"))
+    assert len(before) <= MAX_LAYERS and {layer.name for layer in before} >= {"jupyterlab", "ipykernel", "babel"}
+    changed = [a for a, b in zip(after, before) if a != b]
+    assert len(after) == len(before) and len(changed) == 1 and "dep7==9" in changed[0].pins
+    assert all(not layer.with_deps for layer in before)
+    # without a server lock: one layer, pip resolves (release validate reports the missing lock)
+    assert [layer.with_deps for layer in plan_server_layers("jupyterlab==4.6.6\n", "# none\n")] == [True]
 
 
 def test_stale_or_missing_server_pins_are_reported(cli, project):
@@ -211,3 +241,16 @@ def test_stale_or_missing_server_pins_are_reported(cli, project):
     missing = cli(project, "release", "validate")
     assert missing.code == 1 and "not pinned" in missing.stderr
     assert cli(project, "release", "render", "2026.11", "--no-spack", "--out", str(project / "out")).code == 0
+
+
+def test_the_lab_opens_on_the_release_kernel_without_prompts():
+    """The server's default kernel is the release's; JupyterLab starts it for a new notebook
+    without a "Select Kernel" dialog and shows no news prompt (the browser suite checks it live)."""
+    files = rendered("2026.11")
+    config = json.loads(files["jupyter_config.json"])
+    assert config["MultiKernelManager"]["default_kernel_name"] == "lab-2026.11"
+    assert config["KernelSpecManager"]["ensure_native_kernel"] is False
+    lab = json.loads(files["lab-overrides.json"])
+    assert lab["@jupyterlab/notebook-extension:tracker"]["autoStartDefaultKernel"] is True
+    assert lab["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert b"/share/jupyter/lab/settings/overrides.json" in files["Containerfile"]

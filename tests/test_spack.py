@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from conftest import HOST_CA, REPO, copy_project
 from labforge.project import Project
 from labforge.releases import release_ids, require_release
 from labforge.render import render_files
+from fake_install import LMOD_INIT, fake_install, lmod, spack
 from spack_marks import SPACK_ROOT, builds_images, needs_spack
 
 pytestmark = needs_spack
@@ -31,11 +33,6 @@ def local_environment(release_id: str, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spack.yaml").write_text(text)
     return folder
-
-
-def spack(*args: str, cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(SPACK_ROOT) / "bin" / "spack"), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 @pytest.mark.parametrize("release_id", release_ids(Project(REPO)))
@@ -101,9 +98,16 @@ def layer_digests(reference: str) -> list[str]:
 
 
 def package_layers(project: Project, reference: str) -> dict[str, str]:
-    """Layer name (from the plan) -> layer digest: they follow base, apt, requirements and venv."""
-    plan = json.loads((project.build_dir / "context" / "2030.02" / "layers.json").read_text())["layers"]
-    return {layer["name"]: digest for layer, digest in zip(plan, layer_digests(reference)[4:])}
+    """Layer name (from the plan) -> layer digest. The package layers come right before the
+    runtime stage's last steps (modules, kernel, settings...), counted in the Containerfile."""
+    context = project.build_dir / "context" / "2030.02"
+    plan = json.loads((context / "layers.json").read_text())["layers"]
+    lines = (context / "Containerfile").read_text().splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("COPY --from=spack-build") and "/layers/" in line)
+    after = sum(1 for line in lines[last + 1:] if line.split(" ", 1)[0] in ("RUN", "COPY", "ADD"))
+    digests = layer_digests(reference)
+    start = len(digests) - after - len(plan)
+    return {layer["name"]: digest for layer, digest in zip(plan, digests[start:start + len(plan)])}
 
 
 @builds_images
@@ -144,12 +148,6 @@ def test_build_cache_second_build_compiles_nothing_and_layers_match(tmp_path):
         assert test_release(project, "2030.02", ca) == 0
 
 
-LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
-
-
-def lmod(modulepath: Path, command: str) -> subprocess.CompletedProcess:
-    script = f"export MODULEPATH={modulepath}; source {LMOD_INIT}; {command}"
-    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.skipif(not Path(LMOD_INIT).exists(), reason="Lmod is installed by 'make test'")
@@ -158,29 +156,9 @@ def test_module_experience_on_a_fake_install_of_2026_11(tmp_path):
     since a fake one has no interpreter), the module tree spack writes for it, and Lmod on top:
     every version listed without hashes, implicit dependencies hidden, the defaults, the swap and
     the release kernel's module line."""
-    import yaml
-
-    from labforge.images.lock import host_environment
-    from labforge.render import spack_environment
-
     project = Project(REPO)
     loaded = require_release(project, "2026.11")
-    spack_yaml, _ = spack_environment(project, loaded)
-    data = yaml.safe_load(spack_yaml)
-    data["spack"]["packages"]["python-venv"] = {"buildable": False,
-                                                "externals": [{"spec": "python-venv@1.0", "prefix": "/usr"}]}
-    env = host_environment(yaml.safe_dump(data).encode(), project, tmp_path)
-    scope = ["-C", str(tmp_path / "scope")]
-    (tmp_path / "scope").mkdir()
-    packages = os.environ.get("SPACK_PACKAGES_ROOT")
-    if packages:
-        (tmp_path / "scope" / "repos.yaml").write_text(
-            yaml.safe_dump({"repos": {"builtin": f"{packages}/repos/spack_repo/builtin"}}))
-    for args, timeout in ((["concretize", "--fresh"], 1800), (["install", "--fake"], 1800),
-                          (["module", "lmod", "refresh", "-y", "--delete-tree"], 600)):
-        result = spack(*scope, "-e", str(env), *args, cwd=env, timeout=timeout)
-        assert result.returncode == 0, result.stderr[-2000:]
-    core = tmp_path / "modules" / "linux-debian12-x86_64" / "Core"
+    core = fake_install("2026.11", tmp_path)
     avail = {line.removesuffix("(default)") for line in lmod(core, "module -t avail 2>&1").stdout.split()
              if "/" in line and not line.endswith((":", "/"))}
     expected = {f"{loaded.tools[e.name].tool.package}/{v}" for e in loaded.release.tools for v in e.versions}
@@ -188,11 +166,14 @@ def test_module_experience_on_a_fake_install_of_2026_11(tmp_path):
     swap = lmod(core, "module load nest && module -t list 2>&1 && module load nest/2.20.1 && module -t list 2>&1")
     first, _, second = swap.stdout.partition("nest/3.0\n")
     assert "nest/3.0" in swap.stdout and "nest/2.20.1" in second and "nest/3.0" not in second
-    launcher = render_files(project, loaded)[0]["kernel/launch.sh"].decode()
-    module_line = next(line for line in launcher.splitlines() if line.startswith("module load"))
-    kernel = lmod(core, f"{module_line} && module -t list 2>&1").stdout.split()
+    launcher = tmp_path / "launch.sh"  # the kernel's environment: its launcher up to the exec
+    launcher.write_text(render_files(project, loaded)[0]["kernel/launch.sh"].decode().replace("exec ", "# exec "))
+    kernel = lmod(core, f"source {launcher} && module -t list 2>&1").stdout.split()
     for entry in loaded.release.tools:
         assert f"{loaded.tools[entry.name].tool.package}/{entry.default_version}" in kernel
+    # a version chosen in the Lmod panel (the server's environment) stays in the kernel
+    chosen = lmod(core, f"module load nest/2.20.1 && source {launcher} && module -t list 2>&1").stdout.split()
+    assert "nest/2.20.1" in chosen and "nest/3.0" not in chosen and "neuron/8.2.3" in chosen
 
 
 @builds_images
@@ -217,6 +198,13 @@ def test_tool_build_on_a_release_image(tmp_path):
         assert [n.split("/")[0] for n in result.spack.compiled_names] == ["py-six@1.16.0"]
         assert "passed" in result.tests and "module load py-six/1.16.0" in result.tests
         assert result.pushed == "ok"
+        # `tool try` serves that image: its Lab, the release kernel the default
+        from labforge.images.registry import free_port
+        from labforge.images.trylab import serve
+
+        with serve(project, result.reference, "py-six-1.16.0-2030.02", port=free_port()) as session:
+            with urllib.request.urlopen(f"{session.base}/api/kernelspecs?token={session.token}") as answer:
+                assert json.load(answer)["default"] == "lab-2030.02"
 
         tool = project.root / "spack" / "tools" / "py-six.yaml"
         tool.write_text(tool.read_text().replace("imports: [six]", "imports: [six]\n  commands: ['false']"))

@@ -53,10 +53,18 @@ def project_with_recipe(root: Path, body: str) -> Project:
     return project
 
 
-def set_recipe(project: Project, body: str) -> None:
-    folder = project.packages_dir / "py-labjoin"
+def set_recipe(project: Project, body: str, name: str = "py-labjoin", recipe: str = RECIPE) -> None:
+    folder = project.packages_dir / name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "package.py").write_text(RECIPE.replace("{body}", body))
+    (folder / "package.py").write_text(recipe.replace("{body}", body))
+
+
+# A new tool outside the release, for `tool build`: it needs a new lab package too.
+TOOL_RECIPE = RECIPE.replace("PyLabjoin", "PyLabtool").replace("glue over its other tools", "newest tool") \
+    .replace('depends_on("py-packaging", type=("build", "run"))', 'depends_on("py-labbase", type=("build", "run"))')
+BASE_RECIPE = RECIPE.replace("PyLabjoin", "PyLabbase").replace("glue over its other tools", "shared base") \
+    .replace('    depends_on("py-six", type=("build", "run"))\n', "") \
+    .replace('    depends_on("py-packaging", type=("build", "run"))\n', "")
 
 
 def cache_tags(address: str) -> set[str]:
@@ -108,3 +116,26 @@ def test_a_failed_release_build_keeps_what_it_compiled(tmp_path):
             f"http://{address}/v2/spack-cache/buildcache/manifests/{digest}", method="DELETE"), timeout=10)
         third = build()
         assert [n.split("@")[0] for n in third.spack.compiled_names] == ["py-six"], third.spack
+
+        # The same for a tool developer: a new tool fails; the new package it needed is cached.
+        tool_build_keeps_what_it_compiled(project, address, tmp_path)
+
+
+def tool_build_keeps_what_it_compiled(project: Project, address: str, tmp_path: Path) -> None:
+    from labforge.images.toolbuild import EXIT_BUILD, ToolBuildFailed, build_tool
+    from labforge.images.toolenv import resolve
+
+    (project.tools_dir / "py-labtool.yaml").write_text(TOOL.replace("labjoin", "labtool"))
+    set_recipe(project, FIXED, "py-labbase", BASE_RECIPE)
+    set_recipe(project, FAILING.replace("labjoin", "labtool"), "py-labtool", TOOL_RECIPE)
+    cache = dict(spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False, unsigned_cache=True)
+    with pytest.raises(ToolBuildFailed) as failed:
+        build_tool(project, resolve(project, "py-labtool@1.0", RELEASE), ca_certs=HOST_CA, **cache)
+    assert failed.value.code == EXIT_BUILD and "py-labtool fails on purpose" in str(failed.value)
+    tags = cache_tags(address)
+    assert any(t.startswith("py-labbase-") for t in tags) and not any(t.startswith("py-labtool-") for t in tags)
+
+    set_recipe(project, FIXED, "py-labtool", TOOL_RECIPE)
+    fixed = build_tool(project, resolve(project, "py-labtool@1.0", RELEASE), ca_certs=HOST_CA, **cache)
+    assert [n.split("/")[0] for n in fixed.spack.compiled_names] == ["py-labtool@1.0"], fixed.spack
+    assert fixed.spack.from_cache >= 1 and fixed.pushed == "ok", fixed.spack

@@ -22,8 +22,7 @@ import pytest
 
 from hub_standins import free_port
 from infra import token_service
-from infra_helpers import dev_values, helm_release, simulate
-from token_loopback import ADMIN_TOKEN, CLIENT_SECRET, Hub, Iam, hub_config, jwt, status_of, wait_for
+from token_loopback import ADMIN_TOKEN, CLIENT_SECRET, Hub, Iam, jwt, running_hub, status_of, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 HELPER = REPO / "images" / "templates" / "lab_token.py"
@@ -41,31 +40,8 @@ def iam():
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, iam):
-    records, _ = simulate(dev_values())
-    values = helm_release(records, "jupyterhub").inputs["values"]
-    work = tmp_path_factory.mktemp("hub")
-    (work / "records").mkdir()
-    hub_port, service_port = free_port(), free_port()
-    (work / "jupyterhub_config.py").write_text(hub_config(values, iam, hub_port, service_port, work / "records"))
-    env = {**os.environ, "PYTHONPATH": str(REPO / "tests"), "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32)}
-    log = work / "hub.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", "jupyterhub_config.py"], cwd=work,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-    hub = Hub(f"http://127.0.0.1:{hub_port}", proc, log, work / "records",
-              f"http://127.0.0.1:{service_port}/services/lab-token/")
-    try:
-        wait_for(lambda: proc.poll() is None and status_of(f"{hub.url}/hub/api/") == 200, "the hub")
-        wait_for(lambda: status_of(hub.service_url + "token") == 401, "the lab-token service")
-        hub.api("POST", "/users", {"usernames": list(USERS)})
-        for user in USERS:
-            hub.api("POST", f"/users/{user}/server")
-            wait_for(lambda: hub.api("GET", f"/users/{user}")["servers"].get("", {}).get("ready"), f"{user}'s server")
+    with running_hub(tmp_path_factory.mktemp("hub"), iam, USERS) as hub:
         yield hub
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        print(log.read_text()[-3000:])
 
 
 def login(iam: Iam, user: str, lifetime: float) -> dict:

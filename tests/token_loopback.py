@@ -4,6 +4,8 @@ hub's configuration as the chart would write it from our values, and a handle on
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
 import json
 import secrets
 import subprocess
@@ -101,21 +103,29 @@ class Hub:
         return json.loads((self.records / f"{user}.json").read_text())
 
 
-def hub_config(values: dict, iam: Iam, hub_port: int, service_port: int, records: Path) -> str:
+SERVICE_FILES = {"lab-token": "token_service.py", "lab-share": "share_service.py"}
+
+
+def hub_config(values: dict, iam: Iam, hub_port: int, ports: dict[str, int], records: Path, store: Path) -> str:
     """jupyterhub_config.py as the chart would write it from our values, on loopback."""
     hub = values["hub"]
     services = []
     for name, service in hub["services"].items():
         service = json.loads(json.dumps(service))
         service["name"] = name
-        service["command"] = [sys.executable, str(REPO / "infra" / "token_service.py")]
-        service["url"] = f"http://127.0.0.1:{service_port}"
-        service["environment"].update(LAB_TOKEN_IAM_TOKEN_URL=iam.url, LAB_TOKEN_BIND="127.0.0.1")
+        service["command"] = [sys.executable, str(REPO / "infra" / SERVICE_FILES[name])]
+        service["url"] = f"http://127.0.0.1:{ports[name]}"
+        if name == "lab-token":
+            service["environment"].update(LAB_TOKEN_IAM_TOKEN_URL=iam.url, LAB_TOKEN_BIND="127.0.0.1")
+        else:
+            service["environment"].update(LAB_SHARE_STORE=str(store), LAB_SHARE_BIND="127.0.0.1")
         services.append(service)
     services.append({"name": "test-admin", "api_token": ADMIN_TOKEN})
     roles = [{"name": name, **role} for name, role in hub["loadRoles"].items()]
     roles.append({"name": "test-admin", "scopes": ["admin:users", "admin:servers", "tokens", "list:users"],
                   "services": ["test-admin"]})
+    urls = {"LAB_TOKEN_URL": f"http://127.0.0.1:{ports['lab-token']}/services/lab-token/",
+            "LAB_SHARE_URL": f"http://127.0.0.1:{ports['lab-share']}/services/lab-share/"}
     return "\n".join([
         "c.JupyterHub.hub_ip = '127.0.0.1'",
         f"c.JupyterHub.hub_port = {hub_port}",
@@ -123,7 +133,7 @@ def hub_config(values: dict, iam: Iam, hub_port: int, service_port: int, records
         "c.JupyterHub.proxy_class = 'hub_standins.MemoryProxy'",
         "c.JupyterHub.spawner_class = 'hub_standins.RecordingSpawner'",
         f"c.RecordingSpawner.record_dir = {str(records)!r}",
-        f"c.Spawner.environment = {{'LAB_TOKEN_URL': 'http://127.0.0.1:{service_port}/services/lab-token/'}}",
+        f"c.Spawner.environment = {urls!r}",
         "c.JupyterHub.authenticator_class = 'dummy'",
         "c.Authenticator.allow_all = True",
         "c.Authenticator.enable_auth_state = True",
@@ -133,6 +143,41 @@ def hub_config(values: dict, iam: Iam, hub_port: int, service_port: int, records
         f"c.GenericOAuthenticator.client_secret = {CLIENT_SECRET!r}",
         hub["extraConfig"]["labforge-token"],
     ])
+
+
+@contextlib.contextmanager
+def running_hub(work: Path, iam: Iam, users: tuple[str, ...]):
+    """A real JupyterHub with the plan's services, roles and extraConfig, each user's server
+    started (a recording stand-in); the lab-share store under `work`."""
+    from infra_helpers import dev_values, helm_release, simulate
+
+    records, _ = simulate(dev_values())
+    values = helm_release(records, "jupyterhub").inputs["values"]
+    (work / "records").mkdir()
+    hub_port, ports = free_port(), {"lab-token": free_port(), "lab-share": free_port()}
+    store = work / "lab-share" / "grants.json"
+    (work / "jupyterhub_config.py").write_text(hub_config(values, iam, hub_port, ports, work / "records", store))
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tests"), "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32)}
+    log = work / "hub.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", "jupyterhub_config.py"], cwd=work,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    hub = Hub(f"http://127.0.0.1:{hub_port}", proc, log, work / "records",
+              f"http://127.0.0.1:{ports['lab-token']}/services/lab-token/")
+    hub.share_url, hub.share_store = f"http://127.0.0.1:{ports['lab-share']}/services/lab-share/", store
+    try:
+        wait_for(lambda: proc.poll() is None and status_of(f"{hub.url}/hub/api/") == 200, "the hub")
+        wait_for(lambda: status_of(hub.service_url + "token") == 401, "the lab-token service")
+        wait_for(lambda: status_of(hub.share_url + "grants") == 401, "the lab-share service")
+        hub.api("POST", "/users", {"usernames": list(users)})
+        for user in users:
+            hub.api("POST", f"/users/{user}/server")
+            wait_for(lambda: hub.api("GET", f"/users/{user}")["servers"].get("", {}).get("ready"), f"{user}'s server")
+        yield hub
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        print(log.read_text()[-3000:])
 
 
 def wait_for(check, what: str, timeout: float = 60):

@@ -18,6 +18,7 @@ from ..project import Project
 from ..render.batch import BATCHFILE, BatchImage
 from .batchbuild import release_batch_images
 from .build import DIGEST_LABEL, local_config, mounted
+from .compression import skopeo_args
 from .publish import auth_file, context_record, push_bundle, push_image, read_manifest
 from .run import require
 from .sbom import make_sbom
@@ -54,6 +55,7 @@ def publish_batch(project: Project, release_id: str, tools_registry: str, catalo
             raise LabforgeError(Problem(image.local_reference(), None, "", "not built from the current inputs",
                                         f"build it: labforge release build {release_id} --tools"))
         checked.append(image)
+    skopeo_args(project.settings.publish)  # a compression the nodes cannot unpack: refused before pushing
     catalog = load_catalog(catalog_path, project.rel(catalog_path)) if catalog_path.exists() else Catalog()
     log = project.build_dir / "logs" / f"{release_id}-batch-publish.log"
     log.write_text("")
@@ -64,7 +66,8 @@ def publish_batch(project: Project, release_id: str, tools_registry: str, catalo
             repository, tag = image.repository(tools_registry), image.tag
             step(f"pushing {image.local_reference()} to {repository}:{tag}")
             digest = push_image(image.local_reference(), f"{repository}:{tag}", Path(tmp) / f"{image.stage}.digest",
-                                tls_verify, auth, log, attempts, f"push to {tools_registry}")
+                                tls_verify, auth, log, attempts, f"push to {tools_registry}",
+                                skopeo_args(project.settings.publish))
             bundle_dir = Path(tmp) / image.stage
             write_batch_bundle(context, record, image, tool_lock(plan.lock, image), digest, bundle_dir)
             raw = read_manifest(f"{repository}@{digest}", tls_verify, auth, tools_registry)

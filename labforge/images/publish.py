@@ -22,6 +22,7 @@ from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import release_ids, require_release
 from .build import mounted, require_local_image
+from .compression import skopeo_args
 from .run import require, run, with_retries
 from .sbom import make_sbom
 
@@ -78,10 +79,11 @@ def context_record(project: Project, release_id: str) -> tuple[Path, dict]:
 
 
 def push_image(reference: str, target: str, digest_file: Path, tls_verify: bool, auth: Path | None, log: Path,
-               attempts: int, what: str) -> str:
+               attempts: int, what: str, compression: list[str] | None = None) -> str:
     """Copy a local image to `target` (repository:tag) with skopeo, retrying transient errors;
-    returns the digest the registry stored."""
+    returns the digest the registry stored. `compression`: images/compression.skopeo_args."""
     with_retries(lambda: run(["skopeo", "copy", "--retry-times", "0", "--digestfile", str(digest_file),
+                              *(compression or []),
                               f"--dest-tls-verify={str(tls_verify).lower()}",
                               *(["--dest-authfile", str(auth)] if auth else []),
                               f"containers-storage:{reference}", f"docker://{target}"], log=log, check=False),
@@ -120,6 +122,7 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
                     on_step: Callable[[str], None] | None = None) -> PublishResult:
     require("skopeo")
     require("buildah")
+    compression = skopeo_args(project.settings.publish)  # before anything is pushed
     step = on_step or (lambda _text: None)
     loaded = require_release(project, release_id)
     reference, config = require_local_image(release_id)
@@ -145,7 +148,7 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
         auth_args = ["--dest-authfile", str(auth)] if auth else []
         step(f"pushing {reference} to {repository}:{release_id}")
         digest = push_image(reference, f"{repository}:{release_id}", Path(tmp) / "digest", tls_verify, auth, log,
-                            attempts, f"push to {registry}")
+                            attempts, f"push to {registry}", compression)
         src_args = [f"--src-tls-verify={str(tls_verify).lower()}"] + (["--src-authfile", str(auth)] if auth else [])
         for tag in tags[1:]:
             step(f"tagging {repository}:{tag}")

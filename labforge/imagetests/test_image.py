@@ -31,7 +31,7 @@ def test_pinned_versions_are_installed(host, rootfs):
         assert pin.lower().replace("_", "-") in freeze, pin
 
 
-def test_release_kernel_is_valid_and_named_as_rendered(host, release):
+def test_release_kernel_is_valid_and_named_as_rendered(host, release, spack_built):
     spec_file = host.file(f"{VENV}/share/jupyter/kernels/{release['kernel']}/kernel.json")
     assert spec_file.exists
     spec = json.loads(spec_file.content_string)
@@ -43,7 +43,9 @@ def test_release_kernel_is_valid_and_named_as_rendered(host, release):
               "print(json.dumps(sorted(KernelSpecManager(config=app.config).find_kernel_specs())))")
     listed = host.run(f"HOME=/tmp {VENV}/bin/python -c {shlex.quote(script)}")
     assert listed.rc == 0, listed.stderr
-    assert json.loads(listed.stdout) == [release["kernel"]]  # the release kernel is the only one
+    has_r = spack_built and any(t["package"] == "r" or t["package"].startswith("r-") for t in release["tools"])
+    # the release's kernels and only them: Python, and R when the release has R tools
+    assert json.loads(listed.stdout) == [release["kernel"]] + ([f"{release['kernel']}-r"] if has_r else [])
 
 
 def test_lab_token_helper_is_there_for_the_user(host, settings):
@@ -53,6 +55,14 @@ def test_lab_token_helper_is_there_for_the_user(host, settings):
     assert imported.rc == 0, imported.stderr
     command = sh(host, f"{user} lab-token")
     assert command.rc == 1 and "LAB_TOKEN_URL" in command.stderr and "Traceback" not in command.stderr
+
+
+def test_lab_share_command_is_there_for_the_user(host, settings):
+    user = as_user(settings.get("uid", 1000), [f"PATH={VENV}/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/tmp"])
+    usage = sh(host, f"{user} lab-share --help")
+    assert usage.rc == 0 and "add" in usage.stdout and "remove" in usage.stdout, usage.stderr
+    listed = sh(host, f"{user} lab-share list")
+    assert listed.rc == 1 and "LAB_SHARE_URL" in listed.stderr and "Traceback" not in listed.stderr
 
 
 # --- mounts, labels, release ------------------------------------------------------------------
@@ -184,6 +194,41 @@ def test_release_kernel_loads_the_defaults_and_imports_the_tools(host, image_con
     assert check.rc == 0, check.stderr
     for tool in release["tools"]:
         assert f"{tool['package']}/{tool['default']}" in check.stdout.split()
+
+
+def test_a_release_with_r_has_its_r_kernel_and_irkernel_loads(host, image_config, release, spack_built):
+    """The R kernel (IRkernel from spack), whenever the release lists R tools."""
+    has_r = any(tool["package"] == "r" or tool["package"].startswith("r-") for tool in release["tools"])
+    if not has_r or not spack_built:
+        pytest.skip("the release has no R tools" if not has_r else "image built with --no-spack: no tools")
+    folder = f"{VENV}/share/jupyter/kernels/{release['kernel']}-r"
+    spec = json.loads(host.file(f"{folder}/kernel.json").content_string)
+    assert spec["language"] == "R" and spec["argv"] == [f"{folder}/launch.sh", "{connection_file}"]
+    assert host.file(f"{folder}/launch.sh").mode & 0o111
+    check = module(host, image_config, f"eval \"$(sed '/^exec /d' {folder}/launch.sh)\" && "
+                                        "Rscript -e 'library(IRkernel); cat(\"irkernel-ok\\n\")'")
+    assert check.rc == 0 and "irkernel-ok" in check.stdout, check.stderr
+
+
+def test_notebook_server_starts_with_the_release_defaults_loaded(host, image_config, release, spack_built):
+    """Its jupyter_server_config.py loads them (the Lmod panel shows them, terminals and kernels
+    inherit them); a version already chosen stays."""
+    config = f"{VENV}/etc/jupyter/jupyter_server_config.py"
+    code = f"import os; exec(open({config!r}).read()); print(os.environ.get('LOADEDMODULES', ''))"
+    started = module(host, image_config, f"{VENV}/bin/python -c {shlex.quote(code)}")
+    assert started.rc == 0 and "did not load" not in started.stderr, started.stderr
+    if not spack_built:
+        return
+    loaded = started.stdout.strip().splitlines()[-1].split(":")
+    for tool in release["tools"]:
+        assert f"{tool['package']}/{tool['default']}" in loaded
+    several = [tool for tool in release["tools"] if len(tool["versions"]) > 1]
+    for tool in several:
+        other = next(v for v in tool["versions"] if v != tool["default"])
+        kept = module(host, image_config, f"module load {tool['package']}/{other} && "
+                                          f"{VENV}/bin/python -c {shlex.quote(code)}")
+        names = kept.stdout.strip().splitlines()[-1].split(":")
+        assert f"{tool['package']}/{other}" in names and f"{tool['package']}/{tool['default']}" not in names
 
 
 def test_jupyterlmod_lists_the_same_modules(host, image_config, spack_built):

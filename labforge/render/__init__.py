@@ -18,6 +18,7 @@ from ..releases import LoadedRelease
 from ..spackbuild.lockfile import lock_path
 from . import apptainer, batch, kernel, spackstage
 from .layout import SECRET_CA, SECRETS, ImagePaths
+from .serverlayers import plan_server_layers
 from .templates import render
 
 ENTRYPOINT = ["tini", "-g", "--"]
@@ -71,6 +72,7 @@ def input_files(project: Project, loaded: LoadedRelease, with_spack: bool = True
 
 
 LAB_TOKEN = "lab_token.py"  # the notebook's helper for the hub's lab-token service
+LAB_SHARE = "lab_share.py"  # the `lab-share` command, for the hub's lab-share service
 
 # The builder's own code that shapes a render: a change here must change the digest too.
 BUILDER_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
@@ -192,25 +194,26 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         stage, ctx["layers"] = spackstage.stage_files(project, lock, ctx)
         if not loaded.variant:  # batch images come from the CPU image's build
             stage |= batch.batch_files(tdir, ctx, batch.batch_images(loaded, lock, ctx["layers"])[0])
-    containerfile = render(tdir, "Containerfile.j2", ctx)
-    launcher = f"{ctx['paths'].venv}/share/jupyter/kernels/{loaded.release.kernel_name}/launch.sh"
     pins = requirements(project, loaded)
+    constraints = server_constraints(project, pins)
+    ctx["server_layers"] = plan_server_layers(pins, constraints)
+    ctx["r_kernel"] = with_spack and loaded.has_r  # R tools: an R kernel too (IRkernel)
+    containerfile = render(tdir, "Containerfile.j2", ctx)
     text = {
         CONTAINERFILE: containerfile,
         APPTAINER: apptainer.convert(containerfile, ctx["base_image"], ENTRYPOINT, CMD),
         "spack.yaml": spack_yaml,
         "requirements.txt": pins,
-        "constraints.txt": server_constraints(project, pins),
-        "kernel/kernel.json": kernel.kernel_json(loaded.release, launcher),
-        "kernel/launch.sh": render(tdir, "kernel-launch.sh.j2", ctx),
-        "jupyter_config.json": kernel.jupyter_config(),
+        "constraints.txt": constraints,
+        **kernel.kernel_files(tdir, ctx, loaded.release),
         "release.json": release_record(loaded, digest, inputs, with_spack),
     }
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
     files[LAB_TOKEN] = (tdir / LAB_TOKEN).read_bytes()
+    files[LAB_SHARE] = (tdir / LAB_SHARE).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)
-    return files, {"kernel/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755, LAB_TOKEN: 0o755,
+    return files, {"kernel/launch.sh": 0o755, "kernel-r/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755, LAB_TOKEN: 0o755, LAB_SHARE: 0o755,
                    batch.ENTRYPOINT: 0o755}
 
 

@@ -1,0 +1,82 @@
+"""Fixtures of the browser suite: the image served with `release try`, and headless chromium.
+
+Told by `labforge release test --browser` (labforge/images/browsertest.py) through LABFORGE_*
+environment variables which image to serve and what it should hold.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from labforge.images.registry import free_port
+from labforge.images.trylab import serve
+from labforge.project import Project
+
+
+@pytest.fixture(scope="session")
+def facts() -> dict:
+    return json.loads(os.environ["LABFORGE_RELEASE"])
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    return Path(os.environ["LABFORGE_SCREENSHOTS"])
+
+
+class Lab:
+    """The served image; `restart()` stops it and serves it again on the same folders."""
+
+    def __init__(self, facts: dict):
+        self.project = Project(Path(os.environ["LABFORGE_PROJECT"]))
+        self.reference = os.environ["LABFORGE_REFERENCE"]
+        self.name = facts["id"]
+        self.stack = contextlib.ExitStack()
+        self.session = None
+
+    def start(self):
+        self.session = self.stack.enter_context(serve(self.project, self.reference, self.name, port=free_port()))
+        return self.session
+
+    def restart(self):
+        self.stack.close()
+        return self.start()
+
+
+@pytest.fixture(scope="session")
+def lab(facts):
+    served = Lab(facts)
+    served.start()
+    yield served
+    served.stack.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ["LABFORGE_CHROMIUM"]
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800",
+                "--disable-gpu", "--no-first-run"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=os.environ["LABFORGE_CHROMEDRIVER"]),
+                              options=options)
+    driver.set_page_load_timeout(120)
+    yield driver
+    driver.quit()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test leaves a screenshot of what the browser showed: failed-TEST.png."""
+    outcome = yield
+    report = outcome.get_result()
+    driver = item.funcargs.get("browser")
+    if report.when == "call" and report.failed and driver is not None:
+        driver.save_screenshot(str(Path(os.environ["LABFORGE_SCREENSHOTS"]) / f"failed-{item.name}.png"))
