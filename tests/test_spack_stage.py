@@ -204,3 +204,22 @@ def test_report_keeps_a_failed_push_over_the_closing_line():
     fine.feed("labforge-cache-push: finished")
     fine.feed("labforge-install: from-cache=0 compiled=1")
     assert fine.pushed == "ok" and "cache push ok (1 pushed as they installed)" in fine.summary()
+
+
+def test_a_failure_after_the_install_is_not_blamed_on_spack():
+    """CI once failed in the server's pip layers, after spack had finished, and the message said
+    "spack failed on py-six". Only a failure between spack's first line and its end is spack's."""
+    report = SpackReport()
+    assert not report.failed_in_spack  # spack never spoke: buildah's or the base's failure
+    report.feed("==> Installing py-six-1.17.0-uqxozkxaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    assert report.failed_in_spack
+    report.feed("labforge-install: from-cache=7 compiled=1")
+    assert not report.failed_in_spack
+
+
+def test_a_rerun_build_is_read_afresh():
+    report = SpackReport()
+    for line in ("==> Installing a", "labforge-pushed: a@1.0/aaaaaaa", "labforge-install: from-cache=0 compiled=1"):
+        report.feed(line)
+    report.feed("labforge-retry: buildah build of 2030.02 hit a known fault of the tool itself; running it again")
+    assert report == SpackReport()

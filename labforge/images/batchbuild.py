@@ -23,7 +23,7 @@ from ..spackbuild.cache import build_args, build_cache
 from ..spackbuild.layers import plan_layers
 from ..spackbuild.lockfile import Lock, release_lock
 from .build import DIGEST_LABEL, build_command, build_secrets, local_config
-from .run import require, run
+from .run import BUILDER_FLAKES, require, run
 
 
 @dataclass
@@ -88,7 +88,7 @@ def build_batch(project: Project, release_id: str, *, builder: str = "buildah", 
             command = build_command(builder, isolation, context, reference, base_image(plan.loaded), secrets,
                                     project.settings.build.source_date_epoch, build_args(cache), BATCHFILE,
                                     target=image.stage)
-            run(command, log=log, on_line=on_line, what=f"{builder} build of {reference}")
+            run(command, log=log, on_line=on_line, what=f"{builder} build of {reference}", flakes=BUILDER_FLAKES)
             result.built.append(reference)
     result.seconds = time.monotonic() - start
     return result

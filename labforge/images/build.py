@@ -22,7 +22,7 @@ from ..spackbuild.cache import BuildCache, build_args, build_cache, default_loca
 from ..spackbuild.report import SpackReport, failure_problem
 from . import ca, spack_source
 from .base import build_base
-from .run import require, run
+from .run import BUILDER_FLAKES, require, run
 
 DIGEST_LABEL = "org.labforge.input-digest"
 STEP = re.compile(r"^(?:\[(\d+)/(\d+)\] )?STEP (\d+)/(\d+): (.*)$")
@@ -180,9 +180,9 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
         if no_cache:
             command.insert(2, "--no-cache")
         try:
-            run(command, log=log, on_line=line, what=f"{builder} build of {release_id}")
+            run(command, log=log, on_line=line, what=f"{builder} build of {release_id}", flakes=BUILDER_FLAKES)
         except LabforgeError as exc:
-            if report is None or not report.started:
+            if report is None or not report.failed_in_spack:
                 raise
             kept = f"; {len(report.pushed_names)} packages it compiled are in the build cache" \
                 if report.pushed_names else ""

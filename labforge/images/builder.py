@@ -17,7 +17,7 @@ from ..render import render_release
 from . import spack_source
 from .build import build_command, build_secrets, release_base
 from .publish import auth_file, push_image
-from .run import require, run
+from .run import BUILDER_FLAKES, require, run
 
 STAGE = "spack-builder"
 
@@ -48,7 +48,7 @@ def build_builder(project: Project, release_id: str, registry: str, *, ca_certs:
     local = f"localhost/labforge/builder:{release_id}"
     with build_secrets(project, ca_certs, None, project.build_dir / "secrets" / f"builder-{release_id}") as secrets:
         run(build_command("buildah", "chroot", context, local, base, secrets, project.settings.build.source_date_epoch,
-                          target=STAGE), log=log, what=f"build of {release_id}'s builder image")
+                          target=STAGE), log=log, what=f"build of {release_id}'s builder image", flakes=BUILDER_FLAKES)
     target = builder_reference(registry, release_id)
     with auth_file(registry.split("/")[0], authfile) as auth, tempfile.TemporaryDirectory() as tmp:
         digest = push_image(local, target, Path(tmp) / "digest", tls_verify, auth, log, 4, registry)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..errors import LabforgeError, Problem
+from ..spackbuild.report import RETRY_LINE
 
 # What makes a registry error worth another try: the network or the server, not the request.
 TRANSIENT = ("connection refused", "connection reset", "i/o timeout", "timeout", "eof", "502", "503", "504",
@@ -25,9 +26,39 @@ def require(tool: str, package: str | None = None) -> str:
     return path
 
 
+# A fault of buildah itself, not of the build: for each RUN step buildah re-executes itself from
+# a sealed memfd copy (containers/storage unshare.c), and the kernel may refuse the seal with
+# EBUSY while the copy's pages are still busy. Seen once in CI; the same build passes when rerun.
+BUILDER_FLAKES = ("sealing memfd copy: device or resource busy",)
+
+
 def run(args: Sequence[str], log: Path | None = None, on_line: Callable[[str], None] | None = None,
-        env: dict | None = None, check: bool = True, what: str | None = None) -> subprocess.CompletedProcess:
-    """Run a command, streaming its output to `log` and `on_line`; raise LabforgeError on failure."""
+        env: dict | None = None, check: bool = True, what: str | None = None,
+        flakes: Sequence[str] = ()) -> subprocess.CompletedProcess:
+    """Run a command, streaming its output to `log` and `on_line`; raise LabforgeError on failure.
+    A failure whose output names one of `flakes` is run once more."""
+    result = run_once(args, log, on_line, env)
+    output = result.stdout.lower()
+    if result.returncode != 0 and any(flake in output for flake in flakes):
+        note = f"{RETRY_LINE}{what or Path(args[0]).name} hit a known fault of the tool itself; running it again"
+        if log:
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write(note + "\n")
+        if on_line:
+            on_line(note)
+        result = run_once(args, log, on_line, env)
+    if check and result.returncode != 0:
+        lines = result.stdout.splitlines()
+        tail = " | ".join(lines[-5:]).strip()
+        where = f"; full log: {log}" if log else ""
+        raise LabforgeError(Problem(what or Path(args[0]).name, None, "",
+                                    f"failed (exit {result.returncode}): {tail[-400:]}",
+                                    f"see the output above{where}"))
+    return result
+
+
+def run_once(args: Sequence[str], log: Path | None, on_line: Callable[[str], None] | None,
+             env: dict | None) -> subprocess.CompletedProcess:
     handle = open(log, "a", encoding="utf-8") if log else None
     lines: list[str] = []
     try:
@@ -53,13 +84,7 @@ def run(args: Sequence[str], log: Path | None = None, on_line: Callable[[str], N
     finally:
         if handle:
             handle.close()
-    result = subprocess.CompletedProcess(list(args), code, "".join(lines), "")
-    if check and code != 0:
-        tail = "".join(lines[-5:]).strip().replace("\n", " | ")
-        where = f"; full log: {log}" if log else ""
-        raise LabforgeError(Problem(what or Path(args[0]).name, None, "", f"failed (exit {code}): {tail[-400:]}",
-                                    f"see the output above{where}"))
-    return result
+    return subprocess.CompletedProcess(list(args), code, "".join(lines), "")
 
 
 def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:

@@ -21,10 +21,10 @@ from ..render.spackstage import INSTALL_SCRIPT, LAYERS_SCRIPT, STAGE_SCRIPT
 from ..render.templates import render
 from ..spackbuild.cache import BuildCache, build_args, build_cache
 from ..spackbuild.layers import layers_json, package_layer
-from ..spackbuild.report import SpackReport, failure_problem
+from ..spackbuild.report import RETRY_LINE, SpackReport, failure_problem
 from . import spack_source
 from .build import build_command, build_secrets, local_config, local_reference
-from .run import require, run
+from .run import BUILDER_FLAKES, require, run
 from .toolenv import Concretized, ToolTarget, concretize_tool, tool_environment
 
 EXIT_CONCRETIZE, EXIT_BUILD, EXIT_TESTS = 3, 4, 5
@@ -109,7 +109,9 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
 
     def line(text: str) -> None:
         result.spack.feed(text)
-        if text.startswith("labforge-test:"):
+        if text.startswith(RETRY_LINE):
+            result.tests.clear()
+        elif text.startswith("labforge-test:"):
             result.tests.append(text.removeprefix("labforge-test: "))
         if on_line:
             on_line(text)
@@ -117,7 +119,7 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
     def build(target_stage: str, tag: str, secrets: dict[str, Path]) -> None:
         command = build_command("buildah", "chroot", folder, tag, base_image(target.release), secrets,
                                 project.settings.build.source_date_epoch, build_args(cache), target=target_stage)
-        run(command, log=log, on_line=line, what=f"tool build of {target.title}")
+        run(command, log=log, on_line=line, what=f"tool build of {target.title}", flakes=BUILDER_FLAKES)
 
     with build_secrets(project, ca_certs, cache, project.build_dir / "secrets" / f"tool-{name}") as secrets:
         try:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import Problem
 from dataclasses import dataclass, field
+
+from ..errors import Problem
 
 INSTALL = re.compile(r"labforge-install: from-cache=(\d+) compiled=(\d+)")
 COMPILED = re.compile(r"labforge-compiled: (\S+)")
@@ -15,6 +16,8 @@ PUSH = re.compile(r"labforge-cache-push: (\w+)")
 PUSHED = re.compile(r"labforge-pushed: (\S+)")
 REACH = re.compile(r"labforge-cache: (reachable|not reachable)")
 LAYERS = re.compile(r"labforge-layers: (\d+) packages in (\d+) layers")
+# images/run.py prints it before it runs a build again: what was read so far no longer holds
+RETRY_LINE = "labforge-retry: "
 
 
 @dataclass
@@ -31,6 +34,9 @@ class SpackReport:
     layers: int = 0
 
     def feed(self, line: str) -> None:
+        if line.startswith(RETRY_LINE):  # the build runs again: what it said before no longer holds
+            self.__init__()
+            return
         self.started = self.started or line.startswith("==> ")
         if match := INSTALL.search(line):
             self.ran = True
@@ -47,6 +53,12 @@ class SpackReport:
             self.cache_reachable = match[1] == "reachable"
         elif match := LAYERS.search(line):
             self.packages, self.layers = int(match[1]), int(match[2])
+
+    @property
+    def failed_in_spack(self) -> bool:
+        """Whether a build that failed now failed in spack's install: spack has spoken and has not
+        finished (a later step, such as the server's pip layers, is not spack's failure)."""
+        return self.started and not self.ran
 
     def summary(self) -> str:
         if not self.ran:
