@@ -58,6 +58,11 @@ def test_child_pipeline_is_valid_gitlab_ci(generated):
     assert "94 package jobs (0 packages already in the cache)" in result.stdout
 
 
+def test_a_plain_http_cache_is_said_to_prune_nothing(generated):
+    _, result = generated
+    assert "index only over HTTPS; with --no-tls-verify every package gets a job" in " ".join(result.stderr.split())
+
+
 def test_one_job_per_package_and_needs_follow_the_lock(generated):
     project, _ = generated
     lock = release_lock(Project(project), "2026.11")

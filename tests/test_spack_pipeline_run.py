@@ -76,8 +76,8 @@ def test_generated_jobs_build_every_package_and_the_image_compiles_nothing(tmp_p
         for name in in_dag_order(jobs) + ["rebuild-index"]:
             job = run_job(image, project.root, name, pipeline[name], pipeline["variables"])
             assert job.returncode == 0, f"{name}:\n{job.stdout[-3000:]}\n{job.stderr[-2000:]}"
-        # (Pruning what the cache holds from a new pipeline is spack's, and needs an HTTPS cache:
-        # spack 1.1 cannot read the index of an oci+http:// one, as this loopback registry is.)
+        # (Pruning what the cache holds from a new pipeline needs an HTTPS cache, as spack 1.1
+        # cannot read the index of an oci+http:// one: test_pipeline_prunes.py.)
 
         built = build_release(project, RELEASE, ca_certs=HOST_CA, force=True, no_cache=True, tls_verify=False,
                               spack_cache=options.cache, unsigned_cache=True)
