@@ -1,5 +1,6 @@
 """A release fake-installed by the real spack on the host (`spack install --fake`: no compiler,
-no sources) with its Lmod tree, for the module and kernel tests."""
+no sources): with its Lmod tree, for the module and kernel tests; or a few of its locked
+packages, for the build cache tests."""
 
 from __future__ import annotations
 
@@ -51,3 +52,36 @@ def fake_install(release_id: str, tmp_path: Path) -> Path:
         result = spack(*scope, "-e", str(env), *args, cwd=env, timeout=timeout)
         assert result.returncode == 0, result.stderr[-2000:]
     return tmp_path / "modules" / "linux-debian12-x86_64" / "Core"
+
+
+def locked_environment(project: Project, release_id: str, scratch: Path) -> tuple[Path, dict[str, str]]:
+    """The release's environment with its committed lock, in `scratch` (nothing is concretized),
+    and the pinned spack's command-line scope for it."""
+    from labforge.images.lock import config_scope, host_environment
+    from labforge.spackbuild.lockfile import release_lock
+    from labforge.render import spack_environment
+
+    scratch.mkdir(parents=True)
+    spack_yaml, _ = spack_environment(project, require_release(project, release_id))
+    env = host_environment(spack_yaml, project, scratch, lock=release_lock(project, release_id).spack)
+    packages = os.environ.get("SPACK_PACKAGES_ROOT")
+    return env, {"scope": str(config_scope(scratch, Path(packages) if packages else None))}
+
+
+def spack_in(env: Path, scope: dict[str, str], *args: str, timeout: int = 600) -> str:
+    """Run spack in the environment; its output, or the test fails with it."""
+    result = spack("-C", scope["scope"], "-e", str(env), *args, cwd=env, timeout=timeout)
+    assert result.returncode == 0, f"spack {' '.join(args)}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    return result.stdout + result.stderr
+
+
+def leaves(project: Project, release_id: str, count: int) -> list[str]:
+    """`count` locked packages built from source whose dependencies are all externals (python,
+    gcc): they fake-install on their own (a fake python has no interpreter for its dependents)."""
+    from labforge.spackbuild.lockfile import release_lock
+
+    nodes = release_lock(project, release_id).nodes
+    built = {h for h, node in nodes.items() if not node.external}
+    found = sorted(h for h in built if not any(dep in built for _, dep, _ in nodes[h].deps))[:count]
+    assert len(found) == count
+    return found
