@@ -7,7 +7,7 @@ from pathlib import Path
 
 from labforge.catalog import Catalog
 
-from . import drive_hook, share_values, token_values
+from . import drive_hook, hub_service, share_values, token_values
 from .egress import singleuser_network_policy
 from .harbor import PULL_SECRET
 from .config import StackConfig
@@ -15,6 +15,8 @@ from .prepull import extra_images
 from .profiles import profile_list
 
 HOME = drive_hook.HOME
+# What both hub services import, shipped next to them (the folder of their SERVICE_FILEs).
+SERVICE_HELPERS = "/usr/local/share/labforge/hub_service.py"
 DRIVE_VOLUME = "lab-drive"
 
 
@@ -124,7 +126,7 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
                                                                  f"https://{host}/hub/login"),
                          share_values.NAME: share_values.service()},
             "loadRoles": {**token_values.roles((share_values.NAME,)), **share_values.role()},
-            "extraFiles": {**token_values.extra_files(), **share_values.extra_files()},
+            "extraFiles": {**token_values.extra_files(), **share_values.extra_files(), **service_helpers()},
             "service": {"extraPorts": [{"name": values.NAME, "port": values.PORT, "targetPort": values.PORT}
                                        for values in (token_values, share_values)]},
             "networkPolicy": {"enabled": True, "ingress": token_values.hub_ingress() + share_values.hub_ingress()},
@@ -146,3 +148,8 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
                       "extraImages": extra_images(catalog, config.hub.image_repository)},
         "cull": {"enabled": True, "timeout": config.hub.cull_timeout, "every": 600, "users": False},
     }
+
+
+def service_helpers() -> dict:
+    return {"lab-hub-service": {"mountPath": SERVICE_HELPERS,
+                                "stringData": Path(hub_service.__file__).read_text(encoding="utf-8")}}

@@ -14,7 +14,8 @@ Grants are kept in one JSON file on the hub's own volume (LAB_SHARE_STORE, next 
 database on /srv/jupyterhub): it survives hub restarts and upgrades, is backed up with the hub,
 and the Drive hook, in the same pod, reads it without a network call. Writes are atomic.
 
-Shipped verbatim into the hub pod (hub.extraFiles): standard library, tornado and jupyterhub.
+Shipped verbatim into the hub pod (hub.extraFiles) with hub_service.py: standard library, tornado
+and jupyterhub.
 """
 
 import json
@@ -22,11 +23,15 @@ import logging
 import os
 import re
 import tempfile
-from urllib.parse import quote, urlparse
 
-from tornado import httpclient, ioloop, web
+from tornado import web
 
 from jupyterhub.services.auth import HubAuth
+
+if __package__:  # infra.share_service, in the repository
+    from .hub_service import ServiceHandler, log_request, serve
+else:  # the hub pod: hub_service.py is shipped next to this file
+    from hub_service import ServiceHandler, log_request, serve
 
 log = logging.getLogger("lab-share")
 MAX_GIVEN = 50  # grants one user may give
@@ -109,34 +114,20 @@ class Grants:
         return False
 
 
-class GrantsHandler(web.RequestHandler):
+class GrantsHandler(ServiceHandler):
+    service = "lab-share"
+
     def initialize(self, hub_auth, grants):
         self.hub_auth, self.grants = hub_auth, grants
 
-    def set_default_headers(self):
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Type", "application/json")
-
-    def write_error(self, status_code, **kwargs):
-        reason = getattr(kwargs.get("exc_info", (None, None))[1], "log_message", None) or self._reason
-        if status_code >= 500:
-            self.set_status(502)
-            self.finish({"error": "hub_unavailable", "message": f"the hub could not be asked; try again ({reason})"})
-        else:
-            self.finish({"error": "error", "message": reason})
-
-    def fail(self, status, error, message):
-        self.set_status(status)
-        self.finish({"error": error, "message": message})
-
     async def get(self):
-        caller = await self._caller()
+        caller = await self._caller_name()
         if caller:
             self.finish({"given": [self._public(g, "user") for g in self.grants.given(caller)],
                          "received": [self._public(g, "owner") for g in self.grants.received(caller)]})
 
     async def post(self):
-        caller = await self._caller()
+        caller = await self._caller_name()
         if not caller:
             return
         try:
@@ -152,7 +143,7 @@ class GrantsHandler(web.RequestHandler):
                 raise BadGrant("read_only is true or false")
             if not isinstance(user, str) or not user or user == caller:
                 raise BadGrant("name another user of the Lab to share with")
-            if not await self._user_exists(user):
+            if await self.hub_user(user) is None:
                 return self.fail(404, "unknown_user", f"{user!r} is not a user of the Lab")
             new = self.grants.grant(caller, folder, user, read_only)
         except BadGrant as exc:
@@ -163,7 +154,7 @@ class GrantsHandler(web.RequestHandler):
         self.finish({"owner": caller, "folder": folder, "user": user, "read_only": read_only})
 
     async def delete(self):
-        caller = await self._caller()
+        caller = await self._caller_name()
         if not caller:
             return
         try:
@@ -181,28 +172,9 @@ class GrantsHandler(web.RequestHandler):
     def _public(grant, other):
         return {other: grant[other], "folder": grant["folder"], "read_only": grant["read_only"]}
 
-    async def _caller(self):
-        match = self.hub_auth.auth_header_pat.match(self.request.headers.get("Authorization", ""))
-        token = match.group(1) if match else None
-        if not token:
-            self.fail(401, "no_hub_token", "send your server's hub API token: Authorization: token $JUPYTERHUB_API_TOKEN")
-            return None
-        model = await self.hub_auth.user_for_token(token, use_cache=False, sync=False)
-        if model is None:
-            self.fail(401, "bad_hub_token", "the hub does not know this token")
-            return None
-        if model.get("kind") != "user" or not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
-            self.fail(403, "forbidden", "this token may not use the lab-share service")
-            return None
-        return model["name"]
-
-    async def _user_exists(self, name):
-        url = f"{self.hub_auth.api_url}/users/{quote(name, safe='')}"
-        response = await httpclient.AsyncHTTPClient().fetch(
-            url, headers={"Authorization": f"token {self.hub_auth.api_token}"}, raise_error=False)
-        if response.code not in (200, 404):
-            raise web.HTTPError(502, f"the hub answered HTTP {response.code} for the user")
-        return response.code == 200
+    async def _caller_name(self):
+        model = await self.caller()
+        return model["name"] if model else None
 
 
 class AboutHandler(web.RequestHandler):
@@ -214,20 +186,14 @@ class AboutHandler(web.RequestHandler):
 def make_app(grants, hub_auth):
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/lab-share/").rstrip("/")
     return web.Application([(prefix + "/grants", GrantsHandler, {"hub_auth": hub_auth, "grants": grants}),
-                            (prefix + "/?", AboutHandler)])
+                            (prefix + "/?", AboutHandler)], log_function=log_request)
 
 
 def main():
     logging.basicConfig(level=logging.INFO, format="[%(levelname)s %(asctime)s lab-share] %(message)s")
     env = os.environ
     app = make_app(Grants(env.get("LAB_SHARE_STORE", "/srv/jupyterhub/lab-share/grants.json")), HubAuth())
-    port = urlparse(env["JUPYTERHUB_SERVICE_URL"]).port
-    app.listen(port, address=env.get("LAB_SHARE_BIND", "0.0.0.0"), xheaders=False)
-    log.info("listening on port %s", port)
-    try:
-        ioloop.IOLoop.current().start()
-    except KeyboardInterrupt:
-        log.info("stopped")
+    serve(app, "LAB_SHARE_BIND")
 
 
 if __name__ == "__main__":

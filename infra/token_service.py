@@ -9,8 +9,8 @@ left. There is no way to name another user: the answer is always the caller's ow
 The hub's REST API cannot store a refreshed auth state without admin:users, so refreshed
 tokens are kept here, in memory, for as long as the hub still holds the login they came from.
 
-Shipped verbatim into the hub pod (hub.extraFiles), so it uses only the standard library,
-tornado and jupyterhub. It never logs a token.
+Shipped verbatim into the hub pod (hub.extraFiles) with hub_service.py, so it uses only the
+standard library, tornado and jupyterhub. It never logs a token.
 """
 
 import asyncio
@@ -20,11 +20,16 @@ import json
 import logging
 import os
 import time
-from urllib.parse import quote, urlencode, urlparse
+from urllib.parse import urlencode
 
-from tornado import httpclient, ioloop, web
+from tornado import httpclient, web
 
 from jupyterhub.services.auth import HubAuth
+
+if __package__:  # infra.token_service, in the repository
+    from .hub_service import ServiceHandler, json_or_empty, log_request, serve
+else:  # the hub pod: hub_service.py is shipped next to this file
+    from hub_service import ServiceHandler, json_or_empty, log_request, serve
 
 log = logging.getLogger("lab-token")
 DEFAULT_MIN_VALID = 60
@@ -107,7 +112,7 @@ class TokenKeeper:
                                                       "Accept": "application/json"})
         except OSError as exc:
             raise IamUnavailable(f"the IAM token endpoint is unreachable ({exc.__class__.__name__})") from None
-        answer = _json_or_empty(response.body)
+        answer = json_or_empty(response.body)
         if response.code in (400, 401) and answer.get("error") in ("invalid_grant", "invalid_token"):
             reason = answer.get("error_description") or answer["error"]
             raise LoginRequired(f"the IAM refused to refresh your login ({reason})")
@@ -122,41 +127,16 @@ class TokenKeeper:
                 "expires_at": token_expiry(answer["access_token"], fallback)}
 
 
-def _json_or_empty(body):
-    try:
-        value = json.loads(body or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-class TokenHandler(web.RequestHandler):
+class TokenHandler(ServiceHandler):
     """GET <prefix>token[?min_valid=SECONDS] -> {"access_token", "expires_at", "token_type"}."""
+
+    service = "lab-token"
 
     def initialize(self, hub_auth, keeper, login_url):
         self.hub_auth, self.keeper, self.login_url = hub_auth, keeper, login_url
 
-    def set_default_headers(self):
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("Content-Type", "application/json")
-
-    def write_error(self, status_code, **kwargs):
-        # Errors raised inside tornado are JSON too, never a page; a server error here can only
-        # be the hub not answering (HubAuth raises 500 for that).
-        reason = getattr(kwargs.get("exc_info", (None, None))[1], "log_message", None) or self._reason
-        if status_code >= 500:
-            self.set_status(502)
-            self.finish({"error": "hub_unavailable", "message": f"the hub could not be asked; try again in a "
-                                                                 f"minute ({reason})"})
-        else:
-            self.finish({"error": "error", "message": reason})
-
-    def fail(self, status, error, message):
-        self.set_status(status)
-        self.finish({"error": error, "message": message})
-
     async def get(self):
-        caller = await self._caller()
+        caller = await self.caller()
         if caller is None:
             return
         min_valid = self._min_valid()
@@ -174,24 +154,6 @@ class TokenHandler(web.RequestHandler):
         self.finish({"access_token": tokens["access_token"], "expires_at": int(tokens["expires_at"]),
                      "token_type": "Bearer"})
 
-    async def _caller(self):
-        # The header only: a token in the query string would end up in access logs.
-        match = self.hub_auth.auth_header_pat.match(self.request.headers.get("Authorization", ""))
-        token = match.group(1) if match else None
-        if not token:
-            self.fail(401, "no_hub_token", "send your server's hub API token: Authorization: token $JUPYTERHUB_API_TOKEN")
-            return None
-        model = await self.hub_auth.user_for_token(token, use_cache=False, sync=False)
-        if model is None:
-            self.fail(401, "bad_hub_token", "the hub does not know this token")
-            return None
-        # Only a user, or a server of that user, with access to this service; never a service.
-        if model.get("kind") != "user" or not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
-            log.info("refused %s %s: no access to this service", model.get("kind"), model.get("name"))
-            self.fail(403, "forbidden", "this token may not use the lab-token service")
-            return None
-        return model
-
     def _min_valid(self):
         raw = self.get_argument("min_valid", str(DEFAULT_MIN_VALID))
         if not raw.isdigit() or int(raw) > MAX_MIN_VALID:
@@ -200,21 +162,10 @@ class TokenHandler(web.RequestHandler):
         return int(raw)
 
     async def _auth_state(self, name):
-        url = f"{self.hub_auth.api_url}/users/{quote(name, safe='')}"
-        response = await httpclient.AsyncHTTPClient().fetch(
-            url, headers={"Authorization": f"token {self.hub_auth.api_token}"}, raise_error=False)
-        if response.code != 200:
-            raise web.HTTPError(502, f"the hub answered HTTP {response.code} for the user")
-        return _json_or_empty(response.body).get("auth_state")
-
-
-def log_request(handler):
-    """Tornado's access log, without the query string: a caller may put a token there."""
-    request = handler.request
-    status = handler.get_status()
-    level = log.info if status < 400 else log.warning
-    level("%d %s %s (%s) %.1f ms", status, request.method, request.path, request.remote_ip,
-          1000 * request.request_time())
+        user = await self.hub_user(name)
+        if user is None:
+            raise web.HTTPError(502, "the hub no longer knows this user")
+        return user.get("auth_state")
 
 
 class AboutHandler(web.RequestHandler):
@@ -238,14 +189,7 @@ def main():
     env = os.environ
     keeper = TokenKeeper(env["LAB_TOKEN_IAM_TOKEN_URL"], env["LAB_TOKEN_CLIENT_ID"], env["LAB_TOKEN_CLIENT_SECRET"])
     app = make_app(keeper, HubAuth(), env.get("LAB_LOGIN_URL", "/hub/login"))
-    port = urlparse(env["JUPYTERHUB_SERVICE_URL"]).port
-    # The service URL names the hub's Service (http://hub:PORT), not this pod: listen on all of it.
-    app.listen(port, address=env.get("LAB_TOKEN_BIND", "0.0.0.0"), xheaders=False)
-    log.info("listening on port %s", port)
-    try:
-        ioloop.IOLoop.current().start()
-    except KeyboardInterrupt:  # the hub stops its services with SIGINT
-        log.info("stopped")
+    serve(app, "LAB_TOKEN_BIND")
 
 
 if __name__ == "__main__":

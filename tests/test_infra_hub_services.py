@@ -3,12 +3,14 @@ containers, the offline option; and every hub values variant valid against the z
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from infra import share_service, share_values, token_service, token_values
+from infra import hub_service, share_service, share_values, token_service, token_values
 from infra.config import ConfigProblem, parse
 from infra.drive_layout import CAPABILITIES
 from infra_helpers import by_type, chart_schema_errors, dev_values, existing_cluster_values, helm_release, simulate
@@ -50,6 +52,20 @@ def test_token_service_is_run_by_the_hub_from_the_shipped_file(online):
     assert env["LAB_TOKEN_CLIENT_ID"] == "lab-hub" and "LAB_TOKEN_CLIENT_SECRET" not in env
     assert hub["service"]["extraPorts"] == [{"name": "lab-token", "port": 8181, "targetPort": 8181},
                                             {"name": "lab-share", "port": 8182, "targetPort": 8182}]
+
+
+def test_the_services_find_their_shared_helpers_where_they_are_shipped(online, tmp_path):
+    files = online[1]["hub"]["extraFiles"]
+    helpers = files["lab-hub-service"]
+    assert helpers["stringData"] == Path(hub_service.__file__).read_text()
+    assert {Path(files[name]["mountPath"]).parent for name in ("lab-token", "lab-share", "lab-hub-service")} == \
+        {Path(helpers["mountPath"]).parent}
+    for shipped in files.values():  # the hub pod's folder, as the chart mounts it
+        (tmp_path / Path(shipped["mountPath"]).name).write_text(shipped["stringData"])
+    for name in ("lab-token", "lab-share"):
+        loaded = subprocess.run([sys.executable, "-c", "import runpy, sys; runpy.run_path(sys.argv[1])",
+                                 Path(files[name]["mountPath"]).name], cwd=tmp_path, capture_output=True, text=True)
+        assert loaded.returncode == 0, loaded.stderr
 
 
 def test_share_service_is_run_by_the_hub_and_keeps_grants_on_its_volume(online):
