@@ -48,6 +48,18 @@ def test_release_kernel_is_valid_and_named_as_rendered(host, release, spack_buil
     assert json.loads(listed.stdout) == [release["kernel"]] + ([f"{release['kernel']}-r"] if has_r else [])
 
 
+def test_restarted_kernels_get_the_server_s_modules(host):
+    """The server's config names lab_kernels' manager (a restart sees the modules loaded since);
+    it imports in the server's Python and is a kernel manager the server accepts."""
+    script = ("from jupyter_server.serverapp import ServerApp; from traitlets.utils.importstring import import_item; "
+              "from jupyter_server.services.kernels.kernelmanager import ServerKernelManager as S; "
+              "app = ServerApp(); app.load_config_file(); name = app.config.MappingKernelManager.kernel_manager_class; "
+              "print(name, issubclass(import_item(name), S))")
+    found = host.run(f"HOME=/tmp {VENV}/bin/python -c {shlex.quote(script)}")
+    assert found.rc == 0, found.stderr
+    assert found.stdout.split()[-2:] == ["lab_kernels.ReleaseKernelManager", "True"]
+
+
 def test_lab_token_helper_is_there_for_the_user(host, settings):
     user = as_user(settings.get("uid", 1000), [f"PATH={VENV}/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/tmp"])
     # the kernel's Python imports it; the command explains itself outside a Lab server

@@ -73,6 +73,7 @@ def input_files(project: Project, loaded: LoadedRelease, with_spack: bool = True
 
 LAB_TOKEN = "lab_token.py"  # the notebook's helper for the hub's lab-token service
 LAB_SHARE = "lab_share.py"  # the `lab-share` command, for the hub's lab-share service
+LAB_KERNELS = "lab_kernels.py"  # the server's kernel manager: restarts see the modules loaded since
 
 # The builder's own code that shapes a render: a change here must change the digest too.
 BUILDER_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
@@ -211,6 +212,7 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
     files[LAB_TOKEN] = (tdir / LAB_TOKEN).read_bytes()
     files[LAB_SHARE] = (tdir / LAB_SHARE).read_bytes()
+    files[LAB_KERNELS] = (tdir / LAB_KERNELS).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)
     return files, {"kernel/launch.sh": 0o755, "kernel-r/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755, LAB_TOKEN: 0o755, LAB_SHARE: 0o755,
