@@ -226,7 +226,8 @@ def test_notebook_server_starts_with_the_release_defaults_loaded(host, image_con
     """Its jupyter_server_config.py loads them (the Lmod panel shows them, terminals and kernels
     inherit them); a version already chosen stays."""
     config = f"{VENV}/etc/jupyter/jupyter_server_config.py"
-    code = f"import os; exec(open({config!r}).read()); print(os.environ.get('LOADEDMODULES', ''))"
+    code = (f"import os; from traitlets.config import Config; c = Config(); "  # as Jupyter's loader runs it
+            f"exec(open({config!r}).read(), {{'get_config': lambda: c}}); print(os.environ.get('LOADEDMODULES', ''))")
     started = module(host, image_config, f"{VENV}/bin/python -c {shlex.quote(code)}")
     assert started.rc == 0 and "did not load" not in started.stderr, started.stderr
     if not spack_built:
