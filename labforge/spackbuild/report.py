@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import Problem
 
