@@ -106,3 +106,34 @@ def test_cancelled_build_stops_buildah_and_leaves_no_secret(tmp_path):
     assert alive(kids) == set(), [cmdline(p) for p in alive(kids)]
     assert not any((project / "build" / "secrets").rglob("labforge-*"))  # the CA bundle and cache secrets
     assert list(scratch.iterdir()) == []
+
+
+@needs_spack[0]
+@needs_spack[1]
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="tool builds need root and buildah")
+def test_cancelled_tool_build_stops_spack_and_removes_its_scratch(tmp_path):
+    from labforge.demo_tools import small_release_project
+    from labforge.images.lock import lock_release
+    from labforge.project import Project
+
+    release = "2099.08"  # this test's own: image names follow release ids
+    project = small_release_project(Project(Path(__file__).parents[1]), tmp_path / "project", release)
+    lock_release(project, release)
+    # The tool build checks that the release image exists before it concretizes, where it is
+    # cancelled: an empty image under the release's name is enough.
+    container = subprocess.run(["buildah", "from", "scratch"], check=True, capture_output=True,
+                               text=True).stdout.strip().splitlines()[-1]
+    image = f"localhost/labforge/lab:{release}"
+    subprocess.run(["buildah", "commit", "--quiet", container, image], check=True, capture_output=True)
+    subprocess.run(["buildah", "rm", container], check=True, capture_output=True)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    try:
+        proc = start(project.root, scratch, "tool", "build", "py-six@1.16.0", "--release", release)
+        kids, code, stderr = cancel_when(proc, lambda pids: any("concretize" in cmdline(p) for p in pids))
+    finally:
+        subprocess.run(["buildah", "rmi", image], capture_output=True)
+    assert code == 143 and "cancelled (SIGTERM)" in stderr and "Traceback" not in stderr
+    time.sleep(0.5)
+    assert alive(kids) == set(), [cmdline(p) for p in alive(kids)]
+    assert list(scratch.iterdir()) == []  # the tool's scratch environments are gone
