@@ -15,11 +15,11 @@ DRIVE = typer.Option(None, "--drive", help="host folder mounted as the Drive (de
 BUILDER = typer.Option("buildah", "--builder", help="buildah (chroot, host network) or podman where it runs containers")
 
 
-def _serve(reference: str, name: str, port: int, drive: Optional[Path], builder: str) -> None:
+def _serve(reference: str, name: str, port: int, drive: Optional[Path], builder: str, build_it: str) -> None:
     from .images.trylab import serve
 
     project = State.project()
-    with serve(project, reference, name, port=port, drive=drive, builder=builder) as session:
+    with serve(project, reference, name, port=port, drive=drive, builder=builder, build_it=build_it) as session:
         out.print(f"{name}: JupyterLab at {session.url}")
         for key, folder in session.folders.items():
             out.print(f"  {key}: {folder}")
@@ -38,7 +38,7 @@ def release_try(release_id: str = typer.Argument(..., metavar="ID"), port: int =
     from .releases import require_release
 
     require_release(State.project(), release_id)
-    _serve(local_reference(release_id), release_id, port, drive, builder)
+    _serve(local_reference(release_id), release_id, port, drive, builder, f"labforge release build {release_id}")
 
 
 @tool_app.command("try")
@@ -51,4 +51,4 @@ def tool_try(wanted: str = typer.Argument(..., metavar="NAME[@VERSION]"),
 
     target = resolve(State.project(), wanted, release)
     _serve(tool_reference(target), f"{target.tool.tool.name}-{target.version}-{target.release.release.id}",
-           port, drive, builder)
+           port, drive, builder, f"labforge tool build {wanted} --release {target.release.release.id}")

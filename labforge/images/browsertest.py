@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import require_release
-from .build import local_config, local_reference
+from .build import require_local_image
 
 SUITE = Path(__file__).resolve().parents[1] / "browsertests"
 BROWSER = ("chromium", "chromedriver")
@@ -31,10 +31,10 @@ def require_browser() -> dict[str, str]:
     return found
 
 
-def release_facts(project: Project, release_id: str, reference: str) -> dict:
-    """What the suite expects of the image: its kernel, and the tools when spack built them."""
+def release_facts(project: Project, release_id: str, config: dict) -> dict:
+    """What the suite expects of the image (`config`: its local config): its kernel, and the
+    tools when spack built them."""
     loaded = require_release(project, release_id)
-    config = local_config(reference) or {}
     labels = config.get("Labels") or {}
     tools = [{"package": loaded.tools[e.name].tool.package, "versions": list(e.versions),
               "default": e.default_version, "imports": list(loaded.tools[e.name].tool.tests.imports)}
@@ -48,14 +48,11 @@ def release_facts(project: Project, release_id: str, reference: str) -> dict:
 def browser_test(project: Project, release_id: str, extra_args: list[str] | None = None) -> int:
     """Run the browser suite on the release's local image; pytest's exit code."""
     browser = require_browser()
-    reference = local_reference(release_id)
-    if local_config(reference) is None:
-        raise LabforgeError(Problem(reference, None, "", "no such image in the local store",
-                                    f"build it first: labforge release build {release_id}"))
+    reference, config = require_local_image(release_id)
     shots = project.build_dir / "screenshots" / release_id
     shots.mkdir(parents=True, exist_ok=True)
     env = {"LABFORGE_PROJECT": str(project.root), "LABFORGE_REFERENCE": reference,
-           "LABFORGE_RELEASE": json.dumps(release_facts(project, release_id, reference)),
+           "LABFORGE_RELEASE": json.dumps(release_facts(project, release_id, config)),
            "LABFORGE_SCREENSHOTS": str(shots), "LABFORGE_CHROMIUM": browser["chromium"],
            "LABFORGE_CHROMEDRIVER": browser["chromedriver"]}
     args = [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "-o", "addopts=",

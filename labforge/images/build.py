@@ -61,14 +61,20 @@ def local_config(reference: str) -> dict | None:
             "Entrypoint": pick("Entrypoint", []), "Cmd": pick("Cmd", [])}
 
 
-def require_local_image(release_id: str) -> tuple[str, dict]:
-    """The local image of a release and its config; a clear error when it was never built."""
-    reference = local_reference(release_id)
+def require_image(reference: str, build_it: str) -> dict:
+    """The config of a local image; a clear error, saying which command builds it, when it is
+    not in the local store."""
     config = local_config(reference)
     if config is None:
         raise LabforgeError(Problem(reference, None, "", "no such image in the local store",
-                                    f"build it first: labforge release build {release_id}"))
-    return reference, config
+                                    f"build it first: {build_it}"))
+    return config
+
+
+def require_local_image(release_id: str) -> tuple[str, dict]:
+    """The local image of a release and its config; a clear error when it was never built."""
+    reference = local_reference(release_id)
+    return reference, require_image(reference, f"labforge release build {release_id}")
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import LabforgeError, Problem
 from ..project import Project
-from .build import local_config, mounted, require_local_image
+from .build import mounted, require_image, require_local_image
 from .run import require
 
 SUITE = Path(__file__).resolve().parents[1] / "imagetests"
@@ -60,10 +60,7 @@ def test_batch_images(project: Project, release_id: str, ca_certs: list[str] | N
     codes = {}
     for image in release_batch_images(project, release_id).images:
         reference = image.local_reference()
-        config = local_config(reference)
-        if config is None:
-            raise LabforgeError(Problem(reference, None, "", "no such image in the local store",
-                                        f"build it first: labforge release build {release_id} --tools"))
+        config = require_image(reference, f"labforge release build {release_id} --tools")
         batch = {"tool": image.tool, "version": image.version, "module": image.module, "command": image.command,
                  "tests": image.tests.model_dump()}
         codes[reference] = run_suite(project, reference, config, BATCH_SUITE, f"{release_id}-{image.stage}",

@@ -22,7 +22,7 @@ from typing import Iterator
 
 from ..errors import LabforgeError, Problem
 from ..project import Project
-from .build import local_config
+from .build import require_image
 from .run import require, stop
 
 BUILDERS = ("buildah", "podman")
@@ -107,17 +107,16 @@ def wait_until_ready(proc: subprocess.Popen, base: str, token: str, log: Path) -
 
 @contextlib.contextmanager
 def serve(project: Project, reference: str, name: str, *, port: int = 8888, drive: Path | None = None,
-          builder: str = "buildah") -> Iterator[LabSession]:
-    """Serve `reference` (a local image) until the `with` ends."""
+          builder: str = "buildah", build_it: str | None = None) -> Iterator[LabSession]:
+    """Serve `reference` (a local image) until the `with` ends; `build_it`: the command that
+    builds it (default: the release build of `name`)."""
     if builder not in BUILDERS:
         raise LabforgeError(Problem(f"--builder {builder}", None, "", "unknown builder", "use buildah or podman"))
     require(builder)
     image = project.settings.image
     free_port_or_fail(port)
     check_drive(drive, image.uid, image.gid)
-    if local_config(reference) is None:
-        raise LabforgeError(Problem(reference, None, "", "no such image in the local store",
-                                    f"build it first: labforge release build {name}"))
+    require_image(reference, build_it or f"labforge release build {name}")
     folders = host_folders(project, name, drive, image.uid, image.gid)
     home = f"/home/{image.user}"
     container = f"labforge-try-{name}-{port}".replace(".", "-").replace("@", "-")
