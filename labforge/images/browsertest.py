@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import require_release
+from ..render.kernel import kernel_label
 from .build import require_local_image
 
 SUITE = Path(__file__).resolve().parents[1] / "browsertests"
@@ -39,9 +40,7 @@ def release_facts(project: Project, release_id: str, config: dict) -> dict:
     tools = [{"package": loaded.tools[e.name].tool.package, "versions": list(e.versions),
               "default": e.default_version, "imports": list(loaded.tools[e.name].tool.tests.imports)}
              for e in loaded.release.tools]
-    label = ("Lab experimental (latest build)" if loaded.release.channel == "experimental"
-             else f"Lab {loaded.release.id}")
-    return {"id": release_id, "kernel": loaded.release.kernel_name, "kernel_label": label,
+    return {"id": release_id, "kernel": loaded.release.kernel_name, "kernel_label": kernel_label(loaded.release),
             "with_tools": labels.get("org.labforge.spack-stage") == "built", "tools": tools}
 
 

@@ -215,8 +215,8 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
     files[LAB_KERNELS] = (tdir / LAB_KERNELS).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)
-    return files, {"kernel/launch.sh": 0o755, "kernel-r/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755, LAB_TOKEN: 0o755, LAB_SHARE: 0o755,
-                   batch.ENTRYPOINT: 0o755}
+    return files, {"kernel/launch.sh": 0o755, "kernel-r/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755,
+                   LAB_TOKEN: 0o755, LAB_SHARE: 0o755, batch.ENTRYPOINT: 0o755}
 
 
 def spack_environment(project: Project, loaded: LoadedRelease) -> tuple[bytes, dict[str, bytes]]:

@@ -32,8 +32,13 @@ def kernel_files(templates: Path, ctx: dict, release: Release) -> dict[str, str]
     return files
 
 
+def kernel_label(release: Release) -> str:
+    """The Python kernel's display name: what the launcher and the notebook's status bar show."""
+    return "Lab experimental (latest build)" if release.channel == "experimental" else f"Lab {release.id}"
+
+
 def kernel_json(release: Release, launcher: str) -> str:
-    label = "Lab experimental (latest build)" if release.channel == "experimental" else f"Lab {release.id}"
+    label = kernel_label(release)
     spec = {
         "argv": [launcher, "-f", "{connection_file}"],
         "display_name": label,

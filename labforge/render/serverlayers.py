@@ -15,6 +15,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from ..serverpins import canonical
+
 # Installed sizes of the 2026.11 image's server packages (from each one's RECORD): these are
 # over ~8 MB each and together more than half of the venv; alone, one's change pushes itself.
 HEAVY = frozenset({"babel", "cryptography", "debugpy", "jedi", "jupyterhub", "jupyterlab", "nbdime", "pip",
@@ -29,10 +31,6 @@ class ServerLayer:
     name: str  # a package name, or "closure-N"
     pins: tuple[str, ...]  # name==version, sorted
     with_deps: bool = False  # only without a constraints file: pip resolves freely
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def pins_of(text: str) -> dict[str, str]:
