@@ -7,7 +7,7 @@ from pathlib import Path
 
 from labforge.catalog import Catalog
 
-from . import drive_hook, hub_service, share_values, token_values
+from . import drive_hook, hub_service, service_values, share_values, token_values
 from .egress import singleuser_network_policy
 from .harbor import PULL_SECRET
 from .config import StackConfig
@@ -16,7 +16,7 @@ from .profiles import profile_list
 
 HOME = drive_hook.HOME
 # What both hub services import, shipped next to them (the folder of their SERVICE_FILEs).
-SERVICE_HELPERS = "/usr/local/share/labforge/hub_service.py"
+SERVICE_HELPERS = f"{service_values.FOLDER}/hub_service.py"
 DRIVE_VOLUME = "lab-drive"
 
 
@@ -151,5 +151,4 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
 
 
 def service_helpers() -> dict:
-    return {"lab-hub-service": {"mountPath": SERVICE_HELPERS,
-                                "stringData": Path(hub_service.__file__).read_text(encoding="utf-8")}}
+    return service_values.shipped("lab-hub-service", SERVICE_HELPERS, hub_service)

@@ -4,17 +4,13 @@ a user of the Lab). Grants live on the hub's own volume, which the Drive hook re
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from . import share_service
-from .token_values import HUB_POD
+from . import service_values, share_service
 
 NAME = "lab-share"
 PORT = 8182
-SERVICE_FILE = "/usr/local/share/labforge/lab_share_service.py"
+SERVICE_FILE = f"{service_values.FOLDER}/lab_share_service.py"
 STORE = "/srv/jupyterhub/lab-share/grants.json"  # the hub's PVC, next to its database
 URL_IN_PODS = f"http://hub:{PORT}/services/{NAME}/"
-ACCESS = f"access:services!service={NAME}"
 SERVICE_SCOPES = ["read:users:name"]
 
 
@@ -29,13 +25,12 @@ def role() -> dict:
 
 
 def extra_files() -> dict:
-    return {NAME: {"mountPath": SERVICE_FILE, "stringData": Path(share_service.__file__).read_text(encoding="utf-8")}}
+    return service_values.shipped(NAME, SERVICE_FILE, share_service)
 
 
 def hub_ingress() -> list[dict]:
-    return [{"ports": [{"port": PORT}],
-             "from": [{"podSelector": {"matchLabels": {"hub.jupyter.org/network-access-hub": "true"}}}]}]
+    return service_values.hub_ingress(PORT)
 
 
 def singleuser_egress() -> list[dict]:
-    return [{"to": [{"podSelector": {"matchLabels": HUB_POD}}], "ports": [{"port": PORT}]}]
+    return service_values.singleuser_egress(PORT)

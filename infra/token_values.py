@@ -9,22 +9,17 @@ Roles, narrowest that work (checked against a real JupyterHub in tests/test_toke
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from . import token_service
+from . import service_values, token_service
 
 NAME = "lab-token"
 PORT = 8181
-SERVICE_FILE = "/usr/local/share/labforge/lab_token_service.py"
+SERVICE_FILE = f"{service_values.FOLDER}/lab_token_service.py"
 URL_IN_PODS = f"http://hub:{PORT}/services/{NAME}/"
 ACCESS = f"access:services!service={NAME}"
 # JupyterHub's default roles, plus access to the service (load_roles replaces a role's scopes).
 USER_SCOPES = ["self", ACCESS]
 SERVER_SCOPES = ["users:activity!user", "access:servers!server", ACCESS]
 SERVICE_SCOPES = ["admin:auth_state", "read:users:name"]
-# The chart's labels of the hub pod (z2jh 4.x "modern" labels; release name "jupyterhub").
-HUB_POD = {"app.kubernetes.io/name": "jupyterhub", "app.kubernetes.io/instance": "jupyterhub",
-           "app.kubernetes.io/component": "hub"}
 
 
 def service(token_url: str, client_id: str, login_url: str) -> dict:
@@ -61,16 +56,12 @@ def secret_config() -> str:
 
 
 def extra_files() -> dict:
-    source = Path(token_service.__file__).read_text(encoding="utf-8")
-    return {NAME: {"mountPath": SERVICE_FILE, "stringData": source}}
+    return service_values.shipped(NAME, SERVICE_FILE, token_service)
 
 
 def hub_ingress() -> list[dict]:
-    """hub.networkPolicy.ingress: pods allowed to reach the hub (user servers, the proxy) may
-    reach the service's port too."""
-    return [{"ports": [{"port": PORT}],
-             "from": [{"podSelector": {"matchLabels": {"hub.jupyter.org/network-access-hub": "true"}}}]}]
+    return service_values.hub_ingress(PORT)
 
 
 def singleuser_egress() -> list[dict]:
-    return [{"to": [{"podSelector": {"matchLabels": HUB_POD}}], "ports": [{"port": PORT}]}]
+    return service_values.singleuser_egress(PORT)
