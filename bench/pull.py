@@ -30,7 +30,9 @@ sys.path.insert(0, str(REPO))
 from labforge.demo_tools import manifest, small_release_project  # noqa: E402
 from labforge.images.build import build_release, local_reference  # noqa: E402
 from labforge.images.registry import local_registry  # noqa: E402
-from labforge.project import Project  # noqa: E402
+from labforge.images.compression import skopeo_args  # noqa: E402
+from labforge.images.publish import push_image, read_manifest  # noqa: E402
+from labforge.project import Project, PublishSettings  # noqa: E402
 from labforge.spackbuild.layers import plan_layers  # noqa: E402
 from labforge.spackbuild.lockfile import release_lock  # noqa: E402
 
@@ -39,15 +41,13 @@ SERVER_PIN = "tomli==2.2.1"  # the pin added in pair (s)
 
 
 def manifest_layers(reference: str) -> list[dict]:
-    raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"],
-                         capture_output=True, text=True, check=True).stdout
-    return json.loads(raw)["layers"]
+    return json.loads(read_manifest(reference, tls_verify=False))["layers"]
 
 
-def push(local: str, target: str, compression: str = "gzip") -> list[dict]:
-    args = [] if compression == "gzip" else ["--format", "oci", "--dest-compress-format", compression]
-    subprocess.run(["skopeo", "copy", "--dest-tls-verify=false", *args, f"containers-storage:{local}",
-                    f"docker://{target}"], capture_output=True, text=True, check=True)
+def push(local: str, target: str, log: Path, compression: str = "gzip") -> list[dict]:
+    """Push as `labforge release publish` does, with `compression` (publish.compression)."""
+    push_image(local, target, log.with_suffix(".digest"), False, None, log, 1, "bench push",
+               skopeo_args(PublishSettings(compression=compression)))
     return manifest_layers(target)
 
 
@@ -85,7 +85,7 @@ def build(project: Project, release_id: str, with_spack: bool, args, address: st
     build_release(project, release_id, with_spack=with_spack, ca_certs=args.ca_cert, force=True, tls_verify=False,
                   **({"spack_cache": f"{address}/spack-cache/buildcache", "unsigned_cache": True} if with_spack else {}))
     target = f"{address}/bench/notebook:{tag}"
-    push(local_reference(release_id), target)
+    push(local_reference(release_id), target, project.build_dir / "logs" / f"push-{tag}.log")
     return target
 
 
@@ -137,7 +137,8 @@ def main() -> None:
             with local_registry(tmp / f"registry-{compression.replace(':', '-')}") as address:
                 target = f"{address}/bench/notebook:s2"
                 start = time.monotonic()
-                layers = push(local_reference(RELEASE), target, compression)
+                layers = push(local_reference(RELEASE), target, tmp / f"push-{compression.replace(':', '-')}.log",
+                              compression)
                 pushed = time.monotonic() - start
                 kinds = sorted({x["mediaType"].rsplit(".", 1)[-1] for x in layers})
                 compressions.append((compression, "/".join(kinds), sum(x["size"] for x in layers), pushed,
