@@ -9,7 +9,6 @@ the token-service tests start (tests/test_token_service.py):
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -17,6 +16,8 @@ from traitlets import Unicode
 
 from jupyterhub.proxy import Proxy
 from jupyterhub.spawner import Spawner
+
+from labforge.images.registry import free_port
 
 
 class MemoryProxy(Proxy):
@@ -34,12 +35,6 @@ class MemoryProxy(Proxy):
 
     async def get_all_routes(self):
         return dict(self.routes)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RecordingSpawner(Spawner):

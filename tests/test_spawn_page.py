@@ -19,6 +19,7 @@ import pytest
 from infra.config import GpuNodes, Resources
 from infra.profiles import profile_list
 from labforge.catalog import Catalog, CatalogEntry, GpuImage
+from labforge.images.registry import free_port
 
 pytest.importorskip("kubespawner", reason="jupyterhub-kubespawner is in the venv (make venv)")
 pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
@@ -48,14 +49,6 @@ def catalog() -> Catalog:
             gpu=GpuImage(image="harbor.lab.example.org/lab/notebook", digest=digest(rid + "-gpu"),
                          created="2026-11-01T00:00:00Z") if gpu else None))
     return result
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -97,15 +90,11 @@ def hub(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(hub):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,900"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
+    from labforge.browsertests.pages import headless_chromium
+
+    driver = headless_chromium(shutil.which("chromium"), shutil.which("chromedriver"), size="1100,900")
     url, _ = hub
     driver.get(f"{url}/hub/login")
     driver.find_element(By.ID, "username_input").send_keys("ada")

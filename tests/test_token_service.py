@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from hub_standins import free_port
 from infra import token_service
+from labforge.images.registry import free_port
 from token_loopback import ADMIN_TOKEN, CLIENT_SECRET, Hub, Iam, jwt, running_hub, status_of, wait_for
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from hub_standins import free_port
+from labforge.images.registry import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = secrets.token_hex(16)

@@ -17,6 +17,8 @@ from labforge.images.registry import free_port
 from labforge.images.trylab import serve
 from labforge.project import Project
 
+from pages import headless_chromium
+
 
 @pytest.fixture(scope="session")
 def facts() -> dict:
@@ -57,16 +59,7 @@ def lab(facts):
 
 @pytest.fixture(scope="session")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ["LABFORGE_CHROMIUM"]
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800",
-                "--disable-gpu", "--no-first-run"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=os.environ["LABFORGE_CHROMEDRIVER"]),
-                              options=options)
+    driver = headless_chromium(os.environ["LABFORGE_CHROMIUM"], os.environ["LABFORGE_CHROMEDRIVER"])
     driver.set_page_load_timeout(120)
     yield driver
     driver.quit()

@@ -16,6 +16,19 @@ from selenium.webdriver.support.ui import WebDriverWait
 NEWS = "official Jupyter news"
 
 
+def headless_chromium(chromium: str, chromedriver: str, size: str = "1280,800"):
+    """Debian's chromium driven through its own chromedriver (no browser download), headless."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={size}",
+                "--disable-gpu", "--no-first-run"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+
+
 def wait_for(driver, css: str, seconds: float = 60):
     return WebDriverWait(driver, seconds).until(ready.visibility_of_element_located((By.CSS_SELECTOR, css)))
 
