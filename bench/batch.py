@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from spackbench import spack_bench_args  # noqa: E402
-from labforge.demo_tools import disk_bytes, manifest, small_release_project  # noqa: E402
-from labforge.images.batchbuild import release_batch_images  # noqa: E402
+from labforge.demo.tools import disk_bytes, manifest, small_release_project  # noqa: E402
+from labforge.images.batch_images import release_batch_images  # noqa: E402
 from labforge.images.publish import read_manifest  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
@@ -51,12 +51,12 @@ def main() -> None:
     args = spack_bench_args(planned_figures)
     if args is None:
         return
-    from labforge.images.batchbuild import build_batch
-    from labforge.images.batchpublish import publish_batch
-    from labforge.images.build import build_release
-    from labforge.images.lock import lock_release
+    from labforge.images.batch_images import build_batch
+    from labforge.images.batch_publish import publish_batch
+    from labforge.images.release_image import build_release
+    from labforge.spackbuild.concretize import lock_release
     from labforge.images.publish import publish_release
-    from labforge.images.registry import local_registry
+    from labforge.loopback.registry import local_registry
 
     with tempfile.TemporaryDirectory(prefix="labforge-batch-") as tmp:
         project = small_release_project(Project(REPO), Path(tmp) / "project", RELEASE)

@@ -21,10 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from labforge.demo_tools import disk_bytes  # noqa: E402
-from labforge.images.build import build_release  # noqa: E402
+from labforge.demo.tools import disk_bytes  # noqa: E402
+from labforge.images.release_image import build_release  # noqa: E402
 from labforge.images.publish import publish_release  # noqa: E402
-from labforge.images.registry import local_registry  # noqa: E402
+from labforge.loopback.registry import local_registry  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
 FIRST, SECOND = "2031.01", "2031.02"

@@ -26,13 +26,13 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from spackbench import spack_bench_args  # noqa: E402
-from labforge.demo_tools import disk_bytes, manifest, small_release_project  # noqa: E402
+from labforge.demo.tools import disk_bytes, manifest, small_release_project  # noqa: E402
 from labforge.images.publish import read_manifest  # noqa: E402
 from labforge.project import Project  # noqa: E402
 from labforge.spackbuild.layers import plan_layers  # noqa: E402
 from labforge.spackbuild.lockfile import release_lock  # noqa: E402
 
-RELEASE = "2032.01"  # the demo's small release (labforge/demo_tools.py) under a bench-only id
+RELEASE = "2032.01"  # the demo's small release (labforge/demo/tools.py) under a bench-only id
 
 
 def image_bytes(reference: str) -> tuple[int, int]:
@@ -56,10 +56,10 @@ def main() -> None:
     args = spack_bench_args(planned_figures)
     if args is None:
         return
-    from labforge.images.build import build_release
-    from labforge.images.lock import lock_release
+    from labforge.images.release_image import build_release
+    from labforge.spackbuild.concretize import lock_release
     from labforge.images.publish import publish_release
-    from labforge.images.registry import local_registry
+    from labforge.loopback.registry import local_registry
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="labforge-incremental-") as tmp:

@@ -14,7 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from infra.simulate import run, stack_file_config  # noqa: E402
+from infra.offline.simulate import run, stack_file_config  # noqa: E402
 from labforge.catalog import Catalog, CatalogEntry, save_catalog  # noqa: E402
 
 RELEASES, GROUPS, RUNS = 50, 100, 5

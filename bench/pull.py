@@ -27,9 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from labforge.demo_tools import manifest, small_release_project  # noqa: E402
-from labforge.images.build import build_release, local_reference  # noqa: E402
-from labforge.images.registry import local_registry  # noqa: E402
+from labforge.demo.tools import manifest, small_release_project  # noqa: E402
+from labforge.images.release_image import build_release, local_reference  # noqa: E402
+from labforge.loopback.registry import local_registry  # noqa: E402
 from labforge.images.compression import skopeo_args  # noqa: E402
 from labforge.images.publish import push_image, read_manifest  # noqa: E402
 from labforge.project import Project, PublishSettings  # noqa: E402
@@ -119,7 +119,7 @@ def main() -> None:
         project = small_release_project(Project(REPO), tmp / "project", RELEASE)
         with local_registry(tmp / "registry") as address:
             if with_spack:
-                from labforge.images.lock import lock_release
+                from labforge.spackbuild.concretize import lock_release
 
                 lock_release(project, RELEASE)
                 first = build(project, RELEASE, True, args, address, "t1")

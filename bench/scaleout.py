@@ -3,7 +3,7 @@
 For the committed 2026.11 lock and a synthetic 900-package lock shaped like an HPC stack: the
 packages to build (= pipeline jobs: every non-external package), the longest dependency chain,
 and the simulated from-scratch wall time with 1, 4, 16 and 64 runners. Then, measured with real
-spack by tests/test_spack_resume.py when it has run here: the packages compiled again after a
+spack by tests/spack/test_spack_resume.py when it has run here: the packages compiled again after a
 late failure, before and after per-package pushes.
 
 The model (stated in the README, "Figures"): a job takes its package's build time plus a fixed
@@ -155,7 +155,7 @@ def main() -> None:
     if resume.exists():
         data = json.loads(resume.read_text())
         print(f"  now: {data['compiled_again']} of {data['packages']} ({data['pushed_before_failure']} were in the "
-              f"cache when the build failed; tests/test_spack_resume.py, {data['when']})")
+              f"cache when the build failed; tests/spack/test_spack_resume.py, {data['when']})")
     else:
         print("  now: not measured here yet (run the spack tests: make test-spack with SPACK_ROOT and "
               "LABFORGE_SPACK_IMAGE=1)")

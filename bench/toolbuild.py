@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from spackbench import spack_bench_args  # noqa: E402
-from labforge.demo_tools import small_release_project  # noqa: E402
+from labforge.demo.tools import small_release_project  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
 RELEASE = "2033.01"
@@ -32,11 +32,11 @@ def main() -> None:
     args = spack_bench_args()
     if args is None:
         return
-    from labforge.images.build import build_release
-    from labforge.images.lock import lock_release
-    from labforge.images.registry import local_registry
-    from labforge.images.toolbuild import build_tool
-    from labforge.images.toolenv import resolve
+    from labforge.images.release_image import build_release
+    from labforge.spackbuild.concretize import lock_release
+    from labforge.loopback.registry import local_registry
+    from labforge.images.tool_image import build_tool
+    from labforge.spackbuild.tool_env import resolve
 
     rows: list = []
     with tempfile.TemporaryDirectory(prefix="labforge-toolbench-") as tmp:

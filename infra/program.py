@@ -8,19 +8,19 @@ import pulumi
 
 from labforge.catalog import Catalog, load_catalog
 
-from .cluster import MagnumCluster, kubernetes_provider
+from .cluster.magnum import MagnumCluster, kubernetes_provider
 from .config import StackConfig
-from .gpu import GpuSupport
-from .drive_layout import DriveLayout
+from .cluster.gpu import GpuSupport
+from .drive.layout import DriveLayout
 from .harbor import PULL_SECRET, HarborRegistry
-from .hub import JupyterHub
-from .hub_values import default_image_reference
-from .ingress import IngressStack
-from .namespace import UserNamespace
-from .network import LabNetwork
-from .prepull import GpuPrePuller, gpu_images
+from .hub.chart import JupyterHub
+from .hub.values import default_image_reference
+from .cluster.ingress import IngressStack
+from .hub.namespace import UserNamespace
+from .cluster.network import LabNetwork
+from .hub.prepull import GpuPrePuller, gpu_images
 from .runners import GitLabRunners
-from .storage import LabStorage
+from .drive.storage import LabStorage
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ import pulumi_kubernetes as k8s
 from labforge.spackbuild.cache import JOB_CREDENTIALS
 
 from .options import children
-from .runners_config import Runners
+from .config.runners import Runners
 
 CHART_REPO = "https://charts.gitlab.io"
 TOKEN_SECRET = "gitlab-runner-token"  # keys the chart reads: runner-token, runner-registration-token

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from labforge.errors import LabforgeError
-from labforge.images.run import BUILDER_FLAKES, run
+from labforge.process import BUILDER_FLAKES, run
 
 # fails the first `$2` times with the message `$3`, then succeeds; counts its runs in `$1`
 SCRIPT = """n=$(cat "$1" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$1"

@@ -112,8 +112,8 @@ def test_cancelled_build_stops_buildah_and_leaves_no_secret(tmp_path):
 @needs_spack[1]
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="tool builds need root and buildah")
 def test_cancelled_tool_build_stops_spack_and_removes_its_scratch(tmp_path):
-    from labforge.demo_tools import small_release_project
-    from labforge.images.lock import lock_release
+    from labforge.demo.tools import small_release_project
+    from labforge.spackbuild.concretize import lock_release
     from labforge.project import Project
 
     release = "2099.08"  # this test's own: image names follow release ids

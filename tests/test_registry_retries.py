@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO
 from labforge.errors import LabforgeError
-from labforge.images.run import is_transient, with_retries
+from labforge.process import is_transient, with_retries
 
 
 def scripted(*outcomes):
@@ -65,7 +65,7 @@ def test_a_custom_predicate_retries_every_failure():
 @pytest.mark.skipif(not shutil.which("docker-registry"), reason="docker-registry is installed by 'make test'")
 def test_the_local_registry_makes_its_log_folder(tmp_path):
     """A fresh clone has no build/logs: the demo's registry once failed to start there."""
-    from labforge.images.registry import local_registry
+    from labforge.loopback.registry import local_registry
 
     log = tmp_path / "fresh" / "build" / "logs" / "registry.log"
     with local_registry(tmp_path / "fresh" / "build" / "registry" / "storage", log=log) as address:

@@ -14,9 +14,9 @@ import yaml
 
 from conftest import REPO, hadolint
 from labforge.errors import LabforgeError
-from labforge.images.toolbuild import context_files
+from labforge.images.tool_image import context_files
 from labforge.spackbuild.report import failure_problem, failure_tail
-from labforge.images.toolenv import Concretized, resolve, tool_environment
+from labforge.spackbuild.tool_env import Concretized, resolve, tool_environment
 from labforge.project import Project
 from test_locks_and_layers import with_new_tool_version
 
@@ -122,7 +122,7 @@ def test_changed_tools_from_submissions_and_recipes():
     paths = ["spack/tools/nest.yaml", "spack/packages/py-spikeutils/package.py", "README.md",
              "spack/repo.yaml", "releases/2026.11.yaml"]
     assert changed_tools(Project(REPO), paths) == ["nest", "py-spikeutils"]
-    assert changed_tools(Project(REPO), ["labforge/cli.py"]) == []
+    assert changed_tools(Project(REPO), ["labforge/cli/__init__.py"]) == []
 
 
 def test_example_ci_job_uses_the_commands_that_exist():

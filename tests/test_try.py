@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from labforge.images.trylab import server_command
+from labforge.loopback.lab import server_command
 
 RELEASE = "2098.01"  # a release no machine has built
 

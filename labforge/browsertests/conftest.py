@@ -1,6 +1,6 @@
 """Fixtures of the browser suite: the image served with `release try`, and headless chromium.
 
-Told by `labforge release test --browser` (labforge/images/browsertest.py) through LABFORGE_*
+Told by `labforge release test --browser` (labforge/browsertests/runner.py) through LABFORGE_*
 environment variables which image to serve and what it should hold.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from labforge.images.registry import free_port
-from labforge.images.trylab import serve
+from labforge.loopback.registry import free_port
+from labforge.loopback.lab import serve
 from labforge.project import Project
 
 from pages import headless_chromium

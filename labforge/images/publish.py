@@ -21,9 +21,9 @@ from ..spackbuild.packagediff import package_section
 from ..errors import LabforgeError, Problem
 from ..project import Project
 from ..releases import release_ids, require_release
-from .build import mounted, require_local_image
+from .release_image import mounted, require_local_image
 from .compression import skopeo_args
-from .run import require, run, with_retries
+from ..process import require, run, with_retries
 from .sbom import make_sbom
 
 BUNDLE_MEDIA = {

@@ -15,7 +15,7 @@ PUSH = re.compile(r"labforge-cache-push: (\w+)")
 PUSHED = re.compile(r"labforge-pushed: (\S+)")
 REACH = re.compile(r"labforge-cache: (reachable|not reachable)")
 LAYERS = re.compile(r"labforge-layers: (\d+) packages in (\d+) layers")
-# images/run.py prints it before it runs a build again: what was read so far no longer holds
+# labforge/process.py prints it before it runs a build again: what was read so far no longer holds
 RETRY_LINE = "labforge-retry: "
 
 

@@ -1,0 +1,158 @@
+"""Values for the zero-to-jupyterhub chart, built by one small function per concern."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from labforge.catalog import Catalog
+
+from .pod import drive_hook
+from .pod import hub_service
+from ..services import common as service_values
+from ..services import share as share_values
+from ..services import token as token_values
+from .egress import singleuser_network_policy
+from ..harbor import PULL_SECRET
+from ..config import StackConfig
+from .prepull import extra_images
+from .profiles import profile_list
+
+HOME = drive_hook.HOME
+# What both hub services import, shipped next to them (the folder of their SERVICE_FILEs).
+SERVICE_HELPERS = f"{service_values.FOLDER}/hub_service.py"
+DRIVE_VOLUME = "lab-drive"
+
+
+def oidc_endpoints(issuer: str) -> dict[str, str]:
+    # Keycloak's layout (EBRAINS IAM, most university IAMs): <issuer>/protocol/openid-connect/...
+    base = f"{issuer}/protocol/openid-connect"
+    return {"authorize_url": f"{base}/auth", "token_url": f"{base}/token", "userdata_url": f"{base}/userinfo"}
+
+
+def auth_values(config: StackConfig, client_secret) -> dict:
+    oidc = config.oidc
+    return {
+        "JupyterHub": {"authenticator_class": "generic-oauth"},
+        "Authenticator": {
+            "enable_auth_state": True,
+            "allow_all": oidc.allow_all,
+            # Refresh the IAM token before each spawn, so group changes and expiry are seen.
+            "refresh_pre_spawn": True,
+            "auth_refresh_age": 900,
+        },
+        "GenericOAuthenticator": {
+            "client_id": oidc.client_id,
+            "client_secret": client_secret,
+            "oauth_callback_url": f"https://{config.hub.host}/hub/oauth_callback",
+            **oidc_endpoints(oidc.issuer),
+            "scope": oidc.scopes + ["offline_access"],
+            "username_claim": oidc.username_claim,
+            "allowed_groups": oidc.allowed_groups,
+            "admin_groups": oidc.admin_groups,
+            "manage_groups": True,
+            "auth_state_groups_key": f"oauth_user.{oidc.groups_claim}",
+            "login_service": "Lab IAM",
+        },
+    }
+
+
+def drive_settings(config: StackConfig, claim: str, image: str) -> dict:
+    groups = sorted(set(config.oidc.drive_groups or config.oidc.allowed_groups) | set(config.oidc.admin_groups))
+    return {"claim": claim, "volume": DRIVE_VOLUME, "root": drive_hook.ROOT, "groups": groups,
+            "patterns": list(config.drive.group_patterns), "max_groups": config.drive.max_groups,
+            "image": image, "uid": 1000, "gid": 1000,
+            "shares": {"store": share_values.STORE, "max_received": 30}}
+
+
+def drive_extra_config(settings: dict) -> str:
+    """The Drive hook's source plus its settings, run by the hub as part of jupyterhub_config.py."""
+    source = Path(drive_hook.__file__).read_text(encoding="utf-8")
+    return (f"{source}\n\nimport json as _json\n"
+            f"DRIVE_SETTINGS = _json.loads({json.dumps(json.dumps(settings, sort_keys=True))})\n"
+            "c.KubeSpawner.pre_spawn_hook = drive_pre_spawn_hook\n")
+
+
+def storage_values(config: StackConfig, home_class: str) -> dict:
+    volumes = [{"name": f"dataset-{d.name}", "persistentVolumeClaim": {"claimName": d.claim, "readOnly": True}}
+               for d in config.hub.datasets]
+    mounts = [{"name": f"dataset-{d.name}", "mountPath": f"{HOME}/datasets/{d.name}", "readOnly": True,
+               **({"subPath": d.sub_path} if d.sub_path else {})} for d in config.hub.datasets]
+    return {"type": "dynamic", "capacity": config.hub.home_size, "homeMountPath": HOME,
+            "dynamic": {"storageClass": home_class}, "extraVolumes": volumes, "extraVolumeMounts": mounts}
+
+
+def default_image(config: StackConfig, catalog: Catalog) -> dict:
+    """The default profile's image, by tag and digest: the pre-puller pulls it, the Drive's
+    init container runs in it."""
+    default = catalog.stable()[0] if catalog.stable() else catalog.experimental()
+    repository = config.hub.image_repository or default.image
+    return {"name": repository, "tag": f"{default.id}@{default.digest}", "pullPolicy": "IfNotPresent",
+            "pullSecrets": [PULL_SECRET]}
+
+
+def default_image_reference(config: StackConfig, catalog: Catalog) -> str:
+    """The default image as one reference (NAME:TAG@DIGEST), for containers outside the chart."""
+    image = default_image(config, catalog)
+    return f"{image['name']}:{image['tag']}"
+
+
+def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) -> dict:
+    profiles = profile_list(catalog, config.hub.resources, dict(config.hub.profile_resources),
+                            config.hub.image_repository, config.cluster.gpu_nodes)
+    return {
+        "image": default_image(config, catalog),
+        "profileList": profiles,
+        "uid": 1000,
+        "fsGid": 1000,
+        "allowPrivilegeEscalation": False,
+        "defaultUrl": "/lab",
+        "storage": storage_values(config, home_class),
+        "extraEnv": {"LAB_TOKEN_URL": token_values.URL_IN_PODS, "LAB_SHARE_URL": share_values.URL_IN_PODS},
+        "networkPolicy": singleuser_network_policy(config),
+        # Blocked by the network policy above instead: the iptables way needs a privileged init container.
+        "cloudMetadata": {"blockWithIptables": False},
+        "startTimeout": 600,
+    }
+
+
+def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim: str, home_class: str,
+               user_nodes: bool) -> dict:
+    host = config.hub.host
+    drive = drive_settings(config, drive_claim, default_image_reference(config, catalog))
+    token_url = oidc_endpoints(config.oidc.issuer)["token_url"]
+    return {
+        "hub": {
+            "config": auth_values(config, client_secret),
+            "extraConfig": {"labforge-drive": drive_extra_config(drive),
+                            "labforge-token": token_values.secret_config()},
+            "services": {token_values.NAME: token_values.service(token_url, config.oidc.client_id,
+                                                                 f"https://{host}/hub/login"),
+                         share_values.NAME: share_values.service()},
+            "loadRoles": {**token_values.roles((share_values.NAME,)), **share_values.role()},
+            "extraFiles": {**token_values.extra_files(), **share_values.extra_files(), **service_helpers()},
+            "service": {"extraPorts": [{"name": values.NAME, "port": values.PORT, "targetPort": values.PORT}
+                                       for values in (token_values, share_values)]},
+            "networkPolicy": {"enabled": True, "ingress": token_values.hub_ingress() + share_values.hub_ingress()},
+            "allowNamedServers": False,
+        },
+        "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": True}}},
+        "ingress": {
+            "enabled": True,
+            "ingressClassName": config.ingress.class_name,
+            "hosts": [host],
+            "annotations": {"cert-manager.io/cluster-issuer": config.ingress.issuer},
+            "tls": [{"hosts": [host], "secretName": "lab-hub-tls"}],
+        },
+        "singleuser": singleuser_values(config, catalog, home_class),
+        "scheduling": {"userScheduler": {"enabled": True},
+                       "userPods": {"nodeAffinity": {"matchNodePurpose": "require" if user_nodes else "prefer"}}},
+        # the default (singleuser.image) and the previous default on every user node (infra/hub/prepull.py)
+        "prePuller": {"hook": {"enabled": True}, "continuous": {"enabled": True}, "pullProfileListImages": False,
+                      "extraImages": extra_images(catalog, config.hub.image_repository)},
+        "cull": {"enabled": True, "timeout": config.hub.cull_timeout, "every": 600, "users": False},
+    }
+
+
+def service_helpers() -> dict:
+    return service_values.shipped("lab-hub-service", SERVICE_HELPERS, hub_service)

@@ -1,0 +1,92 @@
+"""`make plan`: an offline plan of the Pulumi program for review, without a cloud account.
+
+Runs the program against Pulumi's mocks with a stack file's config (placeholder secrets) and
+writes every resource -- type, name, inputs with secrets masked, parent, dependencies -- as
+plan.json, plus a readable plan.txt, and prints the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from labforge.atomic import write_text
+from labforge.errors import LabforgeError
+
+from ..config import ConfigProblem
+from .mocks import Record
+from .simulate import run, stack_file_config
+
+MASK = "[secret]"
+
+
+def masked(value):
+    if isinstance(value, dict):
+        if set(value) == {"secret"}:
+            return MASK
+        return {k: masked(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+def short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1] if urn else ""
+
+
+def plan_document(records: list[Record]) -> dict:
+    by_urn = {r.urn: r for r in records}
+    return {"resources": [
+        {"type": r.type, "name": r.name, "urn": r.urn,
+         "parent": r.parent if r.parent in by_urn else None,
+         "provider": r.provider.split("::")[2] if r.provider else None,
+         "dependencies": [d for d in r.dependencies],
+         "inputs": masked(r.inputs)}
+        for r in records]}
+
+
+def summary(records: list[Record]) -> str:
+    by_urn = {r.urn: r for r in records}
+    kids: dict[str, list[Record]] = {}
+    for r in records:
+        kids.setdefault(r.parent if r.parent in by_urn else "", []).append(r)
+    lines: list[str] = []
+
+    def walk(parent: str, depth: int) -> None:
+        for r in sorted(kids.get(parent, []), key=lambda x: (x.type, x.name)):
+            deps = ", ".join(sorted(short(d) for d in r.dependencies))
+            lines.append(f"{'  ' * depth}{r.type}  {r.name}" + (f"  (after: {deps})" if deps else ""))
+            walk(r.urn, depth + 1)
+
+    walk("", 0)
+    counts = Counter(r.type.split(":")[0] for r in records if r.custom)
+    total = sum(counts.values())
+    lines.append("")
+    lines.append(f"{total} resources to create: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+                 + f"; {len(records) - total} components")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack-file", type=Path, default=Path(__file__).resolve().parents[2] / "Pulumi.dev.yaml")
+    parser.add_argument("--out", type=Path, default=Path("build/plan"))
+    args = parser.parse_args(argv)
+    try:
+        records, _ = run(stack_file_config(args.stack_file))
+    except (ConfigProblem, LabforgeError) as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    text = summary(records)
+    write_text(args.out / "plan.json", json.dumps(plan_document(records), indent=2, sort_keys=True) + "\n")
+    write_text(args.out / "plan.txt", text)
+    sys.stdout.write(text)
+    print(f"written: {args.out / 'plan.json'}, {args.out / 'plan.txt'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The shared parts of the `labforge` command line: the apps every command module registers on,
+the project lookup, the consoles, the one way to report problems and show progress, and serving a
+Lab for `release try` and `tool try`. The command modules (cli/X.py, cli/release/) import this;
+nothing here imports them."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..project import Project
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  help="Build, test and publish the lab's notebook image releases.")
+tool_app = typer.Typer(no_args_is_help=True, help="Tool submissions (spack/tools, spack/packages).")
+release_app = typer.Typer(no_args_is_help=True, help="Release manifests (releases/*.yaml).")
+base_app = typer.Typer(no_args_is_help=True, help="The OS base image (mmdebstrap).")
+catalog_app = typer.Typer(no_args_is_help=True, help="The release catalog the hub reads.")
+runtime_app = typer.Typer(no_args_is_help=True, help="The notebook server in every image.")
+app.add_typer(tool_app, name="tool")
+app.add_typer(release_app, name="release")
+app.add_typer(base_app, name="base")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(runtime_app, name="runtime")
+
+# Wide enough for tables when the output is a log file rather than a terminal.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True, highlight=False)
+CA_HELP = "extra CA certificate (PEM) trusted during the build only; repeatable"
+
+
+class State:
+    project_dir: Path | None = None
+
+    @classmethod
+    def project(cls) -> Project:
+        project = Project(cls.project_dir) if cls.project_dir else Project.find()
+        project.settings  # noqa: B018 -- a misspelt site setting stops every command, not just some
+        return project
+
+
+@app.callback()
+def _root(project: Optional[Path] = typer.Option(None, "--project", help="labforge checkout (default: search upward)")):
+    State.project_dir = project
+
+
+def fail(problems) -> None:
+    """One line per problem on stderr, a count, exit 1: never a traceback for bad input."""
+    for problem in problems:
+        if err.is_terminal:
+            err.print(f"[red]error:[/red] {escape(str(problem))}", soft_wrap=True)
+        else:
+            print(f"error: {problem}", file=sys.stderr)
+    n = len(problems)
+    print(f"{n} problem{'s' if n != 1 else ''} found", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+def with_progress(title: str, work):
+    """Run `work(on_step)` under a rich progress bar showing stage, step and elapsed time."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
+                  TimeElapsedColumn(), console=err, transient=False) as progress:
+        task = progress.add_task(title, total=None, step="")
+
+        def on_step(stage: str, step: int, steps: int, what: str) -> None:
+            progress.update(task, description=f"{title} [{stage}]", total=steps or None, completed=step,
+                            step=f"{step}/{steps} {what}")
+
+        return work(on_step)
+
+
+PORT = typer.Option(8888, "--port", min=1, max=65535, help="port on 127.0.0.1")
+DRIVE = typer.Option(None, "--drive", help="host folder mounted as the Drive (default: build/try/NAME/drive, kept)")
+BUILDER = typer.Option("buildah", "--builder", help="buildah (chroot, host network) or podman where it runs containers")
+
+
+def serve_lab(reference: str, name: str, port: int, drive: Optional[Path], builder: str, build_it: str) -> None:
+    """`release try` and `tool try`: serve an image's JupyterLab on 127.0.0.1 until Ctrl-C."""
+    from ..loopback.lab import serve
+
+    project = State.project()
+    with serve(project, reference, name, port=port, drive=drive, builder=builder, build_it=build_it) as session:
+        out.print(f"{name}: JupyterLab at {session.url}")
+        for key, folder in session.folders.items():
+            out.print(f"  {key}: {folder}")
+        out.print("Ctrl-C stops it and removes the container")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            out.print("stopping")
+
+

@@ -1,0 +1,123 @@
+"""`labforge release validate|render|lock|diff|import`: a release's manifest, its render and its spack lock."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..app import State, err, fail, out, release_app
+from ...errors import LabforgeError, Problem
+
+
+@release_app.command("validate")
+def release_validate(ids: list[str] = typer.Argument(None, help="release ids (default: all)")) -> None:
+    """Cross-check release manifests against the tool submissions and their locks; report every problem."""
+    import dataclasses
+
+    from ...releases import load_release, release_ids
+    from ...render import lock_problems
+    from ...serverpins import all_pins, staleness
+    from ...tools import load_all
+
+    project = State.project()
+    ids = ids or release_ids(project)
+    tools, problems = load_all(project)
+    extras = []
+    for release_id in ids:
+        loaded, found = load_release(project, release_id, tools)
+        if loaded is not None and not found:
+            found = lock_problems(project, loaded)
+            extras.append(list(loaded.release.jupyterlab.extras))
+            if loaded.release.gpu and not loaded.variant:  # the GPU variant has a lock of its own
+                found += lock_problems(project, dataclasses.replace(loaded, variant="gpu"))
+        problems += [p for p in found if p not in problems]
+    if not problems and set(ids) == set(release_ids(project)):  # the pins of all releases are known
+        problems += staleness(project, all_pins(project, extras))
+    if problems:
+        fail(problems)
+    out.print(f"ok: {len(ids)} release{'s' if len(ids) != 1 else ''} valid: {', '.join(ids)}")
+
+
+@release_app.command("render")
+def release_render(
+    release_id: str = typer.Argument(..., metavar="ID"),
+    dest: Optional[Path] = typer.Option(None, "--out", help="output directory (default build/render/ID)"),
+    no_spack: bool = typer.Option(False, "--no-spack", help="render without the spack build stage"),
+) -> None:
+    """Render the build context: spack.yaml, Containerfile, Apptainer definition, kernel, release.json."""
+    from ...releases import require_release
+    from ...render import render_release
+
+    project = State.project()
+    loaded = require_release(project, release_id)
+    target = dest or project.build_dir / "render" / release_id
+    files = render_release(project, loaded, target, with_spack=not no_spack)
+    out.print(f"rendered {len(files)} files for {release_id} into {target}")
+
+
+@release_app.command("lock")
+def release_lock_command(ids: list[str] = typer.Argument(..., metavar="ID...", help="releases to lock")) -> None:
+    """Concretize releases with spack on this host and write releases/ID.lock.json (commit it)."""
+    from ...spackbuild.concretize import lock_release
+
+    project = State.project()
+    for release_id in ids:
+        with err.status(f"concretizing {release_id} with spack (minutes for a large release)"):
+            result = lock_release(project, release_id)
+        out.print(f"{release_id}: locked {result.nodes} packages ({result.installed} installed in the image) "
+                  f"in {result.seconds:.0f} s: {project.rel(result.path)}")
+
+
+@release_app.command("diff")
+def release_diff(
+    old: str = typer.Argument(..., metavar="A"),
+    new: str = typer.Argument(..., metavar="B"),
+    dest: Optional[Path] = typer.Option(None, "--out", help="write the Markdown here instead of stdout"),
+) -> None:
+    """Release notes for B against A: tools added, removed, upgraded, downgraded, defaults."""
+    from ...atomic import write_text
+    from ...diff import diff_releases
+    from ...releases import require_release
+    from ...spackbuild.lockfile import release_lock
+    from ...spackbuild.packagediff import package_section
+
+    project = State.project()
+    packages = package_section(release_lock(project, old), release_lock(project, new))
+    text = diff_releases(require_release(project, old).release, require_release(project, new).release, packages)
+    if dest:
+        write_text(dest, text)
+    else:
+        sys.stdout.write(text)
+
+
+@release_app.command("import")
+def release_import(
+    spack_yaml: Path = typer.Argument(..., metavar="SPACK_YAML"),
+    release_id: str = typer.Option(..., "--id", help="new release id (YYYY.MM or experimental)"),
+    suite: str = typer.Option("bookworm", help="Debian suite of the base image"),
+    force: bool = typer.Option(False, help="overwrite an existing release manifest"),
+) -> None:
+    """Make a release manifest and stub tool submissions from a spack environment."""
+    from pydantic import ValidationError
+
+    from ...importer import plan_import, write_import
+    from ...platforms import PLATFORMS
+
+    project = State.project()
+    if suite not in PLATFORMS:
+        raise LabforgeError(Problem("--suite", None, "", f"unknown suite {suite!r}",
+                                    f"use one of {', '.join(PLATFORMS)}"))
+    try:
+        plan = plan_import(project, spack_yaml, release_id, suite)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise LabforgeError(Problem("--id", None, "", first["msg"].removeprefix("Value error, "))) from None
+    write_import(plan, force)
+    out.print(f"wrote {project.rel(plan.release_path)} and {len(plan.new_tools)} stub tool submission(s)")
+    for path in sorted(plan.new_tools):
+        out.print(f"  needs metadata: {project.rel(path)}")
+    for note in plan.notes:
+        out.print(f"  check: {note}")

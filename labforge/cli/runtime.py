@@ -1,0 +1,16 @@
+"""`labforge runtime lock`: the notebook server's pins, resolved with pip."""
+
+from __future__ import annotations
+
+from .app import State, err, out, runtime_app
+
+
+@runtime_app.command("lock")
+def runtime_lock() -> None:
+    """Pin the notebook server's whole dependency tree (pip resolves it): images/notebook-server.constraints.txt."""
+    from ..serverpins_lock import lock_server
+
+    project = State.project()
+    with err.status("resolving the notebook server's dependencies with pip"):
+        path, count = lock_server(project)
+    out.print(f"pinned {count} packages in {project.rel(path)}; commit it")

@@ -1,0 +1,55 @@
+"""`labforge release builder`: the image a release's CI pipeline jobs run in. It is the release
+Containerfile's own spack-builder stage (same base, pinned spack and recipes, clingo, OS
+compilers, the locked environment), built from the same context and pushed next to the
+release images as HOST/PROJECT/builder:ID, so a job compiles exactly what the image build
+would have compiled."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..project import Project
+from ..releases import require_release
+from ..render import render_release
+from ..spackbuild import spack_source
+from .release_image import build_command, build_secrets, release_base
+from .publish import auth_file, push_image
+from ..process import BUILDER_FLAKES, require, run
+
+STAGE = "spack-builder"
+
+
+@dataclass(frozen=True)
+class BuilderResult:
+    reference: str  # where it was pushed, by digest
+    seconds: float
+
+
+def builder_reference(registry: str, release_id: str) -> str:
+    return f"{registry}/builder:{release_id}"
+
+
+def build_builder(project: Project, release_id: str, registry: str, *, ca_certs: list[str] | None = None,
+                  tls_verify: bool = True, authfile: Path | None = None) -> BuilderResult:
+    start = time.monotonic()
+    require("buildah")
+    loaded = require_release(project, release_id)
+    spack_root = spack_source.locate_spack(project)
+    log = project.build_dir / "logs" / f"{release_id}-builder.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    context = project.build_dir / "context" / release_id
+    render_release(project, loaded, context, trees=spack_source.CONTEXT_TREES)
+    spack_source.copy_into(context, spack_root, spack_source.locate_packages(project))
+    base = release_base(project, loaded, log, tls_verify)
+    local = f"localhost/labforge/builder:{release_id}"
+    with build_secrets(project, ca_certs, None, project.build_dir / "secrets" / f"builder-{release_id}") as secrets:
+        run(build_command("buildah", "chroot", context, local, base, secrets, project.settings.build.source_date_epoch,
+                          target=STAGE), log=log, what=f"build of {release_id}'s builder image", flakes=BUILDER_FLAKES)
+    target = builder_reference(registry, release_id)
+    with auth_file(registry.split("/")[0], authfile) as auth, tempfile.TemporaryDirectory() as tmp:
+        digest = push_image(local, target, Path(tmp) / "digest", tls_verify, auth, log, 4, registry)
+    return BuilderResult(f"{target.rsplit(':', 1)[0]}@{digest}", time.monotonic() - start)

@@ -1,0 +1,179 @@
+"""Integration: really build a small release image with buildah, run the image suite on it, push
+it to a registry started here, pull it back by digest, check the catalog; then the faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import HOST_CA, copy_project
+from labforge.catalog import Catalog, CatalogEntry, load_catalog, save_catalog
+from labforge.errors import LabforgeError
+from labforge.images.release_image import build_release, local_config
+from labforge.imagetests.runner import test_release as run_image_suite
+from labforge.images.publish import publish_release
+from labforge.loopback.registry import free_port, local_registry
+from labforge.project import Project
+
+pytestmark = [
+    pytest.mark.images,
+    pytest.mark.skipif(os.geteuid() != 0, reason="image builds and mounts need root (buildah, chroot)"),
+    pytest.mark.skipif(not all(shutil.which(t) for t in ("buildah", "skopeo", "mmdebstrap", "docker-registry")),
+                       reason="buildah, skopeo, mmdebstrap and docker-registry are installed by 'make test'"),
+]
+
+RELEASE = "2030.01"  # a release of this test only, so it never collides with the demo's images
+
+
+def make_project(root: Path, extra_python: str | None = None) -> Project:
+    copy_project(root)
+    (root / "releases" / f"{RELEASE}.yaml").write_text(
+        f'id: "{RELEASE}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-numpy\n  versions: ["2.2.6"]\n'
+        "notes: A small release for the integration tests.\n")
+    if extra_python:
+        text = (root / "labforge.yaml").read_text().replace("  - ipykernel==7.4.0\n",
+                                                             f"  - ipykernel==7.4.0\n  - {extra_python}\n")
+        (root / "labforge.yaml").write_text(text)
+    return Project(root)
+
+
+@pytest.fixture(scope="module")
+def test_ca(tmp_path_factory) -> Path:
+    """A CA certificate of our own, trusted during the build: it must not reach the image."""
+    folder = tmp_path_factory.mktemp("ca")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=labforge test proxy CA", "-keyout", str(folder / "key.pem"), "-out", str(folder / "ca.pem")],
+                   check=True, capture_output=True)
+    bundle = folder / "bundle.pem"
+    bundle.write_text((folder / "ca.pem").read_text() + "".join(Path(p).read_text() for p in HOST_CA))
+    return bundle
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, test_ca):
+    project = make_project(tmp_path_factory.mktemp("images") / "project")
+    # No layer cache: an older cached venv layer was resolved against an older PyPI (the notebook
+    # server's transitive dependencies are not pinned), so only two clean builds are comparable.
+    result = build_release(project, RELEASE, with_spack=False, ca_certs=[str(test_ca)], force=True, no_cache=True)
+    return project, result, test_ca
+
+
+def test_build_labels_and_cache(built):
+    project, result, test_ca = built
+    assert result.skipped is None
+    config = local_config(result.reference)
+    record = json.loads((project.build_dir / "context" / RELEASE / "release.json").read_text())
+    assert config["Labels"]["org.labforge.input-digest"] == record["input_digest"] == result.input_digest
+    assert config["Labels"]["org.labforge.spack-stage"] == "skipped"
+    again = build_release(project, RELEASE, with_spack=False, ca_certs=[str(test_ca)])
+    assert again.skipped and "same input digest" in again.skipped
+    assert not list((project.build_dir / "secrets" / RELEASE).iterdir())  # the CA bundle is gone too
+
+
+def test_image_suite_passes_on_the_built_image(built):
+    project, _, test_ca = built
+    assert run_image_suite(project, RELEASE, [str(test_ca)]) == 0
+
+
+def test_publish_pull_back_by_digest_and_catalog(built, tmp_path):
+    project, result, _ = built
+    catalog_path = tmp_path / "catalog.json"
+    with local_registry(tmp_path / "registry") as address:
+        published = publish_release(project, RELEASE, f"{address}/lab", catalog_path, tls_verify=False)
+        pulled = tmp_path / "pulled"
+        subprocess.run(["skopeo", "copy", "--src-tls-verify=false",
+                        f"docker://{published.repository}@{published.digest}", f"dir:{pulled}"], check=True,
+                       capture_output=True)
+        manifest = json.loads((pulled / "manifest.json").read_text())
+        config = json.loads((pulled / manifest["config"]["digest"].split(":")[1]).read_text())
+        assert config["config"]["Labels"]["org.labforge.input-digest"] == result.input_digest
+        tags = json.loads(subprocess.run(["skopeo", "list-tags", "--tls-verify=false", f"docker://{published.repository}"],
+                                         check=True, capture_output=True, text=True).stdout)["Tags"]
+        assert {RELEASE, "latest", f"{RELEASE}-bundle"} <= set(tags)
+        bundle = json.loads(subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
+                                            f"docker://{published.bundle}"], check=True, capture_output=True,
+                                           text=True).stdout)
+        titles = {layer["annotations"]["org.opencontainers.image.title"] for layer in bundle["layers"]}
+        assert {"spack.yaml", "Containerfile", "labforge.def", "release-notes.md", "sbom.cdx.json"} <= titles
+        assert bundle["subject"]["digest"] == published.digest
+    catalog = load_catalog(catalog_path)
+    entry = catalog.releases[0]
+    assert (entry.id, entry.digest, entry.default, entry.with_spack) == (RELEASE, published.digest, True, False)
+    assert entry.reference == f"{published.repository}@{published.digest}"
+
+
+def catalog_with_one_release(path: Path) -> bytes:
+    save_catalog(path, Catalog().with_entry(CatalogEntry(
+        id="2026.05", channel="stable", image="registry.example/lab/notebook", digest="sha256:" + "1" * 64,
+        created="2026-05-01T00:00:00Z", kernel="lab-2026.05")))
+    return path.read_bytes()
+
+
+def test_push_to_a_dead_registry_leaves_the_catalog(built, tmp_path):
+    project, _, _ = built
+    catalog_path = tmp_path / "catalog.json"
+    before = catalog_with_one_release(catalog_path)
+    with pytest.raises(LabforgeError) as info:
+        publish_release(project, RELEASE, f"127.0.0.1:{free_port()}/lab", catalog_path, tls_verify=False, attempts=2)
+    assert "still failing after 2 attempt(s)" in str(info.value)
+    assert catalog_path.read_bytes() == before
+
+
+def test_a_build_failing_midway_changes_nothing(tmp_path, test_ca):
+    project = make_project(tmp_path / "broken", extra_python="labforge-no-such-package==0.0.0")
+    catalog_path = tmp_path / "catalog.json"
+    before = catalog_with_one_release(catalog_path)
+    with pytest.raises(LabforgeError) as info:
+        build_release(project, RELEASE, with_spack=False, ca_certs=[str(test_ca)], force=True,
+                      registry=None)
+    assert "buildah build of 2030.01" in str(info.value) and "full log" in str(info.value)
+    config = local_config(f"localhost/labforge/lab:{RELEASE}")
+    assert config is None or "labforge-no-such-package" not in json.dumps(config)
+    assert catalog_path.read_bytes() == before
+
+
+def test_killed_publish_leaves_a_valid_unchanged_catalog(built, tmp_path):
+    project, _, _ = built
+    catalog_path = tmp_path / "catalog.json"
+    before = catalog_with_one_release(catalog_path)
+    log = project.build_dir / "logs" / f"{RELEASE}-publish.log"
+    with local_registry(tmp_path / "registry") as address:
+        env = {**os.environ, "LABFORGE_PROJECT": str(project.root)}
+        proc = subprocess.Popen([sys.executable, "-m", "labforge", "release", "publish", RELEASE,
+                                 "--registry", f"{address}/lab", "--no-tls-verify", "--catalog", str(catalog_path)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (log.exists() and "skopeo copy" in log.read_text()):
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: labforge and its skopeo
+        proc.wait()
+    assert catalog_path.read_bytes() == before
+    load_catalog(catalog_path)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".catalog.json")]
+
+
+def layers(reference: str) -> list[str]:
+    data = json.loads(subprocess.run(["buildah", "inspect", "--type", "image", reference], check=True,
+                                     capture_output=True, text=True).stdout)
+    return data["OCIv1"]["rootfs"]["diff_ids"]
+
+
+def test_rebuild_from_scratch_gives_the_same_layers(built):
+    """Two builds with no layer cache. Every layer is compared; the message names any that differ.
+    (The spack layer is not covered: these builds use --no-spack, as CI has no spack.)"""
+    project, result, test_ca = built
+    first = layers(result.reference)
+    build_release(project, RELEASE, with_spack=False, ca_certs=[str(test_ca)], force=True, no_cache=True)
+    second = layers(result.reference)
+    assert len(first) == len(second)
+    assert first[0] == second[0], "the base layer differs"
+    differing = [i for i, (a, b) in enumerate(zip(first, second)) if a != b]
+    assert differing == [], f"layers {differing} of {len(first)} differ between two clean builds"

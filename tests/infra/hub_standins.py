@@ -1,0 +1,65 @@
+"""The two parts a real JupyterHub needs that this machine has no real one of, loaded by the hub
+the token-service tests start (tests/infra/test_token_service.py):
+
+- MemoryProxy: routes kept in memory (no configurable-http-proxy: nothing here goes through it);
+- RecordingSpawner: a "server" that is a plain HTTP server, started with the environment the
+  hub gives a real one (its own JUPYTERHUB_API_TOKEN and all), written to RECORD_DIR/<user>.json
+  so the test can act as that server.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from traitlets import Unicode
+
+from jupyterhub.proxy import Proxy
+from jupyterhub.spawner import Spawner
+
+from labforge.loopback.registry import free_port
+
+
+class MemoryProxy(Proxy):
+    should_start = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.routes = {}
+
+    async def add_route(self, routespec, target, data):
+        self.routes[routespec] = {"routespec": routespec, "target": target, "data": data}
+
+    async def delete_route(self, routespec):
+        self.routes.pop(routespec, None)
+
+    async def get_all_routes(self):
+        return dict(self.routes)
+
+
+class RecordingSpawner(Spawner):
+    record_dir = Unicode(config=True)
+
+    proc = None
+
+    async def start(self):
+        port = free_port()
+        env = self.get_env()
+        path = os.path.join(self.record_dir, f"{self.user.name}.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(env, f)
+        os.replace(path + ".tmp", path)
+        self.proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return f"http://127.0.0.1:{port}"
+
+    async def poll(self):
+        if self.proc is None:
+            return 0
+        return self.proc.poll()
+
+    async def stop(self, now=False):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait()
+            self.proc = None

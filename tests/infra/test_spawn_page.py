@@ -1,0 +1,122 @@
+"""The hub's spawn page as users see it: the profile list labforge makes from the catalog,
+rendered by KubeSpawner 7.0's own form in a real JupyterHub 5.5 process, opened in Debian's
+chromium. No cluster: KubeSpawner reads a kubeconfig pointing nowhere and the page needs
+nothing more; the proxy is an in-memory stand-in (tests/infra/hub_standins.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from infra.config import GpuNodes, Resources
+from infra.hub.profiles import profile_list
+from labforge.catalog import Catalog, CatalogEntry, GpuImage
+from labforge.loopback.registry import free_port
+
+pytest.importorskip("kubespawner", reason="jupyterhub-kubespawner is in the venv (make venv)")
+pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
+                                reason="chromium and chromium-driver are installed by 'make system'")
+HERE = Path(__file__).parent
+REPO = HERE.parents[1]
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: none, cluster: {server: "https://127.0.0.1:9"}}]
+users: [{name: none, user: {token: none}}]
+contexts: [{name: none, context: {cluster: none, user: none}}]
+current-context: none
+"""
+
+
+def digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def catalog() -> Catalog:
+    result = Catalog()
+    for rid, channel, gpu in (("2026.05", "stable", False), ("2026.11", "stable", True),
+                              ("experimental", "experimental", False)):
+        result = result.with_entry(CatalogEntry(
+            id=rid, channel=channel, image="harbor.lab.example.org/lab/notebook", digest=digest(rid),
+            created="2026-11-01T00:00:00Z", kernel=f"lab-{rid}",
+            gpu=GpuImage(image="harbor.lab.example.org/lab/notebook", digest=digest(rid + "-gpu"),
+                         created="2026-11-01T00:00:00Z") if gpu else None))
+    return result
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hub")
+    (folder / "kubeconfig").write_text(KUBECONFIG)
+    profiles = profile_list(catalog(), Resources(), gpu=GpuNodes())
+    port = free_port()
+    (folder / "jupyterhub_config.py").write_text("\n".join([
+        "c = get_config()  # noqa",
+        "c.JupyterHub.hub_ip = '127.0.0.1'",
+        f"c.JupyterHub.hub_port = {port}",
+        f"c.JupyterHub.port = {free_port()}",
+        "c.JupyterHub.proxy_class = 'hub_standins.MemoryProxy'",
+        "c.JupyterHub.spawner_class = 'kubespawner.KubeSpawner'",
+        f"c.KubeSpawner.profile_list = {profiles!r}",
+        "c.JupyterHub.authenticator_class = 'dummy'",
+        "c.DummyAuthenticator.password = 'labforge'",
+        "c.Authenticator.allow_all = True",
+        f"c.JupyterHub.db_url = 'sqlite:///{folder}/hub.sqlite'",
+        f"c.JupyterHub.cookie_secret_file = '{folder}/cookie_secret'",
+    ]) + "\n")
+    env = {**os.environ, "KUBECONFIG": str(folder / "kubeconfig"), "PYTHONPATH": str(HERE)}
+    log = open(folder / "hub.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(folder / "jupyterhub_config.py")],
+                            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/hub/health", timeout=2)
+            break
+        except OSError:
+            assert proc.poll() is None, (folder / "hub.log").read_text()[-3000:]
+            time.sleep(0.5)
+    yield url, profiles
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(hub):
+    from selenium.webdriver.common.by import By
+
+    from labforge.browsertests.pages import headless_chromium
+
+    driver = headless_chromium(shutil.which("chromium"), shutil.which("chromedriver"), size="1100,900")
+    url, _ = hub
+    driver.get(f"{url}/hub/login")
+    driver.find_element(By.ID, "username_input").send_keys("ada")
+    driver.find_element(By.ID, "password_input").send_keys("labforge")
+    driver.find_element(By.ID, "login_submit").click()
+    driver.get(f"{url}/hub/spawn")
+    yield driver
+    driver.quit()
+
+
+def test_spawn_page_offers_the_default_release_first_then_past_experimental_and_gpu(page, hub):
+    from selenium.webdriver.common.by import By
+
+    _, profiles = hub
+    shots = REPO / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.save_screenshot(str(shots / "spawn-page.png"))
+    radios = page.find_elements(By.CSS_SELECTOR, "form input[type=radio][name=profile]")
+    assert [r.get_attribute("value") for r in radios] == [p["slug"] for p in profiles]
+    assert [p["slug"] for p in profiles] == ["latest", "latest-gpu", "release-2026-05", "experimental"]
+    checked = [r.get_attribute("value") for r in radios if r.is_selected()]
+    assert checked == ["latest"]  # the default release, preselected
+    text = page.find_element(By.TAG_NAME, "form").text
+    for profile in profiles:
+        assert profile["display_name"] in text and profile["description"] in text
