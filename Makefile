@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
 DEMO_ARGS ?= $(if $(HOST_CA),--ca-cert $(HOST_CA))
 
-.PHONY: all demo test test-fast test-images test-spack test-browser plan bench golden system venv clean
+.PHONY: all demo test test-fast test-images test-spack test-browser lint plan bench golden system venv clean
 
 all: test
 
@@ -46,12 +46,15 @@ demo: system venv
 # Spack runs its concretizer with the venv's clingo (requirements.lock): nothing is bootstrapped.
 export SPACK_PYTHON ?= $(abspath $(BIN))/python
 
-# Every test, in four parts: the fast loop (every test that builds no image: run it
+# Every test, in four parts: the fast loop (lint, then every test that builds no image: run it
 # after each change), the image builds with buildah (tests/images), the spack tests (need
 # SPACK_ROOT; they say so and skip without it), then the Lab in chromium on the demo's images.
 test: test-fast test-images test-spack test-browser
 
-test-fast: system venv
+lint: venv
+	$(BIN)/ruff check .
+
+test-fast: system venv lint
 	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack and not images"
 
 # Real images with buildah, without spack: build, rebuild, labels, publish, the base and the GPU variant.

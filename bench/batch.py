@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from spackbench import spack_bench_args  # noqa: E402
+
 from labforge.demo.tools import disk_bytes, manifest, small_release_project  # noqa: E402
 from labforge.images.batch_images import release_batch_images  # noqa: E402
 from labforge.images.publish import read_manifest  # noqa: E402
@@ -53,10 +54,10 @@ def main() -> None:
         return
     from labforge.images.batch_images import build_batch
     from labforge.images.batch_publish import publish_batch
-    from labforge.images.release_image import build_release
-    from labforge.spackbuild.concretize import lock_release
     from labforge.images.publish import publish_release
+    from labforge.images.release_image import build_release
     from labforge.loopback.registry import local_registry
+    from labforge.spackbuild.concretize import lock_release
 
     with tempfile.TemporaryDirectory(prefix="labforge-batch-") as tmp:
         project = small_release_project(Project(REPO), Path(tmp) / "project", RELEASE)

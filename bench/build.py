@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from labforge.demo.tools import disk_bytes  # noqa: E402
-from labforge.images.release_image import build_release  # noqa: E402
 from labforge.images.publish import publish_release  # noqa: E402
+from labforge.images.release_image import build_release  # noqa: E402
 from labforge.loopback.registry import local_registry  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
@@ -33,7 +33,7 @@ MANIFEST = 'id: "{id}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-nump
 
 
 def project_copy(root: Path) -> Project:
-    for part in ("labforge.yaml", "spack", "releases", "images"):
+    for part in ("labforge.yaml", "spack", "releases", "lab-image"):
         src = REPO / part
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
     (root / "releases" / f"{FIRST}.yaml").write_text(MANIFEST.format(id=FIRST, numpy="1.26.4"))

@@ -26,11 +26,12 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from spackbench import spack_bench_args  # noqa: E402
+
 from labforge.demo.tools import disk_bytes, manifest, small_release_project  # noqa: E402
 from labforge.images.publish import read_manifest  # noqa: E402
+from labforge.locks.layers import plan_layers  # noqa: E402
+from labforge.locks.lockfile import release_lock  # noqa: E402
 from labforge.project import Project  # noqa: E402
-from labforge.spackbuild.layers import plan_layers  # noqa: E402
-from labforge.spackbuild.lockfile import release_lock  # noqa: E402
 
 RELEASE = "2032.01"  # the demo's small release (labforge/demo/tools.py) under a bench-only id
 
@@ -56,10 +57,10 @@ def main() -> None:
     args = spack_bench_args(planned_figures)
     if args is None:
         return
-    from labforge.images.release_image import build_release
-    from labforge.spackbuild.concretize import lock_release
     from labforge.images.publish import publish_release
+    from labforge.images.release_image import build_release
     from labforge.loopback.registry import local_registry
+    from labforge.spackbuild.concretize import lock_release
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="labforge-incremental-") as tmp:

@@ -28,13 +28,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from labforge.demo.tools import manifest, small_release_project  # noqa: E402
-from labforge.images.release_image import build_release, local_reference  # noqa: E402
-from labforge.loopback.registry import local_registry  # noqa: E402
 from labforge.images.compression import skopeo_args  # noqa: E402
 from labforge.images.publish import push_image, read_manifest  # noqa: E402
+from labforge.images.release_image import build_release, local_reference  # noqa: E402
+from labforge.locks.layers import plan_layers  # noqa: E402
+from labforge.locks.lockfile import release_lock  # noqa: E402
+from labforge.loopback.registry import local_registry  # noqa: E402
 from labforge.project import Project, PublishSettings  # noqa: E402
-from labforge.spackbuild.layers import plan_layers  # noqa: E402
-from labforge.spackbuild.lockfile import release_lock  # noqa: E402
 
 RELEASE = "2033.01"  # bench-only ids: never the demo's or the tests' images
 SERVER_PIN = "tomli==2.2.1"  # the pin added in pair (s)

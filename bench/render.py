@@ -24,7 +24,7 @@ TOOLS, VERSIONS, RUNS = 100, 3, 15
 
 
 def synthetic_project(root: Path) -> Project:
-    shutil.copytree(REPO / "images", root / "images")
+    shutil.copytree(REPO / "lab-image", root / "lab-image")
     shutil.copy2(REPO / "labforge.yaml", root / "labforge.yaml")
     (root / "spack" / "tools").mkdir(parents=True)
     (root / "spack" / "repo.yaml").write_text("repo:\n  namespace: labforge\n")
@@ -51,10 +51,11 @@ def write_synthetic_lock(project: Project) -> None:
     three from a pool of 50 shared libraries (about 950 packages: the layer plan buckets them)."""
     import base64
     import hashlib
+
+    from labforge.locks.lockfile import lock_bytes, lock_path
     from labforge.releases import require_release
     from labforge.render import spack_environment
     from labforge.render.spackstage import current_inputs
-    from labforge.spackbuild.lockfile import lock_bytes, lock_path
 
     def digest(text: str) -> str:
         # spack's DAG hash alphabet (base32, lower case), as the lock check requires

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from labforge.spackbuild.lockfile import Lock, load_lock  # noqa: E402
+from labforge.locks.lockfile import Lock, load_lock  # noqa: E402
 
 OVERHEAD = 60.0  # seconds a job spends before and after compiling (pod, spack, fetch, push)
 BY_SYSTEM = {"python_pip": 60, "generic": 120, "makefile": 180, "autotools": 240, "cmake": 420, "meson": 300}

@@ -18,6 +18,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from spackbench import spack_bench_args  # noqa: E402
+
 from labforge.demo.tools import small_release_project  # noqa: E402
 from labforge.project import Project  # noqa: E402
 
@@ -33,9 +34,9 @@ def main() -> None:
     if args is None:
         return
     from labforge.images.release_image import build_release
-    from labforge.spackbuild.concretize import lock_release
-    from labforge.loopback.registry import local_registry
     from labforge.images.tool_image import build_tool
+    from labforge.loopback.registry import local_registry
+    from labforge.spackbuild.concretize import lock_release
     from labforge.spackbuild.tool_env import resolve
 
     rows: list = []

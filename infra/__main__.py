@@ -5,11 +5,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pulumi  # noqa: E402
+import pulumi
 
-from infra import config as stack_config  # noqa: E402
-from infra import program  # noqa: E402
-from labforge.errors import LabforgeError  # noqa: E402
+from infra import config as stack_config
+from infra import program
+from labforge.errors import LabforgeError
 
 try:
     config, secrets = stack_config.load()

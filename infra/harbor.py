@@ -10,8 +10,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumiverse_harbor as harbor
 
-from .options import children
 from .config import StackConfig
+from .options import children
 
 PROJECTS = {
     "lab": "notebook images of the releases",

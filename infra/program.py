@@ -8,19 +8,19 @@ import pulumi
 
 from labforge.catalog import Catalog, load_catalog
 
-from .cluster.magnum import MagnumCluster, kubernetes_provider
-from .config import StackConfig
 from .cluster.gpu import GpuSupport
+from .cluster.ingress import IngressStack
+from .cluster.magnum import MagnumCluster, kubernetes_provider
+from .cluster.network import LabNetwork
+from .config import StackConfig
 from .drive.layout import DriveLayout
+from .drive.storage import LabStorage
 from .harbor import PULL_SECRET, HarborRegistry
 from .hub.chart import JupyterHub
-from .hub.values import default_image_reference
-from .cluster.ingress import IngressStack
 from .hub.namespace import UserNamespace
-from .cluster.network import LabNetwork
 from .hub.prepull import GpuPrePuller, gpu_images
+from .hub.values import default_image_reference
 from .runners import GitLabRunners
-from .drive.storage import LabStorage
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,8 +12,8 @@ import pulumi_kubernetes as k8s
 
 from labforge.spackbuild.cache import JOB_CREDENTIALS
 
-from .options import children
 from .config.runners import Runners
+from .options import children
 
 CHART_REPO = "https://charts.gitlab.io"
 TOKEN_SECRET = "gitlab-runner-token"  # keys the chart reads: runner-token, runner-registration-token

@@ -8,8 +8,8 @@ from pathlib import Path
 from .errors import LabforgeError, Problem
 from .platforms import PLATFORMS
 from .project import Project
-from .releases import EXPERIMENTAL, Release, release_path
 from .recipes import recipe_metadata
+from .releases import EXPERIMENTAL, Release, release_path
 from .spackenv import read_specs
 from .specs import Spec, SpecSyntaxError, parse
 from .yamlio import dump, load

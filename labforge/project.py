@@ -58,7 +58,7 @@ class BuildSettings(_Strict):
     # From 1980 (zip, and so wheels, cannot store older times) to 2100.
     source_date_epoch: int = Field(1761955200, ge=315532800, le=4102444800)
     # Layers an image may have (the base, runtime steps and notebook server take 40 of them); the spack
-    # packages share the rest, one each while they fit (see labforge/spackbuild/layers.py).
+    # packages share the rest, one each while they fit (see labforge/locks/layers.py).
     max_layers: int = Field(100, ge=48, le=127)
 
 
@@ -122,8 +122,18 @@ class Project:
         return self.root / "releases"
 
     @property
+    def image_dir(self) -> Path:
+        """What goes into the notebook image besides the tools: templates, files, server pins."""
+        return self.root / "lab-image"
+
+    @property
     def templates_dir(self) -> Path:
-        return self.root / "images" / "templates"
+        return self.image_dir / "templates"
+
+    @property
+    def files_dir(self) -> Path:
+        """Files copied into the build context unchanged (no template)."""
+        return self.image_dir / "files"
 
     @property
     def catalog_path(self) -> Path:

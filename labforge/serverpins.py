@@ -1,4 +1,4 @@
-"""The notebook server's full dependency closure, pinned: images/notebook-server.constraints.txt.
+"""The notebook server's full dependency closure, pinned: lab-image/notebook-server.constraints.txt.
 
 labforge.yaml and the releases pin the notebook server's direct packages; their dependencies
 would otherwise float with PyPI, so the same release built a day later gets another venv layer
@@ -51,7 +51,7 @@ def for_render(text: str, requirements: str) -> str:
 
 
 def staleness(project: Project, pins: list[str]) -> list[Problem]:
-    path = project.root / "images" / CONSTRAINTS
+    path = project.image_dir / CONSTRAINTS
     shown = project.rel(path)
     fix = "run: labforge runtime lock (resolves with pip, needs PyPI) and commit the file"
     if not path.exists():

@@ -1,5 +1,5 @@
 """`labforge runtime lock`: resolve the notebook server's pins (labforge.yaml and every
-release's extras) with pip, and write images/notebook-server.constraints.txt."""
+release's extras) with pip, and write lab-image/notebook-server.constraints.txt."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 from .atomic import write_text
 from .errors import LabforgeError, Problem
 from .platforms import PLATFORMS
+from .process import run
 from .project import Project
 from .releases import Release, release_ids, require_release
 from .serverpins import CONSTRAINTS, all_pins, constraints_text
-from .process import run
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -50,6 +50,6 @@ def lock_server(project: Project) -> tuple[Path, int]:
                                         f"{result.stdout.strip()[-300:]}", "check the pins and that PyPI is reachable"))
         installed = json.loads(report.read_text())["install"]
     resolved = [f"{item['metadata']['name']}=={item['metadata']['version']}" for item in installed]
-    path = project.root / "images" / CONSTRAINTS
+    path = project.image_dir / CONSTRAINTS
     write_text(path, constraints_text(pins, resolved))
     return path, len(resolved)

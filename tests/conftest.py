@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_PARTS = ["labforge.yaml", "spack", "releases", "images"]
+PROJECT_PARTS = ["labforge.yaml", "spack", "releases", "lab-image"]
 # The build host's CA bundle, trusted during image builds (this machine sits behind a TLS proxy).
 HOST_CA = [p for p in ["/etc/ssl/certs/ca-certificates.crt"] if Path(p).exists()]
 

@@ -9,14 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, hadolint
+
+from labforge.locks.layers import plan_layers
+from labforge.locks.lockfile import release_lock
 from labforge.project import Project
 from labforge.releases import require_release
 from labforge.render import render_files
 from labforge.render.batch import BATCHFILE, ENTRYPOINT, batch_images, root_hashes
-from labforge.spackbuild.layers import plan_layers
-from labforge.spackbuild.lockfile import release_lock
 
 
 def rendered(release_id: str = "2026.11") -> dict[str, str]:

@@ -7,8 +7,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import REPO
+
 from labforge.errors import LabforgeError
 from labforge.images.release_image import build_command
 from labforge.project import Project
@@ -49,7 +49,7 @@ def test_stage_script_pushes_each_package_as_it_installs():
 
 
 def install_driver(pushed: list):
-    """images/templates/spack-install.py loaded with stand-ins for the spack modules it imports;
+    """lab-image/files/spack-install.py loaded with stand-ins for the spack modules it imports;
     spack's own autopush records what it was asked to push in `pushed`."""
     import importlib.util
     import sys
@@ -59,7 +59,7 @@ def install_driver(pushed: list):
                  "spack.mirrors.mirror"):
         sys.modules.setdefault(name, types.ModuleType(name))
     sys.modules["spack.hooks.autopush"].post_install = lambda spec, explicit: pushed.append(spec.name)
-    spec = importlib.util.spec_from_file_location("spack_install", REPO / "images/templates/spack-install.py")
+    spec = importlib.util.spec_from_file_location("spack_install", REPO / "lab-image/files/spack-install.py")
     driver = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(driver)

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_project
 from spack_marks import needs_spack
 
@@ -113,8 +112,8 @@ def test_cancelled_build_stops_buildah_and_leaves_no_secret(tmp_path):
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("buildah"), reason="tool builds need root and buildah")
 def test_cancelled_tool_build_stops_spack_and_removes_its_scratch(tmp_path):
     from labforge.demo.tools import small_release_project
-    from labforge.spackbuild.concretize import lock_release
     from labforge.project import Project
+    from labforge.spackbuild.concretize import lock_release
 
     release = "2099.08"  # this test's own: image names follow release ids
     project = small_release_project(Project(Path(__file__).parents[1]), tmp_path / "project", release)

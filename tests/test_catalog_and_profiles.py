@@ -6,8 +6,8 @@ import json
 import pytest
 
 from infra.config import Resources
-from infra.offline.plan import main as plan_main
 from infra.hub.profiles import profile_list
+from infra.offline.plan import main as plan_main
 from labforge.catalog import Catalog, CatalogEntry, load_catalog, save_catalog
 from labforge.errors import LabforgeError
 

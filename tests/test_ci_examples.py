@@ -7,7 +7,6 @@ import json
 import jsonschema
 import pytest
 import yaml
-
 from conftest import REPO
 
 SCHEMA = json.loads((REPO / "tests" / "fixtures" / "gitlab-ci" / "gitlab-ci.json").read_text())

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import yaml
-
 from conftest import REPO
+
 from labforge.diff import diff_releases
 from labforge.releases import Release
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, copy_project
 from infra.config import ConfigProblem, parse
 from labforge.catalog import load_catalog
 from labforge.errors import LabforgeError
@@ -44,7 +44,8 @@ def mutations(text: str):
         st.builds(lambda i: "".join(lines[:i] + lines[i + 1:]), st.integers(0, max(0, len(lines) - 1))),  # drop a line
         st.builds(lambda i, c: text[:i] + c + text[i:], st.integers(0, len(text)), st.sampled_from(CONTROL)),
         st.builds(lambda i, v: text[:i] + v + text[i:], st.integers(0, len(text)),
-                  st.sampled_from(["&a ", "*a", "<<: *a\n", ": ", "- ", "[", "{", "'", '"', "\n  ", "!!python/object:os.system ''",
+                  st.sampled_from(["&a ", "*a", "<<: *a\n", ": ", "- ", "[", "{", "'", '"', "\n  ",
+                                   "!!python/object:os.system ''",
                                    "!!binary AAAA", "~", "null", "0x1F", "1e400", "\n" + lines[0] if lines else ""])),
         st.builds(lambda i: "".join(lines[:i] + lines[i:i + 1] * 2 + lines[i + 1:]),  # a duplicate key
                   st.integers(0, max(0, len(lines) - 1))),
@@ -133,7 +134,8 @@ def test_package_py_is_read_never_run(data):
 @FUZZ
 @given(data=st.one_of(st.binary(max_size=400),
                       documents.map(lambda d: json.dumps(d).encode()),
-                      mutations((REPO / "releases" / "catalog.json").read_text()).map(lambda t: t.encode("utf-8", "surrogatepass"))))
+                      mutations((REPO / "releases" / "catalog.json").read_text()).map(
+                          lambda t: t.encode("utf-8", "surrogatepass"))))
 def test_catalog_reader(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("catalog") / "catalog.json"
     path.write_bytes(data)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, hadolint
+
 from labforge.catalog import Catalog, CatalogEntry, GpuImage
 from labforge.images.publish import tags_for
 from labforge.project import Project

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labforge.locks.checks import NAME, node_problem
 from labforge.references import reference_problem
-from labforge.spackbuild.lockcheck import NAME, node_problem
 
 LOCK = "releases/2026.11.lock.json"
 GPU_LOCK = "releases/2026.11-gpu.lock.json"

@@ -7,12 +7,12 @@ import copy
 import json
 
 import pytest
-
 from conftest import REPO
+
 from labforge.errors import LabforgeError
-from labforge.spackbuild.layers import OTHER_LAYERS, bucket, plan_layers
-from labforge.spackbuild.lockfile import Lock, load_lock, lock_path
-from labforge.spackbuild.packagediff import package_changes, package_section
+from labforge.locks.layers import OTHER_LAYERS, bucket, plan_layers
+from labforge.locks.lockfile import Lock, load_lock, lock_path
+from labforge.locks.package_diff import package_changes, package_section
 
 LOCK_2026_11 = lock_path(REPO / "releases", "2026.11")
 
@@ -107,7 +107,7 @@ def test_stale_lock_is_reported_with_the_fix(cli, project, change, reason):
 
 
 def test_a_comment_in_the_environment_does_not_make_it_stale(cli, project):
-    path = project / "images/templates/spack.yaml.j2"
+    path = project / "lab-image/templates/spack.yaml.j2"
     path.write_text(path.read_text().replace("  view: false\n", "  # a note for people\n  view: false\n"))
     assert cli(project, "release", "validate", "2026.11").code == 0
 

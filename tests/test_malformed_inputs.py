@@ -55,11 +55,13 @@ CASES = {
     "tool bad spec": (edit(T, "+python +gsl ~mpi +openmp\n- version: \"3.0\"", "+python -gsl\n- version: \"3.0\""),
                       T, "versions[0].variants", "not supported"),
     "tool bad homepage": (edit(T, "https://www.nest-simulator.org", "nest-simulator.org"), T, "homepage", "should match pattern"),
-    "tool no maintainers": (edit(T, "maintainers: [nest-team@lab.example.org]", "maintainers: []"), T, "maintainers", "must not be empty"),
+    "tool no maintainers": (edit(T, "maintainers: [nest-team@lab.example.org]", "maintainers: []"), T, "maintainers",
+                            "must not be empty"),
     "tool bad import": (edit(T, "imports: [nest]", "imports: [nest-sim]"), T, "tests.imports", "not a Python module name"),
     "package.py lacks version": (edit(P, 'version("0.3.0"', 'version("0.2.0"'), "spack/tools/py-spikeutils.yaml",
                                  "versions[0].version", "not declared in spack/packages/py-spikeutils/package.py"),
-    "package.py syntax": (edit(P, "class PySpikeutils(PythonPackage):", "class PySpikeutils(PythonPackage)"), P, "", "not valid Python"),
+    "package.py syntax": (edit(P, "class PySpikeutils(PythonPackage):", "class PySpikeutils(PythonPackage)"), P, "",
+                          "not valid Python"),
     "package.py class name": (edit(P, "class PySpikeutils(", "class Spikeutils("), P, "", "no class PySpikeutils"),
 }
 

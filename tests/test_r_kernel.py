@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from fake_install import LMOD_INIT, fake_install, lmod
 from spack_marks import needs_spack
 from test_render import rendered

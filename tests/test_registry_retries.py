@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from labforge.errors import LabforgeError
 from labforge.process import is_transient, with_retries
 

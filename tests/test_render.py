@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, hadolint
+
 from labforge.atomic import write_tree
 from labforge.project import Project
 from labforge.releases import require_release
@@ -182,7 +182,7 @@ def test_input_digest_changes_with_any_input(project):
     package = project / "spack" / "packages" / "py-spikeutils" / "package.py"
     package.write_text(package.read_text() + "\n# touched\n")
     after_recipe = digest_of(project, False)
-    template = project / "images" / "templates" / "Containerfile.j2"
+    template = project / "lab-image" / "templates" / "Containerfile.j2"
     template.write_text(template.read_text() + "\n")
     after_template = digest_of(project, False)
     assert len({before, after_recipe, after_template}) == 3
@@ -235,9 +235,9 @@ def test_stale_or_missing_server_pins_are_reported(cli, project):
     settings = project / "labforge.yaml"
     settings.write_text(settings.read_text().replace("ipykernel==7.4.0", "ipykernel==7.3.0"))
     stale = cli(project, "release", "validate")
-    assert stale.code == 1 and "images/notebook-server.constraints.txt" in stale.stderr
+    assert stale.code == 1 and "lab-image/notebook-server.constraints.txt" in stale.stderr
     assert "stale" in stale.stderr and "labforge runtime lock" in stale.stderr
-    (project / "images" / "notebook-server.constraints.txt").unlink()
+    (project / "lab-image" / "notebook-server.constraints.txt").unlink()
     missing = cli(project, "release", "validate")
     assert missing.code == 1 and "not pinned" in missing.stderr
     assert cli(project, "release", "render", "2026.11", "--no-spack", "--out", str(project / "out")).code == 0

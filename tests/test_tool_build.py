@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, hadolint
+from test_locks_and_layers import with_new_tool_version
+
 from labforge.errors import LabforgeError
 from labforge.images.tool_image import context_files
+from labforge.project import Project
 from labforge.spackbuild.report import failure_problem, failure_tail
 from labforge.spackbuild.tool_env import Concretized, resolve, tool_environment
-from labforge.project import Project
-from test_locks_and_layers import with_new_tool_version
 
 
 @pytest.fixture(scope="module")

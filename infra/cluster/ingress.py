@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..options import children
 from ..config import Ingress
+from ..options import children
 
 
 def cluster_issuer(settings: Ingress) -> dict:

@@ -6,10 +6,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
 
-from ..options import children
 from ..config import Cluster, GpuNodes
-from .network import LabNetwork
 from ..config.runners import Runners
+from ..options import children
+from .network import LabNetwork
 
 USER_NODE_LABEL = "hub.jupyter.org/node-purpose=user"
 
@@ -88,6 +88,7 @@ def gpu_kubelet_options(gpu: GpuNodes) -> str:
     return node_kubelet_options(gpu.labels, gpu.taint, (USER_NODE_LABEL,))
 
 
-def kubernetes_provider(name: str, kubeconfig: pulumi.Input[str], depends_on: list[pulumi.Resource] | None = None) -> k8s.Provider:
+def kubernetes_provider(name: str, kubeconfig: pulumi.Input[str],
+                        depends_on: list[pulumi.Resource] | None = None) -> k8s.Provider:
     return k8s.Provider(name, kubeconfig=kubeconfig, enable_server_side_apply=True,
                         opts=pulumi.ResourceOptions(depends_on=depends_on or []))

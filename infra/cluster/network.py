@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_openstack as openstack
 
-from ..options import children
 from ..config import OpenStackCluster
+from ..options import children
 
 
 class LabNetwork(pulumi.ComponentResource):

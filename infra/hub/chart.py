@@ -7,8 +7,8 @@ import pulumi_kubernetes as k8s
 
 from labforge.catalog import Catalog
 
-from ..options import children
 from ..config import StackConfig
+from ..options import children
 from .values import hub_values
 
 

@@ -7,14 +7,13 @@ from pathlib import Path
 
 from labforge.catalog import Catalog
 
-from .pod import drive_hook
-from .pod import hub_service
+from ..config import StackConfig
+from ..harbor import PULL_SECRET
 from ..services import common as service_values
 from ..services import share as share_values
 from ..services import token as token_values
 from .egress import singleuser_network_policy
-from ..harbor import PULL_SECRET
-from ..config import StackConfig
+from .pod import drive_hook, hub_service
 from .prepull import extra_images
 from .profiles import profile_list
 

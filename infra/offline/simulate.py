@@ -10,8 +10,8 @@ import yaml
 from pulumi.runtime import config as runtime_config
 
 from .. import config as stack_config
-from .mocks import Record, install
 from ..program import build, read_catalog
+from .mocks import Record, install
 
 PLACEHOLDER_SECRETS = {
     "oidcClientSecret": "placeholder-oidc-client-secret",

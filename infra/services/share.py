@@ -4,8 +4,8 @@ a user of the Lab). Grants live on the hub's own volume, which the Drive hook re
 
 from __future__ import annotations
 
-from . import common as service_values
 from ..hub.pod import share_service
+from . import common as service_values
 
 NAME = "lab-share"
 PORT = 8182

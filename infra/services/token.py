@@ -9,8 +9,8 @@ Roles, narrowest that work (checked against a real JupyterHub in tests/infra/tes
 
 from __future__ import annotations
 
-from . import common as service_values
 from ..hub.pod import token_service
+from . import common as service_values
 
 NAME = "lab-token"
 PORT = 8181

@@ -12,12 +12,11 @@ import os
 from pathlib import Path
 
 import pytest
-
-from labforge.loopback.registry import free_port
-from labforge.loopback.lab import serve
-from labforge.project import Project
-
 from pages import headless_chromium
+
+from labforge.loopback.lab import serve
+from labforge.loopback.registry import free_port
+from labforge.project import Project
 
 
 @pytest.fixture(scope="session")

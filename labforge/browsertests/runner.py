@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 from ..errors import LabforgeError, Problem
+from ..images.release_image import require_local_image
 from ..project import Project
 from ..releases import require_release
 from ..render.kernel import kernel_label
-from ..images.release_image import require_local_image
 
 SUITE = Path(__file__).resolve().parents[1] / "browsertests"
 BROWSER = ("chromium", "chromedriver")

@@ -9,12 +9,24 @@ import json
 import time
 
 import pytest
+from pages import (
+    NEWS,
+    current_document,
+    dialogs,
+    kernel_label,
+    launcher_kernels,
+    menu,
+    notifications,
+    open_lab,
+    run_cell,
+    save,
+    terminal_run,
+    wait_for,
+    wait_idle,
+)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-
-from pages import (NEWS, current_document, dialogs, kernel_label, launcher_kernels, menu, notifications, open_lab,
-                   run_cell, save, terminal_run, wait_for, wait_idle)
 
 SAVED: dict[str, str] = {}  # the notebook the first tests save, for the last one
 

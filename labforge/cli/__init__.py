@@ -8,9 +8,9 @@ import sys
 
 import typer
 
-from . import release, tool, base, catalog, demo, runtime  # noqa: F401 -- they register their commands
-from .app import app, fail
 from ..errors import LabforgeError, Problem
+from . import base, catalog, demo, release, runtime, tool  # noqa: F401 -- they register their commands
+from .app import app, fail
 
 
 def _cancelled(signum, _frame) -> None:

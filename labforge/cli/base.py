@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from .app import State, base_app, err, out
 from ..errors import LabforgeError, Problem
+from .app import State, base_app, err, out
 
 
 @base_app.command("build")

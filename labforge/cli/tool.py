@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from .app import BUILDER, CA_HELP, DRIVE, PORT, State, err, fail, out, serve_lab, tool_app
 from ..errors import LabforgeError
+from .app import BUILDER, CA_HELP, DRIVE, PORT, State, err, fail, out, serve_lab, tool_app
 
 
 @tool_app.command("try")

@@ -52,9 +52,9 @@ def run_demo(project: Project, options: DemoOptions, console: Console,
              progress: Callable[[str, Callable], object]) -> list[str]:
     """Returns the summary lines."""
     from ..catalog import load_catalog
-    from .tools import run_tool_demo
     from ..loopback.registry import local_registry
     from ..views import catalog_table
+    from .tools import run_tool_demo
 
     render_all(project, console)
     if options.render_only:
@@ -110,9 +110,9 @@ def gpu_note(project: Project, release_id: str) -> list[str]:
 def run_pipeline(project: Project, options: DemoOptions, console: Console, progress, summary: list[str],
                  registry: str, tls_verify: bool, catalog_path) -> None:
     """Build the release's notebook server image, test, publish."""
+    from ..images.publish import publish_release
     from ..images.release_image import build_release
     from ..imagetests.runner import test_release
-    from ..images.publish import publish_release
 
     result = progress(f"building {options.release}", lambda on_step: build_release(
         project, options.release, with_spack=False, ca_certs=options.ca_certs, on_step=on_step))

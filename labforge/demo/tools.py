@@ -23,7 +23,7 @@ TOOLS = {
     "py-six": ("https://github.com/benjaminp/six", "MIT", "six", ["1.17.0", "1.16.0"]),
     "py-packaging": ("https://github.com/pypa/packaging", "BSD-2-Clause", "packaging", ["25.0"]),
 }
-PROJECT_PARTS = ("labforge.yaml", "spack", "releases", "images")
+PROJECT_PARTS = ("labforge.yaml", "spack", "releases", "lab-image")
 
 
 def tool_yaml(name: str) -> str:
@@ -107,11 +107,11 @@ def show_modules(release_id: str, console: Console, commands: list[str]) -> None
 def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: list[str], console: Console,
                   progress, registry_storage: Path | None) -> list[str]:
     """Lock, build, test, publish the demo release; then one tool change. Summary lines."""
+    from ..images.publish import publish_release
     from ..images.release_image import build_release
     from ..imagetests.runner import test_release
-    from ..spackbuild.concretize import lock_release
-    from ..images.publish import publish_release
     from ..spackbuild.cache import default_location
+    from ..spackbuild.concretize import lock_release
 
     demo = demo_project(project)
     catalog = demo.build_dir / "catalog.json"

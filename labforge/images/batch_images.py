@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import LabforgeError, Problem
+from ..locks.layers import plan_layers
+from ..locks.lockfile import Lock, release_lock
+from ..process import BUILDER_FLAKES, require, run
 from ..project import Project
 from ..releases import LoadedRelease, require_release
 from ..render import base_image
 from ..render.batch import BATCHFILE, BatchImage, batch_images
 from ..spackbuild.cache import build_args, build_cache
-from ..spackbuild.layers import plan_layers
-from ..spackbuild.lockfile import Lock, release_lock
 from .release_image import DIGEST_LABEL, build_command, build_secrets, local_config
-from ..process import BUILDER_FLAKES, require, run
 
 
 @dataclass

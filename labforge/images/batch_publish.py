@@ -14,13 +14,13 @@ from typing import Callable
 from ..atomic import write_text
 from ..catalog import Catalog, ToolImage, load_catalog, save_catalog
 from ..errors import LabforgeError, Problem
+from ..process import require
 from ..project import Project
 from ..render.batch import BATCHFILE, BatchImage
 from .batch_images import release_batch_images
-from .release_image import DIGEST_LABEL, local_config, mounted
 from .compression import skopeo_args
 from .publish import auth_file, context_record, push_bundle, push_image, read_manifest
-from ..process import require
+from .release_image import DIGEST_LABEL, local_config, mounted
 from .sbom import make_sbom
 
 

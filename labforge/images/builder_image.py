@@ -11,13 +11,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..process import BUILDER_FLAKES, require, run
 from ..project import Project
 from ..releases import require_release
 from ..render import render_release
 from ..spackbuild import spack_source
-from .release_image import build_command, build_secrets, release_base
 from .publish import auth_file, push_image
-from ..process import BUILDER_FLAKES, require, run
+from .release_image import build_command, build_secrets, release_base
 
 STAGE = "spack-builder"
 

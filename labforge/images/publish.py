@@ -16,14 +16,14 @@ from typing import Callable, Iterator
 from ..atomic import write_text
 from ..catalog import Catalog, CatalogEntry, GpuImage, load_catalog, save_catalog
 from ..diff import diff_releases
-from ..spackbuild.lockfile import release_lock
-from ..spackbuild.packagediff import package_section
 from ..errors import LabforgeError, Problem
+from ..locks.lockfile import release_lock
+from ..locks.package_diff import package_section
+from ..process import require, run, with_retries
 from ..project import Project
 from ..releases import release_ids, require_release
-from .release_image import mounted, require_local_image
 from .compression import skopeo_args
-from ..process import require, run, with_retries
+from .release_image import mounted, require_local_image
 from .sbom import make_sbom
 
 BUNDLE_MEDIA = {

@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import LabforgeError, Problem
+from ..process import BUILDER_FLAKES, require, run
 from ..project import Project
 from ..releases import require_release
 from ..render import CONTAINERFILE, base_image, render_release
+from ..spackbuild import spack_source
 from ..spackbuild.cache import BuildCache, build_args, build_cache, default_location, secret_files
 from ..spackbuild.report import SpackReport, failure_problem
 from . import ca
-from ..spackbuild import spack_source
 from .base_image import build_base
-from ..process import BUILDER_FLAKES, require, run
 
 DIGEST_LABEL = "org.labforge.input-digest"
 STEP = re.compile(r"^(?:\[(\d+)/(\d+)\] )?STEP (\d+)/(\d+): (.*)$")

@@ -15,17 +15,17 @@ from typing import Callable
 
 from ..atomic import write_tree
 from ..errors import LabforgeError, Problem
+from ..locks.layers import layers_json, package_layer
+from ..process import BUILDER_FLAKES, require, run
 from ..project import Project
 from ..render import base_image, context, spack_repo_files
 from ..render.spackstage import INSTALL_SCRIPT, LAYERS_SCRIPT, STAGE_SCRIPT
 from ..render.templates import render
-from ..spackbuild.cache import BuildCache, build_args, build_cache
-from ..spackbuild.layers import layers_json, package_layer
-from ..spackbuild.report import RETRY_LINE, SpackReport, failure_problem
 from ..spackbuild import spack_source
-from .release_image import build_command, build_secrets, local_config, local_reference
-from ..process import BUILDER_FLAKES, require, run
+from ..spackbuild.cache import BuildCache, build_args, build_cache
+from ..spackbuild.report import RETRY_LINE, SpackReport, failure_problem
 from ..spackbuild.tool_env import Concretized, ToolTarget, concretize_tool, tool_environment
+from .release_image import build_command, build_secrets, local_config, local_reference
 
 EXIT_CONCRETIZE, EXIT_BUILD, EXIT_TESTS = 3, 4, 5
 TOOL_MODULES = "/opt/labforge/tool-modules"
@@ -71,8 +71,8 @@ def context_files(project: Project, target: ToolTarget, concretized: Concretized
         "spack.yaml": tool_environment(target),
         "spack.lock": lock.spack_lock_bytes(),
         "layers.json": layers_json(layers, present),
-        LAYERS_SCRIPT: (tdir / LAYERS_SCRIPT).read_bytes(),
-        INSTALL_SCRIPT: (tdir / INSTALL_SCRIPT).read_bytes(),
+        LAYERS_SCRIPT: (project.files_dir / LAYERS_SCRIPT).read_bytes(),
+        INSTALL_SCRIPT: (project.files_dir / INSTALL_SCRIPT).read_bytes(),
         STAGE_SCRIPT: render(tdir, f"{STAGE_SCRIPT}.j2", ctx).encode(),
         "tool-tests.sh": render(tdir, "tool-tests.sh.j2", ctx).encode(),
     }

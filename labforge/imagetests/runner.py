@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 from ..errors import LabforgeError, Problem
-from ..project import Project
 from ..images.release_image import mounted, require_image, require_local_image
 from ..process import require
+from ..project import Project
 
 SUITE = Path(__file__).resolve().parents[1] / "imagetests"
 NOTEBOOK_SUITE = ("test_user.py", "test_image.py")

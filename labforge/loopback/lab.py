@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import LabforgeError, Problem
-from ..project import Project
 from ..images.release_image import require_image
 from ..process import require, stop
+from ..project import Project
 
 BUILDERS = ("buildah", "podman")
 READY_SECONDS = 180

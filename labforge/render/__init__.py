@@ -11,11 +11,11 @@ from pathlib import Path
 
 from .. import __version__, serverpins
 from ..atomic import write_tree
-from ..platforms import PLATFORMS
 from ..errors import Problem
+from ..locks.lockfile import lock_path
+from ..platforms import PLATFORMS
 from ..project import Project
 from ..releases import LoadedRelease
-from ..spackbuild.lockfile import lock_path
 from . import apptainer, batch, kernel, spackstage
 from .layout import SECRET_CA, SECRETS, ImagePaths
 from .serverlayers import plan_server_layers
@@ -67,7 +67,8 @@ def input_files(project: Project, loaded: LoadedRelease, with_spack: bool = True
         if package_dir.is_dir():
             paths += sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     paths += sorted(p for p in project.templates_dir.iterdir() if p.is_file())
-    paths.append(project.root / "images" / serverpins.CONSTRAINTS)
+    paths += sorted(p for p in project.files_dir.iterdir() if p.is_file())
+    paths.append(project.image_dir / serverpins.CONSTRAINTS)
     return {project.rel(p): p.read_bytes() for p in paths if p.exists()}
 
 
@@ -142,9 +143,9 @@ def requirements(project: Project, loaded: LoadedRelease) -> str:
 
 
 def server_constraints(project: Project, requirements_text: str) -> str:
-    path = project.root / "images" / serverpins.CONSTRAINTS
+    path = project.image_dir / serverpins.CONSTRAINTS
     if not path.exists():  # `release validate` says so; the build then resolves freely
-        return "# no images/notebook-server.constraints.txt: run labforge runtime lock\n"
+        return "# no lab-image/notebook-server.constraints.txt: run labforge runtime lock\n"
     return serverpins.for_render(path.read_text(encoding="utf-8"), requirements_text)
 
 
@@ -210,9 +211,8 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         "release.json": release_record(loaded, digest, inputs, with_spack),
     }
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
-    files[LAB_TOKEN] = (tdir / LAB_TOKEN).read_bytes()
-    files[LAB_SHARE] = (tdir / LAB_SHARE).read_bytes()
-    files[LAB_KERNELS] = (tdir / LAB_KERNELS).read_bytes()
+    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS):
+        files[name] = (project.files_dir / name).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)
     return files, {"kernel/launch.sh": 0o755, "kernel-r/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755,

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..locks.layers import Layer
+from ..locks.lockfile import Lock
 from ..releases import LoadedRelease
-from ..spackbuild.layers import Layer
-from ..spackbuild.lockfile import Lock
 from ..tools import ToolTests
 from .templates import render
 

@@ -5,7 +5,7 @@ re-pulled all of it. Now each direct pin (what release managers change) and each
 to be heavy has a layer of its own, and the rest of the pinned closure is spread over a few
 layers by a hash of the package name, so a package stays in the same layer from release to
 release. Every layer installs its exact pins with `--no-deps`: the closure in
-images/notebook-server.constraints.txt (`labforge runtime lock`) is complete, and `pip check`
+lab-image/notebook-server.constraints.txt (`labforge runtime lock`) is complete, and `pip check`
 after the last layer fails the build if it is not.
 """
 

@@ -8,12 +8,12 @@ package layers are planned from it. `--no-spack` renders need none.
 from __future__ import annotations
 
 from ..errors import LabforgeError, Problem
+from ..locks.checks import roots_problems
+from ..locks.layers import Layer, layers_json, plan_layers
+from ..locks.lockfile import Lock, lock_path, release_lock
+from ..locks.provenance import made_from, stale_reasons
 from ..project import Project
 from ..releases import LoadedRelease
-from ..spackbuild.layers import Layer, layers_json, plan_layers
-from ..spackbuild.lockcheck import roots_problems
-from ..spackbuild.lockfile import Lock, lock_path, release_lock
-from ..spackbuild.provenance import made_from, stale_reasons
 from .templates import render
 
 LAYERS_SCRIPT = "spack-layers.py"
@@ -67,8 +67,8 @@ def stage_files(project: Project, lock: Lock, ctx: dict) -> tuple[dict[str, byte
     files = {
         "spack.lock": lock.spack_lock_bytes(),
         "layers.json": layers_json(layers),
-        LAYERS_SCRIPT: (tdir / LAYERS_SCRIPT).read_bytes(),
-        INSTALL_SCRIPT: (tdir / INSTALL_SCRIPT).read_bytes(),
+        LAYERS_SCRIPT: (project.files_dir / LAYERS_SCRIPT).read_bytes(),
+        INSTALL_SCRIPT: (project.files_dir / INSTALL_SCRIPT).read_bytes(),
         STAGE_SCRIPT: render(tdir, f"{STAGE_SCRIPT}.j2", ctx).encode(),
     }
     return files, layers

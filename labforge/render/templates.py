@@ -1,4 +1,4 @@
-"""The Jinja2 environment for images/templates: strict, so a missing value fails loudly."""
+"""The Jinja2 environment for lab-image/templates: strict, so a missing value fails loudly."""
 
 from __future__ import annotations
 

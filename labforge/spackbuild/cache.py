@@ -58,7 +58,7 @@ def signing_key(path: Path | None) -> bytes | None:
             data = source.read_bytes()
         except OSError as exc:
             raise LabforgeError(Problem(str(source), None, "--signing-key", f"cannot read: {exc.strerror}",
-                                        "give the armoured GPG secret key file (gpg --export-secret-keys --armor)"))
+                                        "give the armoured GPG secret key file (gpg --export-secret-keys --armor)")) from None
     elif os.environ.get(KEY_ENV):
         data = os.environ[KEY_ENV].encode()
     else:

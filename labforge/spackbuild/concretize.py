@@ -20,13 +20,13 @@ import yaml
 
 from ..atomic import write_bytes
 from ..errors import LabforgeError, Problem
+from ..locks.lockfile import Lock, lock_bytes, lock_path
+from ..process import run
 from ..project import Project
 from ..releases import require_release
 from ..render import spack_environment
 from ..render.spackstage import current_inputs
-from .lockfile import Lock, lock_bytes, lock_path
 from . import spack_source
-from ..process import run
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,15 @@ import yaml
 
 from ..atomic import write_bytes, write_tree
 from ..errors import LabforgeError, Problem
+from ..process import run
 from ..project import Project
 from ..releases import require_release
 from ..render import spack_environment
 from ..render.layout import ImagePaths
 from ..render.spackstage import require_current_lock
-from .cache import JOB_CREDENTIALS, PASSWORD_ENV, USER_ENV, mirror_url
 from . import spack_source
+from .cache import JOB_CREDENTIALS, PASSWORD_ENV, USER_ENV, mirror_url
 from .concretize import config_scope, host_environment, pinned_spack
-from ..process import run
 
 MIRROR = "buildcache-destination"  # the mirror name `spack ci` pushes to
 KEY_FILE_VARIABLE = "LABFORGE_SIGNING_KEY_FILE"  # a GitLab CI variable of type File

@@ -1,5 +1,5 @@
 """What the spack stage did, read from the lines it prints into the build log
-(images/templates/spack-stage.sh and spack-layers.py write them)."""
+(lab-image/templates/spack-stage.sh and spack-layers.py write them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Where spack and its builtin recipes come from: SPACK_ROOT and SPACK_PACKAGES_ROOT, or the\npinned tags of labforge.yaml cloned from git once."""
+"""Where spack and its builtin recipes come from: SPACK_ROOT and SPACK_PACKAGES_ROOT, or the
+pinned tags of labforge.yaml cloned from git once."""
 
 from __future__ import annotations
 

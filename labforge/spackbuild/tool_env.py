@@ -15,11 +15,11 @@ from typing import Callable
 import yaml
 
 from ..errors import LabforgeError, Problem
+from ..locks.lockfile import Lock
 from ..project import Project
 from ..releases import LoadedRelease, release_ids, require_release
 from ..render import spack_environment
 from ..render.spackstage import require_current_lock
-from .lockfile import Lock
 from ..tools import LoadedTool, load_all
 from .concretize import concretize, host_environment, pinned_spack
 

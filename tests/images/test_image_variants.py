@@ -9,6 +9,7 @@ import subprocess
 import test_release_image
 from conftest import HOST_CA
 from test_release_image import RELEASE, make_project
+
 from labforge.images.base_image import build_base
 from labforge.images.release_image import build_release, local_config
 from labforge.imagetests.runner import test_release as run_image_suite

@@ -13,13 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import HOST_CA, copy_project
+
 from labforge.catalog import Catalog, CatalogEntry, load_catalog, save_catalog
 from labforge.errors import LabforgeError
+from labforge.images.publish import publish_release
 from labforge.images.release_image import build_release, local_config
 from labforge.imagetests.runner import test_release as run_image_suite
-from labforge.images.publish import publish_release
 from labforge.loopback.registry import free_port, local_registry
 from labforge.project import Project
 

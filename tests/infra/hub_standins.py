@@ -12,10 +12,9 @@ import os
 import subprocess
 import sys
 
-from traitlets import Unicode
-
 from jupyterhub.proxy import Proxy
 from jupyterhub.spawner import Spawner
+from traitlets import Unicode
 
 from labforge.loopback.registry import free_port
 

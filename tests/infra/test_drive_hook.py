@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-import pytest
-
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urlparse
 
 import kubernetes_validate
+import pytest
 
 from infra.hub.pod import drive_hook
 from infra.hub.pod.drive_hook import MAX_NAME, collab_lab_url, drive_groups, drive_mounts, init_container, safe_name
@@ -89,7 +87,8 @@ def test_shipped_hook_updates_a_spawner_and_is_idempotent():
     exec(compile(drive_extra_config(SETTINGS), "hub-config", "exec"), namespace)
     hook = namespace["c"].KubeSpawner.pre_spawn_hook
     user = SimpleNamespace(name="carol", groups=[SimpleNamespace(name="imaging"), SimpleNamespace(name="x")])
-    spawner = SimpleNamespace(user=user, volumes=[{"name": "home"}], volume_mounts=[{"name": "home", "mountPath": "/home/jovyan"}],
+    spawner = SimpleNamespace(user=user, volumes=[{"name": "home"}],
+                              volume_mounts=[{"name": "home", "mountPath": "/home/jovyan"}],
                               init_containers=[{"name": "site-init"}])
     hook(spawner)
     hook(spawner)  # spawning twice must not duplicate mounts

@@ -7,10 +7,17 @@ import json
 
 import pytest
 import yaml
+from stack_helpers import (
+    REPO,
+    by_type,
+    chart_schema_errors,
+    dev_values,
+    existing_cluster_values,
+    helm_release,
+    simulate,
+)
 
 from infra.config import ConfigProblem, parse
-from stack_helpers import (REPO, by_type, chart_schema_errors, dev_values, existing_cluster_values, helm_release,
-                           simulate)
 
 
 def without_gpu_nodes(values: dict) -> dict:

@@ -9,15 +9,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from stack_helpers import by_type, chart_schema_errors, dev_values, existing_cluster_values, helm_release, simulate
 
-from infra.hub.pod import hub_service
-from infra.hub.pod import share_service
-from infra.services import share as share_values
-from infra.hub.pod import token_service
-from infra.services import token as token_values
 from infra.config import ConfigProblem, parse
 from infra.drive.layout import CAPABILITIES
-from stack_helpers import by_type, chart_schema_errors, dev_values, existing_cluster_values, helm_release, simulate
+from infra.hub.pod import hub_service, share_service, token_service
+from infra.services import share as share_values
+from infra.services import token as token_values
 
 SECRETS = {"oidcClientSecret": "s3cr3t-oidc-7f1d", "harborAdminPassword": "h", "harborOidcClientSecret": "o",
            "kubeconfig": "apiVersion: v1\nkind: Config\n"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from stack_helpers import dev_values, helm_release, simulate
-from labforge.catalog import load_catalog
 from conftest import REPO
+from stack_helpers import dev_values, helm_release, simulate
+
+from labforge.catalog import load_catalog
 
 
 @pytest.fixture(scope="module")

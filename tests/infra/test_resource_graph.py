@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from stack_helpers import by_type, dev_values, existing_cluster_values, helm_release, simulate
 
 
@@ -105,7 +104,8 @@ def test_charts_are_pinned_helm_v3_releases(openstack_stack):
         release = helm_release(records, chart)
         assert release.inputs["version"] == version and release.inputs["repositoryOpts"]["repo"] == repo
     hub = helm_release(records, "jupyterhub")
-    ingress_urns = {r.urn for r in by_type(records, "helm.sh/v3:Release") if r.inputs["chart"] in ("ingress-nginx", "cert-manager")}
+    ingress_urns = {r.urn for r in by_type(records, "helm.sh/v3:Release")
+                    if r.inputs["chart"] in ("ingress-nginx", "cert-manager")}
     assert ingress_urns <= set(hub.dependencies)
 
 

@@ -8,10 +8,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from stack_helpers import by_type, dev_values, existing_cluster_values, helm_release, simulate, to_config, unwrap
 
 from infra.config import ConfigProblem
 from infra.offline.simulate import PLACEHOLDER_SECRETS, run
-from stack_helpers import by_type, dev_values, existing_cluster_values, helm_release, simulate, to_config, unwrap
 
 CHART_FACTS = Path(__file__).parents[1] / "fixtures" / "gitlab-runner-0.86.0"
 TOKEN = "glrt-placeholder-runner-token"

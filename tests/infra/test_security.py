@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import kubernetes_validate
 import pytest
-
 from stack_helpers import dev_values, existing_cluster_values, simulate, unwrap
 
 SECRETS = {

@@ -14,13 +14,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from token_loopback import Iam, running_hub
 
 from infra.hub.pod import share_service
 from infra.hub.pod.drive_hook import drive_mounts, read_grants
-from token_loopback import Iam, running_hub
 
 REPO = Path(__file__).resolve().parents[2]
-COMMAND = REPO / "images" / "templates" / "lab_share.py"
+COMMAND = REPO / "lab-image" / "files" / "lab_share.py"
 USERS = ("alice", "bob", "carol")
 SETTINGS = {"claim": "lab-drive", "volume": "lab-drive", "root": "/home/jovyan/drive", "groups": [],
             "patterns": [], "max_groups": 3, "image": "img", "uid": 1000, "gid": 1000}

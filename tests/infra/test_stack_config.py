@@ -6,11 +6,11 @@ import copy
 import json
 
 import pytest
+from stack_helpers import dev_values, existing_cluster_values, simulate
 
 from infra.config import ConfigProblem
 from infra.offline.mocks import install
 from infra.offline.simulate import PLACEHOLDER_SECRETS
-from stack_helpers import dev_values, existing_cluster_values, simulate
 from labforge.errors import LabforgeError
 
 
@@ -100,8 +100,9 @@ def test_empty_catalog_is_a_clear_error(tmp_path):
 
 
 def test_secret_set_without_secret_flag_is_refused():
-    from infra.offline.simulate import run
     from stack_helpers import to_config
+
+    from infra.offline.simulate import run
 
     with pytest.raises(ConfigProblem) as info:
         run(to_config(dev_values()), None, plain_keys=("harborAdminPassword",))

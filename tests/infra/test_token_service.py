@@ -19,13 +19,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from token_loopback import ADMIN_TOKEN, CLIENT_SECRET, Hub, Iam, jwt, running_hub, status_of, wait_for
 
 from infra.hub.pod import token_service
 from labforge.loopback.registry import free_port
-from token_loopback import ADMIN_TOKEN, CLIENT_SECRET, Hub, Iam, jwt, running_hub, status_of, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-HELPER = REPO / "images" / "templates" / "lab_token.py"
+HELPER = REPO / "lab-image" / "files" / "lab_token.py"
 
 
 USERS = ("alice", "bob", "carol", "dave", "erin")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -172,7 +172,8 @@ def running_hub(work: Path, iam: Iam, users: tuple[str, ...]):
         hub.api("POST", "/users", {"usernames": list(users)})
         for user in users:
             hub.api("POST", f"/users/{user}/server")
-            wait_for(lambda: hub.api("GET", f"/users/{user}")["servers"].get("", {}).get("ready"), f"{user}'s server")
+            wait_for(lambda user=user: hub.api("GET", f"/users/{user}")["servers"].get("", {}).get("ready"),
+                     f"{user}'s server")
         yield hub
     finally:
         proc.terminate()

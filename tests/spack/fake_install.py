@@ -9,11 +9,11 @@ import subprocess
 from pathlib import Path
 
 import yaml
-
 from conftest import REPO
+from spack_marks import SPACK_ROOT
+
 from labforge.project import Project
 from labforge.releases import require_release
-from spack_marks import SPACK_ROOT
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
 
@@ -31,8 +31,8 @@ def lmod(modulepath: Path, command: str) -> subprocess.CompletedProcess:
 def fake_install(release_id: str, tmp_path: Path) -> Path:
     """The release's Lmod Core folder after a fake install (python-venv as an external, since a
     fake one has no interpreter)."""
-    from labforge.spackbuild.concretize import host_environment
     from labforge.render import spack_environment
+    from labforge.spackbuild.concretize import host_environment
 
     tmp_path.mkdir(parents=True, exist_ok=True)
     project = Project(REPO)
@@ -57,9 +57,9 @@ def fake_install(release_id: str, tmp_path: Path) -> Path:
 def locked_environment(project: Project, release_id: str, scratch: Path) -> tuple[Path, dict[str, str]]:
     """The release's environment with its committed lock, in `scratch` (nothing is concretized),
     and the pinned spack's command-line scope for it."""
-    from labforge.spackbuild.concretize import config_scope, host_environment
-    from labforge.spackbuild.lockfile import release_lock
+    from labforge.locks.lockfile import release_lock
     from labforge.render import spack_environment
+    from labforge.spackbuild.concretize import config_scope, host_environment
 
     scratch.mkdir(parents=True)
     spack_yaml, _ = spack_environment(project, require_release(project, release_id))
@@ -78,7 +78,7 @@ def spack_in(env: Path, scope: dict[str, str], *args: str, timeout: int = 600) -
 def leaves(project: Project, release_id: str, count: int) -> list[str]:
     """`count` locked packages built from source whose dependencies are all externals (python,
     gcc): they fake-install on their own (a fake python has no interpreter for its dependents)."""
-    from labforge.spackbuild.lockfile import release_lock
+    from labforge.locks.lockfile import release_lock
 
     nodes = release_lock(project, release_id).nodes
     built = {h for h, node in nodes.items() if not node.external}

@@ -19,9 +19,10 @@ from typing import Iterator
 
 from conftest import copy_project
 from fake_install import leaves, locked_environment, spack_in
+from spack_marks import needs_spack
+
 from labforge.loopback.registry import local_registry
 from labforge.project import Project
-from spack_marks import needs_spack
 
 pytestmark = needs_spack
 RELEASE = "2026.11"

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-
+from spack_marks import needs_spack
 from test_ci_examples import gitlab_problems
-from labforge.spackbuild.pipeline import jobs_of
+
+from labforge.locks.lockfile import release_lock
 from labforge.loopback.registry import local_registry
 from labforge.project import Project
-from labforge.spackbuild.lockfile import release_lock
-from spack_marks import needs_spack
+from labforge.spackbuild.pipeline import jobs_of
 
 pytestmark = needs_spack
 SECRET = "pipeline-test-secret-4f1c"

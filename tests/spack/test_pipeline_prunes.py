@@ -8,14 +8,14 @@ import subprocess
 from pathlib import Path
 
 import yaml
-
 from conftest import copy_project
 from fake_install import leaves, locked_environment, spack_in
-from labforge.spackbuild.pipeline import PipelineOptions, generate_pipeline, jobs_of
+from spack_marks import needs_spack
+
+from labforge.locks.lockfile import release_lock
 from labforge.loopback.registry import local_registry
 from labforge.project import Project
-from labforge.spackbuild.lockfile import release_lock
-from spack_marks import needs_spack
+from labforge.spackbuild.pipeline import PipelineOptions, generate_pipeline, jobs_of
 
 pytestmark = needs_spack
 RELEASE = "2026.11"  # its lock is committed: nothing to concretize

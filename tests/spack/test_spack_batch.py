@@ -24,11 +24,11 @@ def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_c
     from labforge.catalog import load_catalog
     from labforge.images.batch_images import build_batch
     from labforge.images.batch_publish import publish_batch
+    from labforge.images.publish import publish_release
     from labforge.images.release_image import build_release
     from labforge.imagetests.runner import test_batch_images
-    from labforge.spackbuild.concretize import lock_release
-    from labforge.images.publish import publish_release
     from labforge.loopback.registry import local_registry
+    from labforge.spackbuild.concretize import lock_release
 
     project = small_project(tmp_path / "project")
     (project.root / "releases" / "2030.02.yaml").write_text(six_release('"1.17.0", "1.16.0"'))

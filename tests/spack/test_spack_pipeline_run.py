@@ -10,12 +10,12 @@ import subprocess
 from pathlib import Path
 
 import yaml
-
 from conftest import HOST_CA, REPO
-from labforge.demo.tools import small_release_project
-from labforge.project import Project
-from labforge.spackbuild.lockfile import release_lock
 from spack_marks import needs_spack_images
+
+from labforge.demo.tools import small_release_project
+from labforge.locks.lockfile import release_lock
+from labforge.project import Project
 
 pytestmark = needs_spack_images
 RELEASE = "2099.03"  # this test's own: tests run in parallel, and image names follow release ids
@@ -53,11 +53,11 @@ def run_job(image: str, project: Path, name: str, job: dict, variables: dict) ->
 
 
 def test_generated_jobs_build_every_package_and_the_image_compiles_nothing(tmp_path):
-    from labforge.images.release_image import build_release
     from labforge.images.builder_image import build_builder
+    from labforge.images.release_image import build_release
+    from labforge.loopback.registry import local_registry
     from labforge.spackbuild.concretize import lock_release
     from labforge.spackbuild.pipeline import PipelineOptions, generate_pipeline, jobs_of
-    from labforge.loopback.registry import local_registry
 
     project = small_release_project(Project(REPO), tmp_path / "project", RELEASE)
     lock_release(project, RELEASE)

@@ -12,13 +12,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import HOST_CA, REPO, copy_project
+from fake_install import LMOD_INIT, fake_install, lmod, spack
+from spack_marks import SPACK_ROOT, builds_images, needs_spack
+
 from labforge.project import Project
 from labforge.releases import release_ids, require_release
 from labforge.render import render_files
-from fake_install import LMOD_INIT, fake_install, lmod, spack
-from spack_marks import SPACK_ROOT, builds_images, needs_spack
 
 pytestmark = needs_spack
 
@@ -77,9 +77,9 @@ def small_project(root: Path) -> Project:
 
 
 def test_lock_writes_a_current_lock(tmp_path):
-    from labforge.spackbuild.concretize import lock_release
+    from labforge.locks.lockfile import release_lock
     from labforge.render import lock_problems
-    from labforge.spackbuild.lockfile import release_lock
+    from labforge.spackbuild.concretize import lock_release
 
     project = small_project(tmp_path / "project")
     result = lock_release(project, "2030.02")
@@ -117,8 +117,8 @@ def test_build_cache_second_build_compiles_nothing_and_layers_match(tmp_path):
     The image suite (modules, defaults, tool tests) passes on the result."""
     from labforge.images.release_image import build_release
     from labforge.imagetests.runner import test_release
-    from labforge.spackbuild.concretize import lock_release
     from labforge.loopback.registry import local_registry
+    from labforge.spackbuild.concretize import lock_release
 
     project = small_project(tmp_path / "project")
     ca = HOST_CA
@@ -182,9 +182,9 @@ def test_tool_build_on_a_release_image(tmp_path):
     release's packages, compiles only itself, passes its tests with its module loaded and is
     pushed; a tool whose test fails exits 5 and pushes nothing."""
     from labforge.images.release_image import build_release
-    from labforge.spackbuild.concretize import lock_release
-    from labforge.loopback.registry import local_registry
     from labforge.images.tool_image import EXIT_TESTS, ToolBuildFailed, build_tool
+    from labforge.loopback.registry import local_registry
+    from labforge.spackbuild.concretize import lock_release
     from labforge.spackbuild.tool_env import resolve
 
     project = small_project(tmp_path / "project")
@@ -199,8 +199,8 @@ def test_tool_build_on_a_release_image(tmp_path):
         assert "passed" in result.tests and "module load py-six/1.16.0" in result.tests
         assert result.pushed == "ok"
         # `tool try` serves that image: its Lab, the release kernel the default
-        from labforge.loopback.registry import free_port
         from labforge.loopback.lab import serve
+        from labforge.loopback.registry import free_port
 
         with serve(project, result.reference, "py-six-1.16.0-2030.02", port=free_port()) as session:
             with urllib.request.urlopen(f"{session.base}/api/kernelspecs?token={session.token}") as answer:
@@ -219,8 +219,8 @@ def test_signed_cache_round_trip_and_a_dead_cache(tmp_path):
     """Binaries pushed signed with a key given at build time install (verified) in the next
     build; the key reaches no layer. A cache that is down is no error: everything compiles."""
     from labforge.images.release_image import build_release, mounted
-    from labforge.spackbuild.concretize import lock_release
     from labforge.loopback.registry import free_port, local_registry
+    from labforge.spackbuild.concretize import lock_release
 
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)

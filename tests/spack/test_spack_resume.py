@@ -11,12 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import HOST_CA, REPO
+from spack_marks import needs_spack_images
+
 from labforge.demo.tools import small_release_project
 from labforge.errors import LabforgeError
 from labforge.project import Project
-from spack_marks import needs_spack_images
 
 pytestmark = needs_spack_images
 RELEASE = "2099.02"
@@ -74,8 +74,8 @@ def cache_tags(address: str) -> set[str]:
 
 def test_a_failed_release_build_keeps_what_it_compiled(tmp_path):
     from labforge.images.release_image import build_release
-    from labforge.spackbuild.concretize import lock_release
     from labforge.loopback.registry import local_registry
+    from labforge.spackbuild.concretize import lock_release
 
     project = project_with_recipe(tmp_path / "project", FAILING)
     lock_release(project, RELEASE)

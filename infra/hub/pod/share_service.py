@@ -1,5 +1,8 @@
 """lab-share: a user shares a folder of their own Drive with named users ("Shared with me").
 
+The service half, run by the hub; its client is the `lab-share` command in every image
+(lab-image/files/lab_share.py).
+
 A JupyterHub service run by the hub (hub.services.lab-share), like lab-token. A notebook server
 calls it with its own hub API token; the caller is always the owner of what they grant, so no
 one can name someone else's folder. The hub's Drive hook reads the grants at each spawn and
@@ -24,9 +27,8 @@ import os
 import re
 import tempfile
 
-from tornado import web
-
 from jupyterhub.services.auth import HubAuth
+from tornado import web
 
 if __package__:  # infra.hub.pod.share_service, in the repository
     from .hub_service import ServiceHandler, log_request, serve

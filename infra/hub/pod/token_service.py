@@ -1,5 +1,8 @@
 """lab-token: the calling user's current IAM access token, for their notebooks.
 
+The service half, run by the hub; its client is `lab-token` / `from lab_token import
+access_token` in every image (lab-image/files/lab_token.py).
+
 A JupyterHub service run by the hub (hub.services.lab-token). A notebook server asks
 GET <prefix>token with its own hub API token; the service asks the hub who that token belongs
 to, reads that user's auth state (the tokens the IAM gave at login), and returns the access
@@ -22,9 +25,8 @@ import os
 import time
 from urllib.parse import urlencode
 
-from tornado import httpclient, web
-
 from jupyterhub.services.auth import HubAuth
+from tornado import httpclient, web
 
 if __package__:  # infra.hub.pod.token_service, in the repository
     from .hub_service import ServiceHandler, json_or_empty, log_request, serve

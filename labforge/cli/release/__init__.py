@@ -1,3 +1,7 @@
-"""`labforge release ...`: one module per part of a release's life (manifest, images, try, pipeline)."""
+"""`labforge release ...`: one module per part of a release's life: images (build, test, publish,
+try), pipeline (pipeline, builder), manifest (validate, render, lock, diff, import)."""
 
-from . import images, pipeline, manifest  # noqa: F401 -- they register their commands (in this order)
+# The import order is the order `labforge release --help` lists the commands in.
+# isort: off
+from . import images, pipeline, manifest  # noqa: F401 -- they register their commands
+# isort: on

@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from ..app import BUILDER, CA_HELP, DRIVE, PORT, State, err, out, release_app, serve_lab, with_progress
 from ...errors import LabforgeError, Problem
+from ..app import BUILDER, CA_HELP, DRIVE, PORT, State, err, out, release_app, serve_lab, with_progress
 
 
 @release_app.command("build")

@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from ..app import State, err, fail, out, release_app
 from ...errors import LabforgeError, Problem
+from ..app import State, err, fail, out, release_app
 
 
 @release_app.command("validate")
@@ -80,9 +80,9 @@ def release_diff(
     """Release notes for B against A: tools added, removed, upgraded, downgraded, defaults."""
     from ...atomic import write_text
     from ...diff import diff_releases
+    from ...locks.lockfile import release_lock
+    from ...locks.package_diff import package_section
     from ...releases import require_release
-    from ...spackbuild.lockfile import release_lock
-    from ...spackbuild.packagediff import package_section
 
     project = State.project()
     packages = package_section(release_lock(project, old), release_lock(project, new))

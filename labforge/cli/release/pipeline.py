@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from ..app import CA_HELP, State, err, out, release_app
 from ...errors import LabforgeError, Problem
+from ..app import CA_HELP, State, err, out, release_app
 
 
 @release_app.command("pipeline")
@@ -28,8 +28,8 @@ def release_pipeline(
 ) -> None:
     """Write the GitLab child pipeline that builds the release's packages (spack ci generate)."""
     from ...images.builder_image import builder_reference
-    from ...spackbuild.pipeline import PipelineOptions, generate_pipeline
     from ...spackbuild.cache import default_location
+    from ...spackbuild.pipeline import PipelineOptions, generate_pipeline
 
     cache = spack_cache or default_location(registry)
     image = builder_image or (builder_reference(registry, release_id) if registry else None)

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Share a folder of your Drive with other users of the Lab ("Shared with me").
 
+The client half of lab-share, shipped in every image; the service it calls is
+infra/hub/pod/share_service.py, run by the hub.
+
     $ lab-share add "results/run-7" bob --read-only
     $ lab-share list
     $ lab-share remove "results/run-7" bob

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Your current IAM access token, from inside a Lab notebook.
 
+The client half of lab-token, shipped in every image; the service it calls is
+infra/hub/pod/token_service.py, run by the hub.
+
     from lab_token import access_token
     headers = {"Authorization": f"Bearer {access_token()}"}
 

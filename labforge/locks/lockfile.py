@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import LabforgeError, Problem
 from ..project import Project
-from .lockcheck import node_problem
+from .checks import node_problem
 
 LABFORGE_KEY = "labforge"
 SPACK_KEYS = ("_meta", "spack", "roots", "concrete_specs")
