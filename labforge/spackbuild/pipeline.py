@@ -12,7 +12,6 @@ variables, never their values.
 from __future__ import annotations
 
 import copy
-import os
 import tempfile
 import urllib.error
 import urllib.request
@@ -26,18 +25,24 @@ from ..atomic import write_bytes, write_tree
 from ..errors import LabforgeError, Problem
 from ..process import run
 from ..project import Project
+from ..registry_auth import PASSWORD_ENV, USER_ENV
 from ..releases import require_release
 from ..render import spack_environment
 from ..render.layout import ImagePaths
 from ..render.spackstage import require_current_lock
 from . import spack_source
-from .cache import JOB_CREDENTIALS, PASSWORD_ENV, USER_ENV, mirror_url
+from .cache import JOB_CREDENTIALS, mirror_url
 from .concretize import config_scope, host_environment, pinned_spack
 
 MIRROR = "buildcache-destination"  # the mirror name `spack ci` pushes to
 KEY_FILE_VARIABLE = "LABFORGE_SIGNING_KEY_FILE"  # a GitLab CI variable of type File
 GENERATE_JOB = "release-pipeline"  # the parent pipeline's job that runs this command
 PARENT_PIPELINE = "$PARENT_PIPELINE_ID"  # the trigger job passes it to the child pipeline
+# spack ci generate reads these from its environment; every GitLab job sets some of them. Only
+# labforge's own fixed values reach it, so a laptop and a CI job write the same file.
+SPACK_CI_KNOBS = ("CI_", "GITLAB_", "SPACK_PRUNE_", "SPACK_CI_", "SPACK_CDASH_", "SPACK_JOB_", "SPACK_PIPELINE_TYPE",
+                  "SPACK_COPY_BUILDCACHE", "SPACK_REQUIRE_SIGNING", "SPACK_ARTIFACTS_ROOT", "SPACK_CONCRETE_ENV_DIR",
+                  "SPACK_SIGNING_KEY", "SPACK_REBUILD_EVERYTHING", "SPACK_VERBOSE_SCRIPT")
 
 
 @dataclass(frozen=True)
@@ -134,17 +139,38 @@ class PipelineResult:
     builder_image: str
 
 
+def generation_environment(scratch_project: Path) -> dict[str, str]:
+    """The host environment for `spack ci generate`, without anything a CI job sets, and with
+    the generate job's variables fixed: scratch project dir, job name, `$PARENT_PIPELINE_ID`."""
+    env = {key: value for key, value in spack_source.host_environment().items()
+           if not key.startswith(SPACK_CI_KNOBS)}
+    return env | {"PYTHONHASHSEED": "0", "CI_PROJECT_DIR": str(scratch_project), "CI_JOB_NAME": GENERATE_JOB,
+                  "CI_PIPELINE_ID": PARENT_PIPELINE}
+
+
+def artifacts_folder(project: Project, out: Path) -> tuple[Path, Path]:
+    """Where the jobs' concrete environment goes (beside `out`) and that place relative to the
+    checkout: jobs find it relative to their own CI_PROJECT_DIR, so it must lie inside it."""
+    artifacts = out.parent / "artifacts"
+    root = project.root.resolve()
+    if not artifacts.is_relative_to(root):
+        raise LabforgeError(Problem("--out", None, "", f"{out} lies outside the checkout {root}",
+                                    "the jobs read the pipeline's artifacts relative to the checkout (GitLab's "
+                                    "CI_PROJECT_DIR): give a path inside it, e.g. build/pipeline/pipeline.yml"))
+    return artifacts, artifacts.relative_to(root)
+
+
 def generate_pipeline(project: Project, release_id: str, out: Path, options: PipelineOptions,
                       on_line: Callable[[str], None] | None = None) -> PipelineResult:
     """Write the child pipeline to `out` and the concrete environment to `out`'s folder/artifacts;
     nothing is written when anything fails."""
+    out = out.resolve()
+    artifacts, where = artifacts_folder(project, out)
     loaded = require_release(project, release_id)
     spack_yaml, inputs = spack_environment(project, loaded)
     lock = require_current_lock(project, loaded, spack_yaml, inputs)
     require_reachable(options.cache, options.tls_verify)
     spack_root, packages, _ = pinned_spack(project)
-    out = out.resolve()
-    artifacts = out.parent / "artifacts"
     log = project.build_dir / "logs" / f"{release_id}-pipeline.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("")
@@ -154,16 +180,11 @@ def generate_pipeline(project: Project, release_id: str, out: Path, options: Pip
         (env / "spack.yaml").write_bytes(with_pipeline_config((env / "spack.yaml").read_bytes(), options))
         # spack writes the artifacts' path relative to CI_PROJECT_DIR into every job: generate
         # under a scratch project dir, at the same relative place as the real one.
-        where = artifacts.relative_to(project.root.resolve()) if artifacts.is_relative_to(project.root.resolve()) \
-            else Path("artifacts")
-        variables = {"CI_PROJECT_DIR": str(scratch / "project"), "CI_JOB_NAME": GENERATE_JOB,
-                     "CI_PIPELINE_ID": PARENT_PIPELINE}
         run([str(spack_root / "bin" / "spack"), "-C", str(config_scope(scratch, packages)), "-e", str(env), "ci",
              "generate", "--output-file", str(scratch / "pipeline.yml"), "--artifacts-root",
              str(scratch / "project" / where)],
             log=log, on_line=on_line, what=f"spack ci generate for {release_id}",
-            env={**spack_source.host_environment(), "PYTHONHASHSEED": "0",
-                 **{k: os.environ.get(k, v) for k, v in variables.items()}})
+            env=generation_environment(scratch / "project"))
         header = (f"# Child pipeline of release {release_id}: one job per package the build cache lacks.\n"
                   f"# Generated by labforge with `spack ci generate` from releases/{release_id}.lock.json -- "
                   "do not edit; run `labforge release pipeline` again.\n")

@@ -28,13 +28,22 @@ def registry(tmp_path_factory):
         yield address
 
 
-def generate(cli, project: Path, registry: str, *extra: str, seed: str = "0"):
-    os.environ["PYTHONHASHSEED"] = seed  # the CLI runs in a subprocess with this environment
+# What a GitLab job sets in every job's environment (values of another project and pipeline).
+GITLAB_JOB = {"CI": "true", "GITLAB_CI": "true", "CI_PROJECT_DIR": "/builds/lab/labforge", "CI_PIPELINE_ID": "4711",
+              "CI_JOB_NAME": "some-other-job", "CI_JOB_ID": "99", "CI_COMMIT_SHA": "0" * 40,
+              "CI_COMMIT_REF_NAME": "main", "CI_SERVER_URL": "https://gitlab.lab.example.org",
+              "SPACK_PIPELINE_TYPE": "spack_protected_branch", "SPACK_PRUNE_UP_TO_DATE": "False"}
+
+
+def generate(cli, project: Path, registry: str, *extra: str, seed: str = "0", job_env: dict | None = None):
+    added = {"PYTHONHASHSEED": seed, **(job_env or {})}
+    os.environ.update(added)  # the CLI runs in a subprocess with this environment
     try:
         return cli(project, "release", "pipeline", "2026.11", "--registry", f"{registry}/lab", "--no-tls-verify",
                    *extra)
     finally:
-        del os.environ["PYTHONHASHSEED"]
+        for key in added:
+            del os.environ[key]
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +119,35 @@ def test_same_lock_same_pipeline(cli, generated, registry):
     before = path.read_bytes()
     assert generate(cli, project, registry, "--unsigned-cache", seed="12345").code == 0
     assert path.read_bytes() == before
+
+
+def test_inside_a_gitlab_job_the_same_bytes_and_paths_inside_the_checkout(cli, generated, registry):
+    """GitLab sets CI_PROJECT_DIR, CI_PIPELINE_ID, CI_JOB_NAME... in every job: generation ignores
+    them, and every path a job uses is relative to the job's own checkout."""
+    project, _ = generated
+    folder = project / "build/pipeline/2026.11"
+    before = {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert generate(cli, project, registry, "--unsigned-cache", job_env=GITLAB_JOB).code == 0
+    after = {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert after == before
+    pipeline = yaml.safe_load(before[Path("pipeline.yml")])
+    variables = pipeline["variables"]  # what every job gets
+    assert variables["SPACK_PIPELINE_TYPE"] == "None"  # the job's SPACK_PIPELINE_TYPE did not leak in
+    for key in ("SPACK_CONCRETE_ENV_DIR", "SPACK_ARTIFACTS_ROOT", "SPACK_JOB_LOG_DIR", "SPACK_JOB_REPRO_DIR"):
+        path = Path(variables[key])
+        assert not path.is_absolute() and ".." not in path.parts, (key, path)
+        assert path.parts[:3] == ("build", "pipeline", "2026.11"), (key, path)
+    assert (project / variables["SPACK_CONCRETE_ENV_DIR"] / "spack.lock").is_file()
+    for name, job in jobs_of(pipeline).items():
+        assert job["script"][0] == f"cd {variables['SPACK_CONCRETE_ENV_DIR']}", name
+        assert all(Path(p).parts[:3] == ("build", "pipeline", "2026.11") for p in job["artifacts"]["paths"]), name
+
+
+def test_out_outside_the_checkout_is_refused_before_anything(cli, project, registry, tmp_path):
+    result = cli(project, "release", "pipeline", "2026.11", "--registry", f"{registry}/lab", "--no-tls-verify",
+                 "--out", str(tmp_path / "elsewhere" / "pipeline.yml"))
+    assert result.code == 1 and "--out" in result.stderr and "outside the checkout" in result.stderr, result.stderr
+    assert not (tmp_path / "elsewhere").exists() and not (project / "build").exists()
 
 
 def test_stale_lock_or_dead_cache_is_one_line_and_writes_nothing(cli, project, registry):

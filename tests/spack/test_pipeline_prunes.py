@@ -4,31 +4,19 @@ self-signed certificate; the cached packages are pushed from a `spack install --
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
 import yaml
 from conftest import copy_project
 from fake_install import leaves, locked_environment, spack_in
 from spack_marks import needs_spack
 
 from labforge.locks.lockfile import release_lock
-from labforge.loopback.registry import local_registry
+from labforge.loopback.registry import local_registry, self_signed
 from labforge.project import Project
 from labforge.spackbuild.pipeline import PipelineOptions, generate_pipeline, jobs_of
 
 pytestmark = needs_spack
 RELEASE = "2026.11"  # its lock is committed: nothing to concretize
 CACHED = 4  # packages pushed before the pipeline is generated
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 that is its own CA, and its key."""
-    cert, key = folder / "registry.crt", folder / "registry.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    return cert, key
 
 
 def test_packages_in_the_cache_get_no_job(tmp_path, monkeypatch):
@@ -46,7 +34,7 @@ def test_packages_in_the_cache_get_no_job(tmp_path, monkeypatch):
         spack_in(env, scope, "buildcache", "update-index", f"oci://{location}")
         options = PipelineOptions(location, f"{address}/lab/builder:{RELEASE}", tls_verify=True, signed=False,
                                   credentials=False)
-        out = tmp_path / "pipeline.yml"
+        out = project.root / "build" / "pipeline" / "pipeline.yml"  # inside the checkout, as in a job
         result = generate_pipeline(project, RELEASE, out, options)
     jobs = jobs_of(yaml.safe_load(out.read_text()))
     hashes = {job["variables"]["SPACK_JOB_SPEC_DAG_HASH"] for job in jobs.values()}
