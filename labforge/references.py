@@ -35,3 +35,23 @@ def check_reference(value: str | None) -> str | None:
     if value is not None and (problem := reference_problem(value)):
         raise ValueError(problem)
     return value
+
+
+_LOCATION = re.compile(rf"{_DOMAIN}(?:/{_PATH_PART})*\Z")
+CREDENTIALS_HELP = ("set LABFORGE_REGISTRY_USER and LABFORGE_REGISTRY_PASSWORD (a Harbor robot account) or give "
+                    "--authfile; never put credentials in an option, where `ps` and logs show them")
+
+
+def location_problem(value: str) -> str | None:
+    """Why `value` is not a registry location HOST[:PORT][/PATH], or None. A value holding
+    credentials (`user:password@host`) is refused without repeating any of it."""
+    host = value.split("/", 1)[0]
+    if "@" in host or ("://" in value and "@" in value.split("://", 1)[1].split("/", 1)[0]):
+        return "holds credentials (USER:PASSWORD@HOST); " + CREDENTIALS_HELP
+    if value.startswith("-"):
+        return f"{value!r} looks like a command-line option, not HOST[/PATH]"
+    if "://" in value:
+        return f"{value!r} has a scheme: write HOST[:PORT][/PATH] (TLS is --tls-verify's business)"
+    if not _LOCATION.match(value) or len(value) > MAX_NAME:
+        return f"{value!r} is not a registry location -- write HOST[:PORT]/PATH in lower case, e.g. harbor.lab.org/lab"
+    return None

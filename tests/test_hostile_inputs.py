@@ -85,3 +85,40 @@ def test_a_compression_the_nodes_cannot_unpack_is_refused_before_pushing(cli, pr
     result = cli(project, "release", "publish", "2026.11", "--registry", "127.0.0.1:9/lab")
     assert result.code == 1 and "Traceback" not in result.stderr
     assert "publish.compression" in result.stderr and "cannot be unpacked" in result.stderr, result.stderr
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+SECRET = "s3cret-in-an-option"
+OPTION_CASES = {
+    "credentials in --registry": (["release", "publish", "2026.11", "--registry", f"robot$lab+ci:{SECRET}@h.org/lab"],
+                                  "--registry: holds credentials"),
+    "credentials in --spack-cache": (["release", "pipeline", "2026.11", "--spack-cache",
+                                      f"u:{SECRET}@h.org/spack-cache/buildcache", "--builder-image", "h.org/lab/b:1"],
+                                     "--spack-cache: holds credentials"),
+    "upper-case path in --registry": (["release", "builder", "2026.11", "--registry", "harbor.lab.org/LAB"],
+                                      "not a registry location"),
+    "scheme in --registry": (["release", "publish", "2026.11", "--registry", "https://harbor.lab.org/lab"],
+                             "has a scheme"),
+    "option as --builder-image": (["release", "pipeline", "2026.11", "--registry", "h.org/lab", "--builder-image=--rm"],
+                                  "looks like a command-line option"),
+    "missing --authfile": (["release", "builder", "2026.11", "--registry", "h.org/lab", "--authfile", "/nonexistent"],
+                           "--authfile: cannot read it"),
+    "--authfile not an auth file": (["release", "publish", "2026.11", "--registry", "h.org/lab", "--authfile",
+                                     "labforge.yaml"], "--authfile: cannot read it: not JSON"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OPTION_CASES))
+def test_a_bad_registry_option_is_refused_before_any_work(cli, project, case):
+    """Checked as the options are read: no render, no build, no network look-up, nothing written,
+    and a credential is never repeated."""
+    args, message = OPTION_CASES[case]
+    before = tree(project)
+    result = cli(project, *args)
+    assert result.code == 1 and "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 2, result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert tree(project) == before

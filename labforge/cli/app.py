@@ -14,7 +14,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from ..errors import LabforgeError, Problem
 from ..project import Project
+from ..references import location_problem, reference_problem
+from ..registry_auth import check_authfile
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
                   help="Build, test and publish the lab's notebook image releases.")
@@ -48,6 +51,26 @@ class State:
 @app.callback()
 def _root(project: Optional[Path] = typer.Option(None, "--project", help="labforge checkout (default: search upward)")):
     State.project_dir = project
+
+
+def registry_location(ctx, param, value: str | None) -> str | None:
+    """Callback of --registry-like options: HOST[:PORT][/PATH], before any work or network look-up."""
+    if value is not None and (problem := location_problem(value)):
+        raise LabforgeError(Problem(param.opts[0], None, "", problem, "see labforge COMMAND --help"))
+    return value
+
+
+def image_reference(ctx, param, value: str | None) -> str | None:
+    """Callback of image options (--builder-image): an OCI reference, checked before any work."""
+    if value is not None and (problem := reference_problem(value)):
+        raise LabforgeError(Problem(param.opts[0], None, "", problem, "see labforge COMMAND --help"))
+    return value
+
+
+def auth_file_option(ctx, param, value: Path | None) -> Path | None:
+    """Callback of --authfile: the file exists and is an auth file, before any work."""
+    check_authfile(value)
+    return value
 
 
 def fail(problems) -> None:

@@ -7,13 +7,14 @@ from typing import Optional
 
 import typer
 
-from .app import CA_HELP, State, app, out, with_progress
+from .app import CA_HELP, State, app, out, registry_location, with_progress
 
 
 @app.command("demo")
 def demo(
     release: str = typer.Option("2026.11", help="release to build, test and publish"),
-    registry: Optional[str] = typer.Option(None, help="HOST/PROJECT of a real registry (default: a local one)"),
+    registry: Optional[str] = typer.Option(None, callback=registry_location,
+                                           help="HOST/PROJECT of a real registry (default: a local one)"),
     port: int = typer.Option(5000, min=1, max=65535, help="port of the local registry on 127.0.0.1"),
     ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
     tls_verify: bool = typer.Option(True, help="verify a real registry's TLS certificate"),

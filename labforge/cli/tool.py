@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import LabforgeError
-from .app import BUILDER, CA_HELP, DRIVE, PORT, State, err, fail, out, serve_lab, tool_app
+from .app import BUILDER, CA_HELP, DRIVE, PORT, State, err, fail, out, registry_location, serve_lab, tool_app
 
 
 @tool_app.command("try")
@@ -74,7 +74,8 @@ def tool_build(
     wanted: str = typer.Argument(..., metavar="NAME[@VERSION]", help="tool (default version: the tool's default)"),
     release: Optional[str] = typer.Option(None, help="release whose image and lock to build on (default: newest stable)"),
     ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
-    spack_cache: Optional[str] = typer.Option(None, help="spack build cache HOST/REPOSITORY"),
+    spack_cache: Optional[str] = typer.Option(None, callback=registry_location,
+                                              help="spack build cache HOST/REPOSITORY"),
     tls_verify: bool = typer.Option(True, help="verify the cache registry's TLS certificate (off: plain HTTP)"),
     unsigned_cache: bool = typer.Option(False, "--unsigned-cache", help="push and install unsigned binaries"),
     signing_key: Optional[Path] = typer.Option(None, help="armoured GPG secret key that signs the cache"),

@@ -16,10 +16,11 @@ from ..catalog import Catalog, ToolImage, load_catalog, save_catalog
 from ..errors import LabforgeError, Problem
 from ..process import require
 from ..project import Project
+from ..registry_auth import auth_file
 from ..render.batch import BATCHFILE, BatchImage
 from .batch_images import release_batch_images
 from .compression import skopeo_args
-from .publish import auth_file, context_record, push_bundle, push_image, read_manifest
+from .publish import context_record, push_bundle, push_image, read_manifest
 from .release_image import DIGEST_LABEL, local_config, mounted
 from .sbom import make_sbom
 
@@ -73,7 +74,7 @@ def publish_batch(project: Project, release_id: str, tools_registry: str, catalo
             raw = read_manifest(f"{repository}@{digest}", tls_verify, auth, tools_registry)
             bundle = f"{repository}:{tag}-bundle"
             step(f"attaching the bundle of {image.module} (oras)")
-            push_bundle(bundle, bundle_dir, raw, tls_verify, attempts)
+            push_bundle(bundle, bundle_dir, raw, tls_verify, attempts, auth)
             published.append(PublishedTool(f"{repository}@{digest}", bundle))
             entries.append(ToolImage(tool=image.tool, version=image.version, release=release_id, image=repository,
                                      digest=digest, created=record["created"], module=image.module,

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from ..process import BUILDER_FLAKES, require, run
 from ..project import Project
+from ..registry_auth import auth_file
 from ..releases import require_release
 from ..render import render_release
 from ..spackbuild import spack_source
-from .publish import auth_file, push_image
+from .publish import push_image
 from .release_image import build_command, build_secrets, release_base
 
 STAGE = "spack-builder"

@@ -3,15 +3,13 @@ record the release in the catalog -- the catalog changes only after everything s
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
 import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from ..atomic import write_text
 from ..catalog import Catalog, CatalogEntry, GpuImage, load_catalog, save_catalog
@@ -21,6 +19,7 @@ from ..locks.lockfile import release_lock
 from ..locks.package_diff import package_section
 from ..process import require, run, with_retries
 from ..project import Project
+from ..registry_auth import auth_file, login_pair
 from ..releases import release_ids, require_release
 from .compression import skopeo_args
 from .release_image import mounted, require_local_image
@@ -44,29 +43,6 @@ class PublishResult:
     digest: str
     tags: list[str]
     bundle: str
-
-
-def credentials() -> tuple[str, str] | None:
-    """From the environment only: never from the command line, where `ps` would show them."""
-    user, password = os.environ.get("LABFORGE_REGISTRY_USER"), os.environ.get("LABFORGE_REGISTRY_PASSWORD")
-    return (user, password) if user and password else None
-
-
-@contextmanager
-def auth_file(registry_host: str, given: Path | None) -> Iterator[Path | None]:
-    if given:
-        yield given
-        return
-    creds = credentials()
-    if not creds:
-        yield None
-        return
-    with tempfile.TemporaryDirectory(prefix="labforge-auth-") as tmp:
-        path = Path(tmp) / "auth.json"
-        token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
-        path.write_text(json.dumps({"auths": {registry_host: {"auth": token}}}))
-        os.chmod(path, 0o600)
-        yield path
 
 
 def context_record(project: Project, release_id: str) -> tuple[Path, dict]:
@@ -160,7 +136,7 @@ def publish_release(project: Project, release_id: str, registry: str, catalog_pa
         write_bundle(project, loaded, context, record, reference, digest, bundle_dir)
         raw = read_manifest(f"{repository}@{digest}", tls_verify, auth, registry)
         bundle = f"{repository}:{release_id}-bundle"
-        push_bundle(bundle, bundle_dir, raw, tls_verify, attempts)
+        push_bundle(bundle, bundle_dir, raw, tls_verify, attempts, auth)
 
     if loaded.variant:
         updated = catalog.with_gpu_image(loaded.release.id, GpuImage(image=repository, digest=digest,
@@ -193,7 +169,8 @@ def write_bundle(project: Project, loaded, context: Path, record: dict, referenc
         write_text(out / "sbom.cdx.json", make_sbom(record, rootfs, lock, digest))
 
 
-def push_bundle(target: str, bundle_dir: Path, manifest: bytes, tls_verify: bool, attempts: int) -> None:
+def push_bundle(target: str, bundle_dir: Path, manifest: bytes, tls_verify: bool, attempts: int,
+                auth: Path | None = None) -> None:
     import hashlib
 
     import oras.client
@@ -204,10 +181,9 @@ def push_bundle(target: str, bundle_dir: Path, manifest: bytes, tls_verify: bool
                                digest="sha256:" + hashlib.sha256(manifest).hexdigest(), size=len(manifest))
     host = target.split("/")[0]
     client = oras.client.OrasClient(hostname=host, insecure=not tls_verify, tls_verify=tls_verify)
-    creds = credentials()
-    if creds:
-        client.login(username=creds[0], password=creds[1], hostname=host, insecure=not tls_verify,
-                     tls_verify=tls_verify)
+    pair = login_pair(host, auth)
+    if pair:  # in memory only: oras' login() would also write the password to ~/.docker/config.json
+        client.auth.set_basic_auth(*pair)
     files = [f"{name}:{BUNDLE_MEDIA[name]}" for name in sorted(BUNDLE_MEDIA) if (bundle_dir / name).exists()]
 
     def push() -> subprocess.CompletedProcess:

@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 from ..errors import LabforgeError, Problem
 from ..process import BUILDER_FLAKES, require, run
 from ..project import Project
+from ..registry_auth import auth_file
 from ..releases import require_release
 from ..render import CONTAINERFILE, base_image, render_release
 from ..spackbuild import spack_source
@@ -164,7 +165,8 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
         if config and config["Labels"].get(DIGEST_LABEL) == digest:
             return done("the local store already holds this release with the same input digest")
         if registry:
-            labels = remote_labels(f"{registry}/notebook:{release_id}", tls_verify, authfile)
+            with auth_file(registry.split("/")[0], authfile) as auth:
+                labels = remote_labels(f"{registry}/notebook:{release_id}", tls_verify, auth)
             if labels and labels.get(DIGEST_LABEL) == digest:
                 return done(f"{registry} already holds this release with the same input digest")
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from ..atomic import write_bytes
 from ..errors import LabforgeError, Problem
+from ..registry_auth import credentials
 
 CACHE_REPOSITORY = "spack-cache/buildcache"
 KEY_ENV = "LABFORGE_SIGNING_KEY"  # the armoured secret key itself
 KEY_FILE_ENV = "LABFORGE_SIGNING_KEY_FILE"
-USER_ENV, PASSWORD_ENV = "LABFORGE_REGISTRY_USER", "LABFORGE_REGISTRY_PASSWORD"
 SECRET_IDS = ("labforge-cache-auth", "labforge-signing-key")
 # Where a CI job pod on the lab's own runners finds the registry user and password (files
 # `user`, `password`; infra/runners.py mounts them), for jobs that have no CI variables for them.
@@ -79,9 +79,7 @@ def build_cache(location: str | None, tls_verify: bool, unsigned: bool, key_path
                                     "signing key was given",
                                     f"pass --signing-key FILE (or set {KEY_FILE_ENV} / {KEY_ENV}); "
                                     "--unsigned-cache only for a cache no one else installs from"))
-    user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
-    auth = (user, password) if user and password else None
-    return BuildCache(location, mirror_url(location, tls_verify), not unsigned, key, auth)
+    return BuildCache(location, mirror_url(location, tls_verify), not unsigned, key, credentials())
 
 
 def build_args(cache: BuildCache | None) -> list[str]:

@@ -3,8 +3,10 @@ it to a registry started here, pull it back by digest, check the catalog; then t
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -20,7 +22,7 @@ from labforge.errors import LabforgeError
 from labforge.images.publish import publish_release
 from labforge.images.release_image import build_release, local_config
 from labforge.imagetests.runner import test_release as run_image_suite
-from labforge.loopback.registry import free_port, local_registry
+from labforge.loopback.registry import free_port, local_registry, self_signed
 from labforge.project import Project
 
 pytestmark = [
@@ -158,6 +160,85 @@ def test_killed_publish_leaves_a_valid_unchanged_catalog(built, tmp_path):
     assert catalog_path.read_bytes() == before
     load_catalog(catalog_path)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".catalog.json")]
+
+
+# A Harbor robot account: its name has a `$` and a `+`; the registry asks for it over HTTPS.
+ROBOT = "robot$lab+builder"
+PASSWORD = "pw-" + secrets.token_hex(12)
+
+
+@pytest.fixture
+def harbor_like(tmp_path, monkeypatch):
+    """Debian's docker-registry over HTTPS (its own CA, trusted as a site trusts Harbor's) asking
+    for the robot's credentials with basic auth."""
+    cert, key = self_signed(tmp_path)
+    with local_registry(tmp_path / "registry", tls=(cert, key), users={ROBOT: PASSWORD}) as address:
+        trusted = Path("/etc/containers/certs.d") / address  # skopeo and buildah trust it from here
+        trusted.mkdir(parents=True, exist_ok=True)
+        shutil.copy(cert, trusted / "ca.crt")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # oras (the bundle) trusts it from here
+        monkeypatch.delenv("LABFORGE_REGISTRY_USER", raising=False)
+        monkeypatch.delenv("LABFORGE_REGISTRY_PASSWORD", raising=False)
+        try:
+            yield address
+        finally:
+            shutil.rmtree(trusted)
+
+
+def authfile(path: Path, host: str, password: str = PASSWORD) -> Path:
+    token = base64.b64encode(f"{ROBOT}:{password}".encode()).decode()
+    path.write_text(json.dumps({"auths": {host: {"auth": token}}}))
+    return path
+
+
+def files_holding(folder: Path, text: str) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
+
+
+def test_publish_with_a_robot_account_from_the_environment(built, harbor_like, tmp_path, monkeypatch):
+    project, result, _ = built
+    monkeypatch.setenv("LABFORGE_REGISTRY_USER", ROBOT)
+    monkeypatch.setenv("LABFORGE_REGISTRY_PASSWORD", PASSWORD)
+    catalog_path = tmp_path / "catalog.json"
+    published = publish_release(project, RELEASE, f"{harbor_like}/lab", catalog_path)
+    anonymous = subprocess.run(["skopeo", "inspect", "--raw", f"docker://{published.repository}@{published.digest}"],
+                               capture_output=True, text=True)
+    assert anonymous.returncode != 0 and "unauthorized" in anonymous.stderr.lower()  # it really asks
+    auth = authfile(tmp_path / "auth.json", harbor_like)
+    pulled = tmp_path / "bundle"
+    subprocess.run(["skopeo", "copy", "--src-authfile", str(auth), f"docker://{published.bundle}", f"dir:{pulled}"],
+                   check=True, capture_output=True)
+    entry = load_catalog(catalog_path).releases[0]
+    assert (entry.id, entry.digest) == (RELEASE, published.digest)
+    # The password is nowhere: not in the bundle, the catalog, the logs, the build tree, or a
+    # docker config oras' login() would have written.
+    for folder in (pulled, tmp_path / "catalog.json", project.build_dir, Path.home() / ".docker"):
+        assert not (files_holding(folder, PASSWORD) if folder.is_dir() else
+                    folder.exists() and PASSWORD in folder.read_text()), folder
+
+
+def test_publish_with_an_authfile_and_a_wrong_password(built, harbor_like, tmp_path, cli):
+    project, _, _ = built
+    catalog_path = tmp_path / "catalog.json"
+    before = catalog_with_one_release(catalog_path)
+    wrong = authfile(tmp_path / "wrong.json", harbor_like, password="not-" + PASSWORD)
+    args = ["release", "publish", RELEASE, "--registry", f"{harbor_like}/lab", "--catalog", str(catalog_path)]
+    refused = cli(project.root, *args, "--authfile", str(wrong))
+    assert refused.code == 1 and "Traceback" not in refused.stderr, refused.stderr
+    assert "credentials" in refused.stderr and len(refused.stderr.strip().splitlines()) == 2, refused.stderr
+    assert catalog_path.read_bytes() == before
+    published = cli(project.root, *args, "--authfile", str(authfile(tmp_path / "auth.json", harbor_like)))
+    assert published.code == 0, published.stderr
+    assert {r.id for r in load_catalog(catalog_path).releases} == {"2026.05", RELEASE}
+    assert PASSWORD not in published.stdout + published.stderr + refused.stdout + refused.stderr
+
+
+def test_credentials_inside_the_registry_option_are_refused_unseen(built, cli, tmp_path):
+    project, _, _ = built
+    result = cli(project.root, "release", "publish", RELEASE, "--registry", f"{ROBOT}:{PASSWORD}@127.0.0.1:9/lab",
+                 "--catalog", str(tmp_path / "catalog.json"))
+    assert result.code == 1 and "--registry: holds credentials" in result.stderr, result.stderr
+    assert PASSWORD not in result.stdout + result.stderr and not (tmp_path / "catalog.json").exists()
 
 
 def layers(reference: str) -> list[str]:

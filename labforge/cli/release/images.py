@@ -8,7 +8,20 @@ from typing import Optional
 import typer
 
 from ...errors import LabforgeError, Problem
-from ..app import BUILDER, CA_HELP, DRIVE, PORT, State, err, out, release_app, serve_lab, with_progress
+from ..app import (
+    BUILDER,
+    CA_HELP,
+    DRIVE,
+    PORT,
+    State,
+    auth_file_option,
+    err,
+    out,
+    registry_location,
+    release_app,
+    serve_lab,
+    with_progress,
+)
 
 
 @release_app.command("build")
@@ -18,10 +31,11 @@ def release_build(
     builder: str = typer.Option("buildah", help="buildah, podman or docker"),
     isolation: str = typer.Option("chroot", help="buildah isolation: chroot (no user namespaces/cgroups needed), oci, rootless"),
     ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
-    registry: Optional[str] = typer.Option(None, help="HOST/PROJECT to look for an identical image first"),
+    registry: Optional[str] = typer.Option(None, callback=registry_location,
+                                           help="HOST/PROJECT to look for an identical image first"),
     tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
     force: bool = typer.Option(False, help="build even when an identical image exists"),
-    spack_cache: Optional[str] = typer.Option(
+    spack_cache: Optional[str] = typer.Option(callback=registry_location, default=
         None, help="spack build cache HOST/REPOSITORY (default with --registry: HOST/spack-cache/buildcache)"),
     unsigned_cache: bool = typer.Option(False, "--unsigned-cache", help="push and install unsigned binaries"),
     signing_key: Optional[Path] = typer.Option(
@@ -115,12 +129,14 @@ def release_test(
 @release_app.command("publish")
 def release_publish(
     release_id: str = typer.Argument(..., metavar="ID"),
-    registry: str = typer.Option(..., help="HOST/PROJECT, e.g. harbor.lab.example.org/lab"),
+    registry: str = typer.Option(..., callback=registry_location, help="HOST/PROJECT, e.g. harbor.lab.example.org/lab"),
     catalog: Optional[Path] = typer.Option(None, help="catalog to update (default releases/catalog.json)"),
     tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
-    authfile: Optional[Path] = typer.Option(None, help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
+    authfile: Optional[Path] = typer.Option(None, callback=auth_file_option,
+                                            help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
     tools: bool = typer.Option(False, "--tools", help="also push the batch tool images (after the notebook image)"),
-    tools_registry: Optional[str] = typer.Option(None, help="HOST/PROJECT of batch images (default: HOST/tools)"),
+    tools_registry: Optional[str] = typer.Option(None, callback=registry_location,
+                                                 help="HOST/PROJECT of batch images (default: HOST/tools)"),
 ) -> None:
     """Push the image and its bundle (spack.yaml/lock, Containerfile, Apptainer def, notes, SBOM); update the catalog."""
     from ...images.publish import publish_release

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ...errors import LabforgeError, Problem
-from ..app import CA_HELP, State, err, out, release_app
+from ..app import CA_HELP, State, auth_file_option, err, image_reference, out, registry_location, release_app
 
 
 @release_app.command("pipeline")
@@ -17,9 +17,12 @@ def release_pipeline(
     release_id: str = typer.Argument(..., metavar="ID"),
     dest: Optional[Path] = typer.Option(None, "--out", help="pipeline file (default build/pipeline/ID/pipeline.yml); "
                                         "the jobs' concrete environment goes to artifacts/ beside it"),
-    registry: Optional[str] = typer.Option(None, help="HOST/PROJECT of the release images (builder image and cache)"),
-    spack_cache: Optional[str] = typer.Option(None, help="build cache HOST/REPOSITORY (default: HOST/spack-cache/buildcache)"),
-    builder_image: Optional[str] = typer.Option(None, help="image the jobs run in (default: HOST/PROJECT/builder:ID)"),
+    registry: Optional[str] = typer.Option(None, callback=registry_location,
+                                           help="HOST/PROJECT of the release images (builder image and cache)"),
+    spack_cache: Optional[str] = typer.Option(None, callback=registry_location,
+                                              help="build cache HOST/REPOSITORY (default: HOST/spack-cache/buildcache)"),
+    builder_image: Optional[str] = typer.Option(None, callback=image_reference,
+                                                help="image the jobs run in (default: HOST/PROJECT/builder:ID)"),
     tls_verify: bool = typer.Option(True, help="the cache speaks HTTPS with a verified certificate"),
     unsigned_cache: bool = typer.Option(False, "--unsigned-cache", help="push unsigned binaries (no signing key)"),
     anonymous_cache: bool = typer.Option(False, "--anonymous-cache",
@@ -52,10 +55,12 @@ def release_pipeline(
 @release_app.command("builder")
 def release_builder(
     release_id: str = typer.Argument(..., metavar="ID"),
-    registry: str = typer.Option(..., help="HOST/PROJECT to push HOST/PROJECT/builder:ID to"),
+    registry: str = typer.Option(..., callback=registry_location,
+                                 help="HOST/PROJECT to push HOST/PROJECT/builder:ID to"),
     ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
     tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
-    authfile: Optional[Path] = typer.Option(None, help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
+    authfile: Optional[Path] = typer.Option(None, callback=auth_file_option,
+                                            help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
 ) -> None:
     """Build and push the image the release's pipeline jobs run in (its spack-builder stage)."""
     from ...images.builder_image import build_builder
