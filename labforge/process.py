@@ -105,6 +105,18 @@ def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
             break
 
 
+# A Harbor robot's name has a `$` (robot$project+name), which GitLab expands like a variable
+# unless told not to: the commonest reason a pipeline's right password is refused.
+AUTH_HINT = ("the registry refused the credentials: check LABFORGE_REGISTRY_USER and LABFORGE_REGISTRY_PASSWORD "
+             "(or --authfile); a Harbor robot's name holds a '$' -- in GitLab, turn off 'Expand variable "
+             "reference' for it (or write '$$')")
+
+
+def refused_credentials(output: str) -> bool:
+    low = output.lower()
+    return "unauthorized" in low or "authentication required" in low
+
+
 def is_transient(output: str) -> bool:
     low = output.lower()
     return any(marker in low for marker in TRANSIENT)
@@ -124,6 +136,7 @@ def with_retries(action: Callable[[], subprocess.CompletedProcess], attempts: in
             tail = result.stdout.strip().splitlines()[-1:] or ["no output"]
             reason = "still failing" if attempt > 1 else "failed"
             raise LabforgeError(Problem(what, None, "", f"{reason} after {attempt} attempt(s): {tail[0][-300:]}",
+                                        AUTH_HINT if refused_credentials(result.stdout) else
                                         "check that the registry is up and the credentials are right"))
         sleep(delay)
         delay *= 2

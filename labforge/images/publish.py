@@ -169,6 +169,17 @@ def write_bundle(project: Project, loaded, context: Path, record: dict, referenc
         write_text(out / "sbom.cdx.json", make_sbom(record, rootfs, lock, digest))
 
 
+def challenge(host: str, tls_verify: bool) -> str:
+    """The registry's WWW-Authenticate challenge for an anonymous request ("" when it asks none)."""
+    import requests
+
+    try:
+        answer = requests.get(f"{'https' if tls_verify else 'http'}://{host}/v2/", timeout=10)
+    except requests.RequestException:
+        return ""  # the push says what is wrong, with its retries
+    return answer.headers.get("WWW-Authenticate", "") if answer.status_code == 401 else ""
+
+
 def push_bundle(target: str, bundle_dir: Path, manifest: bytes, tls_verify: bool, attempts: int,
                 auth: Path | None = None) -> None:
     import hashlib
@@ -180,8 +191,11 @@ def push_bundle(target: str, bundle_dir: Path, manifest: bytes, tls_verify: bool
                                                                   "application/vnd.oci.image.manifest.v1+json"),
                                digest="sha256:" + hashlib.sha256(manifest).hexdigest(), size=len(manifest))
     host = target.split("/")[0]
-    client = oras.client.OrasClient(hostname=host, insecure=not tls_verify, tls_verify=tls_verify)
     pair = login_pair(host, auth)
+    # Harbor answers with a Bearer challenge (oras' token flow), a plain registry with a Basic one.
+    backend = "basic" if pair and challenge(host, tls_verify).lower().startswith("basic") else "token"
+    client = oras.client.OrasClient(hostname=host, insecure=not tls_verify, tls_verify=tls_verify,
+                                    auth_backend=backend)
     if pair:  # in memory only: oras' login() would also write the password to ~/.docker/config.json
         client.auth.set_basic_auth(*pair)
     files = [f"{name}:{BUNDLE_MEDIA[name]}" for name in sorted(BUNDLE_MEDIA) if (bundle_dir / name).exists()]

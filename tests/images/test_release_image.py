@@ -225,7 +225,8 @@ def test_publish_with_an_authfile_and_a_wrong_password(built, harbor_like, tmp_p
     args = ["release", "publish", RELEASE, "--registry", f"{harbor_like}/lab", "--catalog", str(catalog_path)]
     refused = cli(project.root, *args, "--authfile", str(wrong))
     assert refused.code == 1 and "Traceback" not in refused.stderr, refused.stderr
-    assert "credentials" in refused.stderr and len(refused.stderr.strip().splitlines()) == 2, refused.stderr
+    assert "the registry refused the credentials" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 2, refused.stderr
     assert catalog_path.read_bytes() == before
     published = cli(project.root, *args, "--authfile", str(authfile(tmp_path / "auth.json", harbor_like)))
     assert published.code == 0, published.stderr
