@@ -77,8 +77,16 @@ def ci_section(options: PipelineOptions) -> dict:
     """spack's `ci:` configuration: where and how every generated job runs."""
     where = {"image": options.builder_image, "tags": list(options.tags),
              "before_script": setup_script(options)}
-    # The scripts are spack's own (cd to the environment, activate it, `spack ci rebuild`).
-    return {"pipeline-gen": [{f"{kind}-job": copy.deepcopy(where)} for kind in ("build", "reindex", "noop")]}
+    # The scripts are spack's own (cd to the environment, activate it, `spack ci rebuild`). The
+    # index job runs outside the environment (it gets no artifacts) and names the cache by URL:
+    # spack answers the registry's login challenge only for a configured mirror with credentials.
+    reindex = copy.deepcopy(where)
+    if options.credentials:
+        reindex["before_script"].append(
+            f"spack mirror add --scope user --oci-username-variable {USER_ENV} --oci-password-variable {PASSWORD_ENV} "
+            f"labforge-cache {mirror_url(options.cache, options.tls_verify)}")
+    return {"pipeline-gen": [{"build-job": copy.deepcopy(where)}, {"reindex-job": reindex},
+                             {"noop-job": copy.deepcopy(where)}]}
 
 
 def with_pipeline_config(spack_yaml: bytes, options: PipelineOptions) -> bytes:
