@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMPS := build/.stamps
 # Real image tools: buildah builds, skopeo copies, mmdebstrap makes the base, docker-registry
 # is a real OCI registry for tests and the demo; lmod for module checks.
-APT_PACKAGES := buildah skopeo mmdebstrap docker-registry uidmap lmod ca-certificates openssl shellcheck git gnupg curl \
+APT_PACKAGES := buildah skopeo mmdebstrap docker-registry apache2-utils uidmap lmod ca-certificates openssl shellcheck git gnupg curl rsync \
   chromium chromium-driver fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Builds trust the build host's CA bundle (hosts behind a TLS-intercepting proxy need it);
@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
 DEMO_ARGS ?= $(if $(HOST_CA),--ca-cert $(HOST_CA))
 
-.PHONY: all demo test test-fast test-images test-spack test-browser lint plan bench golden system venv clean
+.PHONY: all demo test test-fast test-images test-spack test-pipelines test-browser lint plan bench golden system venv tools clean
 
 all: test
 
@@ -37,8 +37,16 @@ $(STAMPS)/venv: requirements.lock pyproject.toml
 	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
 
+# gitlab-ci-local (npm, pinned): a GitLab CI implementation that runs the example pipelines here.
+GITLAB_CI_LOCAL := 4.75.1
+$(STAMPS)/gitlab-ci-local-$(GITLAB_CI_LOCAL):
+	@mkdir -p $(STAMPS) build/tools/gitlab-ci-local
+	npm install --silent --no-audit --no-fund --prefix build/tools/gitlab-ci-local gitlab-ci-local@$(GITLAB_CI_LOCAL)
+	@touch $@
+
 system: $(STAMPS)/system
 venv: $(STAMPS)/venv
+tools: $(STAMPS)/gitlab-ci-local-$(GITLAB_CI_LOCAL)
 
 demo: system venv
 	$(BIN)/labforge demo $(DEMO_ARGS)
@@ -46,24 +54,30 @@ demo: system venv
 # Spack runs its concretizer with the venv's clingo (requirements.lock): nothing is bootstrapped.
 export SPACK_PYTHON ?= $(abspath $(BIN))/python
 
-# Every test, in four parts: the fast loop (lint, then every test that builds no image: run it
+# Every test, in five parts: the fast loop (lint, then every test that builds no image: run it
 # after each change), the image builds with buildah (tests/images), the spack tests (need
-# SPACK_ROOT; they say so and skip without it), then the Lab in chromium on the demo's images.
-test: test-fast test-images test-spack test-browser
+# SPACK_ROOT; they say so and skip without it), the example GitLab pipelines in gitlab-ci-local,
+# then the Lab in chromium on the demo's images.
+test: test-fast test-images test-spack test-pipelines test-browser
 
 lint: venv
 	$(BIN)/ruff check .
 
 test-fast: system venv lint
-	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack and not images"
+	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack and not images and not pipelines"
 
 # Real images with buildah, without spack: build, rebuild, labels, publish, the base and the GPU variant.
 test-images: system venv
-	$(BIN)/pytest -q -n 2 --dist loadfile -m "images and not spack"
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "images and not spack" --durations=10
 
 # Two at a time: their image builds wait on downloads and commits as much as on the CPU.
 test-spack: system venv
-	$(BIN)/pytest -q -m spack -rs -n 2 --dist loadfile
+	$(BIN)/pytest -q -m "spack and not pipelines" -rs -n 2 --dist loadfile --durations=10
+
+# The example GitLab pipelines run by gitlab-ci-local: a release from an empty project to the
+# catalog, against an HTTPS registry that asks for a robot's credentials (needs SPACK_ROOT).
+test-pipelines: system venv tools
+	$(BIN)/pytest -q -m pipelines -rs --durations=5
 
 # The browser suite on the demo's images (made by `make demo` when missing): the release image,
 # and the small tool release's image where spack built one. Screenshots in build/screenshots/.

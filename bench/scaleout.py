@@ -7,10 +7,17 @@ spack by tests/spack/test_spack_resume.py when it has run here: the packages com
 late failure, before and after per-package pushes.
 
 The model (stated in the README, "Figures"): a job takes its package's build time plus a fixed
-job overhead (pod start, spack start, dependencies from the cache); per-package build times are
-the ones spack measured here where we have them (`--measured FILE`: name -> seconds, e.g. from
-spack's .spack/install_times.json), else a time by build system (below), with named exceptions
-for packages known to be large. Runners take the ready job with the longest chain behind it.
+job overhead (container start, spack start, dependencies from the cache, push). The overhead is
+measured, not assumed, when the pipeline stage has run here (`make test-pipelines` writes
+build/pipeline-jobs.json: each job's wall time and spack's own build time of its package, from
+the job log); else 60 s. Per-package build times are the ones spack measured here where we have
+them (`--measured FILE`: name -> seconds), else a time by build system (below), with named
+exceptions for packages known to be large.
+
+Two orders in which runners take ready jobs: GitLab's (a free runner gets the oldest pending job,
+in the order the pipeline lists them: spack ci generate lists them by name) and the best case
+(the ready job with the longest chain behind it). Beside each, the lower bound no order can beat:
+max(total job time / runners, the critical path).
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ sys.path.insert(0, str(REPO))
 
 from labforge.locks.lockfile import Lock, load_lock  # noqa: E402
 
-OVERHEAD = 60.0  # seconds a job spends before and after compiling (pod, spack, fetch, push)
+ASSUMED_OVERHEAD = 60.0  # seconds a job spends before and after compiling, when nothing was measured
+JOBS = REPO / "build" / "pipeline-jobs.json"  # written by tests/pipelines/test_release_pipeline.py
 BY_SYSTEM = {"python_pip": 60, "generic": 120, "makefile": 180, "autotools": 240, "cmake": 420, "meson": 300}
 LARGE = {"llvm": 5400, "gcc": 3600, "boost": 1500, "python": 900, "cmake": 480, "openmpi": 900, "hdf5": 600,
          "petsc": 1200, "trilinos": 3600, "qt": 3600, "vtk": 2700, "paraview": 5400, "neuron": 900, "nest": 1200,
@@ -102,9 +110,28 @@ def chain(packages: dict, cost: dict[str, float]) -> tuple[dict[str, float], int
     return {d: v[0] for d, v in memo.items()}, max(v[1] for v in memo.values())
 
 
-def simulate(packages: dict, cost: dict[str, float], runners: int) -> float:
-    """Wall time with `runners` runners; a job starts when its needs are done and a runner is free."""
+def measured_overhead() -> tuple[float, str]:
+    """The median fixed cost of a real package job (wall time minus spack's build time of its
+    package), from the pipeline stage's job logs; else the assumption."""
+    if not JOBS.exists():
+        return ASSUMED_OVERHEAD, "assumed (run make test-pipelines to measure it)"
+    data = json.loads(JOBS.read_text())
+    fixed = sorted(job["seconds"] - job["build_seconds"] for job in data["jobs"] if job.get("build_seconds") is not None)
+    if not fixed:
+        return ASSUMED_OVERHEAD, "assumed (the job logs had no build times)"
+    median = fixed[len(fixed) // 2]
+    return median, (f"measured: median of {len(fixed)} package jobs of release {data['release']} "
+                    f"(min {fixed[0]:.0f} s, max {fixed[-1]:.0f} s)")
+
+
+def simulate(packages: dict, cost: dict[str, float], runners: int, gitlab_order: bool = False) -> float:
+    """Wall time with `runners` runners; a job starts when its needs are done and a runner is free.
+    `gitlab_order`: a free runner takes the first pending job in pipeline order (by name), as
+    GitLab hands them out; else the one with the longest chain behind it."""
     priority, _ = chain(packages, cost)
+    if gitlab_order:
+        order = {d: i for i, d in enumerate(sorted(packages, key=lambda d: packages[d][0] + d))}
+        priority = {d: -order[d] for d in packages}
     waiting = {d: len(v[2]) for d, v in packages.items()}
     dependents: dict[str, list[str]] = {d: [] for d in packages}
     for digest, (_, _, deps) in packages.items():
@@ -128,15 +155,21 @@ def simulate(packages: dict, cost: dict[str, float], runners: int) -> float:
     return now
 
 
-def report(title: str, packages: dict, measured: dict[str, float]) -> None:
-    cost = {d: seconds(name, system, measured) + OVERHEAD for d, (name, system, _) in packages.items()}
-    _, longest = chain(packages, cost)
+def report(title: str, packages: dict, measured: dict[str, float], overhead: float) -> None:
+    cost = {d: seconds(name, system, measured) + overhead for d, (name, system, _) in packages.items()}
+    paths, longest = chain(packages, cost)
+    total, critical = sum(cost.values()), max(paths.values())
     print(f"\n{title}: {len(packages)} packages to build = {len(packages)} pipeline jobs; "
-          f"longest dependency chain {longest} packages; {sum(cost.values()) / 3600:.1f} h of jobs")
+          f"longest dependency chain {longest} packages ({critical / 3600:.2f} h); {total / 3600:.1f} h of jobs, "
+          f"{overhead * len(packages) / total:.1%} of it job overhead")
     base = simulate(packages, cost, 1)
+    print("  runners   bound h   GitLab order h (x bound)   longest chain first h (x bound)   speed-up")
     for n in RUNNERS:
-        wall = base if n == 1 else simulate(packages, cost, n)
-        print(f"  {n:>3} runner{'s' if n > 1 else ' '}: {wall / 3600:6.2f} h wall time  (x{base / wall:5.1f})")
+        bound = max(total / n, critical)
+        gitlab = base if n == 1 else simulate(packages, cost, n, gitlab_order=True)
+        best = base if n == 1 else simulate(packages, cost, n)
+        print(f"  {n:>7} {bound / 3600:9.2f} {gitlab / 3600:12.2f} ({gitlab / bound:4.2f}) "
+              f"{best / 3600:22.2f} ({best / bound:4.2f}) {base / gitlab:13.1f}")
 
 
 def main() -> None:
@@ -145,10 +178,11 @@ def main() -> None:
     args = parser.parse_args()
     measured = json.loads(args.measured.read_text()) if args.measured else {}
     lock = load_lock(REPO / "releases" / "2026.11.lock.json", "releases/2026.11.lock.json")
-    print(f"model: job overhead {OVERHEAD:.0f} s; by build system {BY_SYSTEM}; large packages named; "
+    overhead, source = measured_overhead()
+    print(f"model: job overhead {overhead:.0f} s ({source}); by build system {BY_SYSTEM}; large packages named; "
           f"{len(measured)} measured times")
-    report("2026.11 (committed lock)", packages_of(lock), measured)
-    report("synthetic HPC stack (seed 16)", synthetic(), measured)
+    report("2026.11 (committed lock)", packages_of(lock), measured, overhead)
+    report("synthetic HPC stack (seed 16)", synthetic(), measured, overhead)
     resume = REPO / "build" / "bench" / "resume.json"
     print("\nafter a late failure, packages compiled again by the rerun (real spack, small release):")
     print("  before per-package pushes: 8 of 8 (measured before issue 16: the push came after the whole install)")
