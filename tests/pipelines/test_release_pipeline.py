@@ -23,6 +23,7 @@ import pytest
 import yaml
 from conftest import HOST_CA
 from lab_gitlab import (
+    ORIGIN,
     REPO,
     available,
     child_jobs,
@@ -184,3 +185,43 @@ def test_a_release_from_an_empty_project_to_the_catalog(lab):
     passed(again)
     left = [name for name in child_jobs(checkout / "build/pipeline/pipeline.yml") if "/" in name]
     assert left == [], left  # every package is in the cache: the child pipeline builds nothing
+
+
+def merge_request(lab, branch: str, tool: str, text: str) -> None:
+    """A tool developer's merge request: a branch off main changing one submission, with the
+    lab's GitLab as `origin` (a bare repository here, reached through its https URL)."""
+    checkout = lab["checkout"]
+    git = ["git", "-C", str(checkout), "-c", "user.name=Tool Developer", "-c", "user.email=td@lab.example.org"]
+    origin = lab["scratch"] / "origin.git"
+    if not origin.exists():
+        subprocess.run(git + ["checkout", "-q", "main"], check=True, capture_output=True)
+        subprocess.run(["git", "clone", "-q", "--bare", str(checkout), str(origin)], check=True, capture_output=True)
+        subprocess.run(git + ["config", f"url.{origin}.insteadOf", ORIGIN], check=True, capture_output=True)
+        subprocess.run(git + ["fetch", "-q", "origin"], check=True, capture_output=True)
+        shutil.copy(REPO / "examples" / "ci" / "tool-merge-request.gitlab-ci.yml", lab["scratch"] / "mr.yml")
+    subprocess.run(git + ["checkout", "-q", "-B", branch, "origin/main"], check=True, capture_output=True)
+    (checkout / "spack" / "tools" / f"{tool}.yaml").write_text(text)
+    shutil.copy(lab["scratch"] / "mr.yml", checkout / ".gitlab-ci.yml")
+    subprocess.run(git + ["commit", "-qam", f"{tool}: {branch}"], check=True, capture_output=True)
+
+
+def test_tool_merge_request_pipeline(lab):
+    """examples/ci/tool-merge-request.gitlab-ci.yml as a merge-request event: one changed tool is
+    checked, concretized on the newest stable release (this stage's) and built and tested in
+    every version; a broken submission fails the check with exit code 1 (bad input)."""
+    mr_vars = lab["scratch"] / "mr-variables.yml"
+    variables = yaml.safe_load(lab["host_vars"].read_text())
+    mr_vars.write_text(yaml.safe_dump(variables | {
+        "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "LABFORGE_CACHE": f"{lab['address']}/spack-cache/buildcache"}))
+    text = (lab["checkout"] / "spack" / "tools" / "py-six.yaml").read_text()
+    merge_request(lab, "six-summary", "py-six", text.replace("summary: demo tool py-six", "summary: six, for 2 and 3"))
+    run = run_parent_jobs(lab["checkout"], ["--ignore-predefined-vars", "CI_PIPELINE_SOURCE"], mr_vars)
+    passed(run)
+    assert "changed tools: py-six" in run.output and "PASS  tool-build" in run.output, run.output[-3000:]
+    assert "py-six@1.16.0" in run.output and ": passed in" in run.output, run.output[-3000:]
+
+    merge_request(lab, "six-broken", "py-six", text.replace("homepage: https://", "homepage: "))
+    broken = run_parent_jobs(lab["checkout"], ["--ignore-predefined-vars", "CI_PIPELINE_SOURCE"], mr_vars)
+    assert broken.code != 0 and "FAIL 1" in broken.output, broken.output[-3000:]
+    assert "py-six.yaml" in broken.output and "homepage" in broken.output, broken.output[-3000:]
