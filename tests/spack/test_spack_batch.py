@@ -10,6 +10,7 @@ from spack_marks import builds_images, needs_spack
 from test_spack_release import layer_digests, six_release, small_project
 
 pytestmark = needs_spack
+RELEASE = "2030.04"  # this file's own: the spack tests run two files at a time, and image names follow release ids
 
 
 def manifest_layers(reference: str) -> list[str]:
@@ -31,17 +32,17 @@ def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_c
     from labforge.spackbuild.concretize import lock_release
 
     project = small_project(tmp_path / "project")
-    (project.root / "releases" / "2030.02.yaml").write_text(six_release('"1.17.0", "1.16.0"'))
+    (project.root / "releases" / f"{RELEASE}.yaml").write_text(six_release('"1.17.0", "1.16.0"', RELEASE))
     ca = HOST_CA
-    lock_release(project, "2030.02")
+    lock_release(project, RELEASE)
     with local_registry(tmp_path / "registry") as address:
         options = dict(ca_certs=ca, spack_cache=f"{address}/spack-cache/buildcache", tls_verify=False,
                        unsigned_cache=True)
-        notebook = build_release(project, "2030.02", force=True, **options)
-        batch = build_batch(project, "2030.02", force=True, **options)  # the local store may hold them
+        notebook = build_release(project, RELEASE, force=True, **options)
+        batch = build_batch(project, RELEASE, force=True, **options)  # the local store may hold them
         assert notebook.spack.compiled >= 2
-        assert sorted(batch.built) == ["localhost/labforge/tools/py-six:1.16.0-2030.02",
-                                       "localhost/labforge/tools/py-six:1.17.0-2030.02"]
+        assert sorted(batch.built) == [f"localhost/labforge/tools/py-six:1.16.0-{RELEASE}",
+                                       f"localhost/labforge/tools/py-six:1.17.0-{RELEASE}"]
         notebook_layers = layer_digests(notebook.reference)
         for reference in batch.built:
             layers = layer_digests(reference)
@@ -49,19 +50,19 @@ def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_c
             assert layers[:2] == notebook_layers[:2]
             shared = [d for d in layers if d in notebook_layers]
             assert len(shared) >= 3 and set(layers) - set(notebook_layers), reference
-        assert test_batch_images(project, "2030.02", ca) == {ref: 0 for ref in batch.built}
+        assert test_batch_images(project, RELEASE, ca) == {ref: 0 for ref in batch.built}
 
         catalog = tmp_path / "catalog.json"
-        publish_release(project, "2030.02", f"{address}/lab", catalog, tls_verify=False)
-        published = publish_batch(project, "2030.02", f"{address}/tools", catalog, tls_verify=False)
+        publish_release(project, RELEASE, f"{address}/lab", catalog, tls_verify=False)
+        published = publish_batch(project, RELEASE, f"{address}/tools", catalog, tls_verify=False)
         assert len(published) == 2
-        notebook_blobs = manifest_layers(f"{address}/lab/notebook:2030.02")
+        notebook_blobs = manifest_layers(f"{address}/lab/notebook:{RELEASE}")
         for item in published:
             blobs = manifest_layers(item.reference)
             assert len([b for b in blobs if b in notebook_blobs]) >= 3  # the registry holds them once
         tools = load_catalog(catalog).tools
-        assert [(t.tool, t.version, t.release) for t in tools] == [("py-six", "1.16.0", "2030.02"),
-                                                                    ("py-six", "1.17.0", "2030.02")]
+        assert [(t.tool, t.version, t.release) for t in tools] == [("py-six", "1.16.0", RELEASE),
+                                                                    ("py-six", "1.17.0", RELEASE)]
         assert tools[0].image == f"{address}/tools/py-six" and tools[0].command == "python3"
-        again = build_batch(project, "2030.02", **options)
+        again = build_batch(project, RELEASE, **options)
         assert again.built == [] and len(again.skipped) == 2

@@ -64,8 +64,8 @@ PY_SIX = ("name: py-six\npackage: py-six\nsummary: a small tool for the spack st
           "command: python3\n")
 
 
-def six_release(versions: str) -> str:
-    return f'id: "2030.02"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{versions}]\n' \
+def six_release(versions: str, release_id: str = "2030.02") -> str:
+    return f'id: "{release_id}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{versions}]\n' \
            '  default: "1.17.0"\n'
 
 
