@@ -183,11 +183,15 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
         if on_line:
             on_line(text)
 
-    with build_secrets(project, ca_certs, cache, project.build_dir / "secrets" / release_id) as secrets:
+    # A site's base image in a private project (Harbor) is pulled with the same credentials.
+    with build_secrets(project, ca_certs, cache, project.build_dir / "secrets" / release_id) as secrets, \
+            auth_file(base.split("/")[0], authfile) as pull_auth:
         command = build_command(builder, isolation, context, reference, base, secrets,
                                 project.settings.build.source_date_epoch, build_args(cache) if with_spack else [])
         if no_cache:
             command.insert(2, "--no-cache")
+        if pull_auth and builder != "docker":
+            command[2:2] = ["--authfile", str(pull_auth)]
         try:
             run(command, log=log, on_line=line, what=f"{builder} build of {release_id}", flakes=BUILDER_FLAKES)
         except LabforgeError as exc:

@@ -242,6 +242,27 @@ def test_credentials_inside_the_registry_option_are_refused_unseen(built, cli, t
     assert PASSWORD not in result.stdout + result.stderr and not (tmp_path / "catalog.json").exists()
 
 
+def test_a_site_base_image_in_a_private_project_is_pulled_with_the_robot(built, harbor_like, tmp_path, monkeypatch):
+    """A release FROM the site's own base image in a private Harbor project: the build pulls it
+    with the robot's credentials; without them the registry refuses and the build says so."""
+    project, _, test_ca = built
+    base = f"{harbor_like}/base/bookworm:1"
+    subprocess.run(["skopeo", "copy", "--dest-authfile", str(authfile(tmp_path / "auth.json", harbor_like)),
+                    "containers-storage:localhost/labforge-base:bookworm", f"docker://{base}"],
+                   check=True, capture_output=True)
+    text = (project.root / "releases" / f"{RELEASE}.yaml").read_text()
+    (project.root / "releases" / "2030.03.yaml").write_text(
+        text.replace(f'id: "{RELEASE}"', 'id: "2030.03"').replace("python:", f"base:\n  image: {base}\npython:"))
+    with pytest.raises(LabforgeError) as anonymous:
+        build_release(project, "2030.03", with_spack=False, ca_certs=[str(test_ca)], force=True)
+    assert "unauthorized" in str(anonymous.value).lower() or "authentication" in str(anonymous.value).lower()
+    monkeypatch.setenv("LABFORGE_REGISTRY_USER", ROBOT)
+    monkeypatch.setenv("LABFORGE_REGISTRY_PASSWORD", PASSWORD)
+    result = build_release(project, "2030.03", with_spack=False, ca_certs=[str(test_ca)], force=True)
+    assert result.skipped is None and local_config(result.reference)["Labels"]["org.labforge.input-digest"]
+    subprocess.run(["buildah", "rmi", "-f", base], capture_output=True)
+
+
 def layers(reference: str) -> list[str]:
     data = json.loads(subprocess.run(["buildah", "inspect", "--type", "image", reference], check=True,
                                      capture_output=True, text=True).stdout)
