@@ -63,10 +63,10 @@ class PipelineOptions:
 CACHED = """import contextlib, os, sys
 import spack.environment as ev, spack.mirrors.mirror as mm, spack.oci.image as im, spack.oci.oci as oci
 spec = ev.active_environment().get_one_by_hash(os.environ["SPACK_JOB_SPEC_DAG_HASH"])
-ref = oci.image_from_mirror(mm.MirrorCollection(binary=True)["buildcache-destination"])
+ref = oci.image_from_mirror(mm.MirrorCollection(binary=True)["MIRROR"])
 tag = im.ensure_valid_tag(f"{spec.name}-{spec.version}-{spec.dag_hash()}.spack")
 with contextlib.suppress(Exception): oci.get_manifest_and_config(ref.with_tag(tag)); sys.exit(0)
-sys.exit(1)"""
+sys.exit(1)""".replace("MIRROR", MIRROR)
 # `spack python -c` compiles one statement: the check runs through exec().
 SKIP_CACHED = (f"if spack -e \"$SPACK_CONCRETE_ENV_DIR\" python -c 'exec(\"\"\"{CACHED}\"\"\")'; then echo \"labforge: "
                "$SPACK_JOB_SPEC_PKG_NAME is in the build cache already: nothing to build\"; exit 0; fi")
