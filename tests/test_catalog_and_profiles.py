@@ -77,3 +77,6 @@ def test_offline_plan_writes_masked_json_and_summary(tmp_path, capsys):
     assert hub["dependencies"] and hub["parent"]
     assert "placeholder" not in (tmp_path / "plan.json").read_text()
     assert "resources to create" in text and "labforge:infra:JupyterHub  hub" in text
+    again = tmp_path / "again"
+    assert plan_main(["--out", str(again)]) == 0
+    assert (again / "plan.json").read_bytes() == (tmp_path / "plan.json").read_bytes()  # same config, same bytes

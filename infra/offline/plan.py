@@ -38,14 +38,16 @@ def short(urn: str) -> str:
 
 
 def plan_document(records: list[Record]) -> dict:
+    """Every resource, in URN order: Pulumi's mocks register them in whatever order their
+    inputs resolve, so the order they arrive in changes from run to run."""
     by_urn = {r.urn: r for r in records}
     return {"resources": [
         {"type": r.type, "name": r.name, "urn": r.urn,
          "parent": r.parent if r.parent in by_urn else None,
          "provider": r.provider.split("::")[2] if r.provider else None,
-         "dependencies": [d for d in r.dependencies],
+         "dependencies": sorted(r.dependencies),
          "inputs": masked(r.inputs)}
-        for r in records]}
+        for r in sorted(records, key=lambda r: r.urn)]}
 
 
 def summary(records: list[Record]) -> str:
