@@ -54,6 +54,15 @@ def login_pair(host: str, auth: Path | None) -> tuple[str, str] | None:
     return credentials()
 
 
+def write_auth_file(path: Path, host: str, user: str, password: str) -> Path:
+    """An auth file (`{"auths": {HOST: {"auth": base64(USER:PASSWORD)}}}`), private from its first byte."""
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps({"auths": {host: {"auth": token}}}))
+    return path
+
+
 @contextmanager
 def auth_file(registry_host: str, given: Path | None) -> Iterator[Path | None]:
     """The auth file to hand skopeo and buildah: the one given, or a private temporary one made
@@ -66,9 +75,4 @@ def auth_file(registry_host: str, given: Path | None) -> Iterator[Path | None]:
         yield None
         return
     with tempfile.TemporaryDirectory(prefix="labforge-auth-") as tmp:
-        path = Path(tmp) / "auth.json"
-        token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private from its first byte
-        with os.fdopen(fd, "w") as handle:
-            handle.write(json.dumps({"auths": {registry_host: {"auth": token}}}))
-        yield path
+        yield write_auth_file(Path(tmp) / "auth.json", registry_host, *creds)

@@ -3,7 +3,6 @@ it to a registry started here, pull it back by digest, check the catalog; then t
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
@@ -24,6 +23,7 @@ from labforge.images.release_image import build_release, local_config
 from labforge.imagetests.runner import test_release as run_image_suite
 from labforge.loopback.registry import free_port, local_registry, self_signed
 from labforge.project import Project
+from labforge.registry_auth import write_auth_file
 
 pytestmark = [
     pytest.mark.images,
@@ -186,9 +186,7 @@ def harbor_like(tmp_path, monkeypatch):
 
 
 def authfile(path: Path, host: str, password: str = PASSWORD) -> Path:
-    token = base64.b64encode(f"{ROBOT}:{password}".encode()).decode()
-    path.write_text(json.dumps({"auths": {host: {"auth": token}}}))
-    return path
+    return write_auth_file(path, host, ROBOT, password)
 
 
 def files_holding(folder: Path, text: str) -> list[Path]:
@@ -238,7 +236,7 @@ def test_credentials_inside_the_registry_option_are_refused_unseen(built, cli, t
     project, _, _ = built
     result = cli(project.root, "release", "publish", RELEASE, "--registry", f"{ROBOT}:{PASSWORD}@127.0.0.1:9/lab",
                  "--catalog", str(tmp_path / "catalog.json"))
-    assert result.code == 1 and "--registry: holds credentials" in result.stderr, result.stderr
+    assert result.code == 1 and "--registry: holds an '@'" in result.stderr, result.stderr
     assert PASSWORD not in result.stdout + result.stderr and not (tmp_path / "catalog.json").exists()
 
 

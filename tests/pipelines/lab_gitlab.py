@@ -33,13 +33,9 @@ def available() -> str | None:
     return f"missing: {', '.join(missing)} (make test-pipelines installs them)" if missing else None
 
 
-def make_checkout(root: Path, files: dict[str, bytes], pipeline: Path) -> Path:
-    """A git repository at `root` holding `files` and `pipeline` as .gitlab-ci.yml, committed,
+def make_checkout(root: Path, pipeline: Path) -> Path:
+    """The files at `root`, with `pipeline` as .gitlab-ci.yml, committed in a git repository
     with a GitLab remote (gitlab-ci-local derives the project's path from it)."""
-    for name, data in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
     shutil.copy(pipeline, root / ".gitlab-ci.yml")
     git = ["git", "-C", str(root), "-c", "user.name=Release Manager", "-c", "user.email=rm@lab.example.org"]
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "release"],

@@ -10,7 +10,6 @@ Each job's wall time goes to build/pipeline-jobs.json for bench/scaleout.py."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -38,6 +37,7 @@ from spack_marks import SPACK_ROOT
 from labforge.demo.tools import TOOLS, manifest, tool_yaml
 from labforge.loopback.registry import local_registry, self_signed
 from labforge.project import Project
+from labforge.registry_auth import write_auth_file
 
 pytestmark = [pytest.mark.pipelines,
               pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: the pipeline runs spack"),
@@ -64,12 +64,11 @@ def lab(tmp_path_factory):
     files |= {f"spack/tools/{name}.yaml": tool_yaml(name).encode() for name in TOOLS}
     files[f"releases/{RELEASE}.yaml"] = manifest(["1.17.0"], RELEASE).encode()
     checkout = tmp / "labforge"
-    files_dir = checkout
     for name, data in files.items():
-        (files_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        (files_dir / name).write_bytes(data)
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_bytes(data)
     lock_release(Project(checkout), RELEASE)  # what the release manager commits with the manifest
-    make_checkout(checkout, {}, REPO / "examples" / "ci" / "release.gitlab-ci.yml")
+    make_checkout(checkout, REPO / "examples" / "ci" / "release.gitlab-ci.yml")
     (checkout / ".venv").symlink_to(REPO / ".venv")  # GitLab's cache of the venv (key: requirements.lock)
 
     cert, key = self_signed(tmp)
@@ -87,9 +86,7 @@ def lab(tmp_path_factory):
         trusted = Path("/etc/containers/certs.d") / address  # how a site trusts its Harbor's CA
         trusted.mkdir(parents=True, exist_ok=True)
         shutil.copy(cert, trusted / "ca.crt")
-        authfile = tmp / "auth.json"  # the runner's pull secret for the builder image
-        token = base64.b64encode(f"{ROBOT}:{PASSWORD}".encode()).decode()
-        authfile.write_text(json.dumps({"auths": {address: {"auth": token}}}))
+        authfile = write_auth_file(tmp / "auth.json", address, ROBOT, PASSWORD)  # the runner's pull secret
         variables = {
             "RELEASE": RELEASE, "REGISTRY": f"{address}/lab", "BUILD_ARGS": f"--ca-cert {bundle}",
             # `$$`: GitLab (and gitlab-ci-local) expand `$lab` in a variable's value otherwise
