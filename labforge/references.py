@@ -45,9 +45,8 @@ CREDENTIALS_HELP = ("set LABFORGE_REGISTRY_USER and LABFORGE_REGISTRY_PASSWORD (
 def location_problem(value: str) -> str | None:
     """Why `value` is not a registry location HOST[:PORT][/PATH], or None. A value holding
     credentials (`user:password@host`) is refused without repeating any of it."""
-    host = value.split("/", 1)[0]
-    if "@" in host or ("://" in value and "@" in value.split("://", 1)[1].split("/", 1)[0]):
-        return "holds credentials (USER:PASSWORD@HOST); " + CREDENTIALS_HELP
+    if "@" in value:  # a location never holds one; USER:PASSWORD@HOST does, with '/' in it or not
+        return "holds an '@', as credentials (USER:PASSWORD@HOST) do; " + CREDENTIALS_HELP
     if value.startswith("-"):
         return f"{value!r} looks like a command-line option, not HOST[/PATH]"
     if "://" in value:

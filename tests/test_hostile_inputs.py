@@ -94,10 +94,12 @@ def tree(root: Path) -> dict[str, bytes]:
 SECRET = "s3cret-in-an-option"
 OPTION_CASES = {
     "credentials in --registry": (["release", "publish", "2026.11", "--registry", f"robot$lab+ci:{SECRET}@h.org/lab"],
-                                  "--registry: holds credentials"),
+                                  "--registry: holds an '@'"),
+    "credentials with a '/' in --registry": (["release", "publish", "2026.11", "--registry",
+                                              f"u:{SECRET}/x@h.org/lab"], "--registry: holds an '@'"),
     "credentials in --spack-cache": (["release", "pipeline", "2026.11", "--spack-cache",
                                       f"u:{SECRET}@h.org/spack-cache/buildcache", "--builder-image", "h.org/lab/b:1"],
-                                     "--spack-cache: holds credentials"),
+                                     "--spack-cache: holds an '@'"),
     "upper-case path in --registry": (["release", "builder", "2026.11", "--registry", "harbor.lab.org/LAB"],
                                       "not a registry location"),
     "scheme in --registry": (["release", "publish", "2026.11", "--registry", "https://harbor.lab.org/lab"],
