@@ -45,11 +45,13 @@ def build_builder(project: Project, release_id: str, registry: str, *, ca_certs:
     context = project.build_dir / "context" / release_id
     render_release(project, loaded, context, trees=spack_source.CONTEXT_TREES)
     spack_source.copy_into(context, spack_root, spack_source.locate_packages(project))
-    base = release_base(project, loaded, log, tls_verify)
+    base = release_base(project, loaded, log, tls_verify, authfile=authfile)
     local = f"localhost/labforge/builder:{release_id}"
-    with build_secrets(project, ca_certs, None, project.build_dir / "secrets" / f"builder-{release_id}") as secrets:
+    with build_secrets(project, ca_certs, None, project.build_dir / "secrets" / f"builder-{release_id}") as secrets, \
+            auth_file(base.split("/")[0], authfile) as pull_auth:
         run(build_command("buildah", "chroot", context, local, base, secrets, project.settings.build.source_date_epoch,
-                          target=STAGE), log=log, what=f"build of {release_id}'s builder image", flakes=BUILDER_FLAKES)
+                          target=STAGE, pull_auth=pull_auth),
+            log=log, what=f"build of {release_id}'s builder image", flakes=BUILDER_FLAKES)
     target = builder_reference(registry, release_id)
     with auth_file(registry.split("/")[0], authfile) as auth, tempfile.TemporaryDirectory() as tmp:
         digest = push_image(local, target, Path(tmp) / "digest", tls_verify, auth, log, 4, registry)

@@ -117,9 +117,12 @@ def remote_labels(reference: str, tls_verify: bool, authfile: Path | None) -> di
 
 def build_command(builder: str, isolation: str, context: Path, reference: str, base: str,
                   secrets: dict[str, Path], timestamp: int, extra_args: list[str] = (),
-                  containerfile_name: str = CONTAINERFILE, target: str | None = None) -> list[str]:
+                  containerfile_name: str = CONTAINERFILE, target: str | None = None,
+                  pull_auth: Path | None = None) -> list[str]:
+    """`pull_auth`: the auth file to pull a private base image with (buildah and podman)."""
     containerfile = str(context / containerfile_name)
     common = ["--target", target] if target else []
+    common += ["--authfile", str(pull_auth)] if pull_auth and builder != "docker" else []
     common += [arg for secret_id, path in sorted(secrets.items()) for arg in ("--secret", f"id={secret_id},src={path}")]
     common += ["--build-arg", f"BASE_IMAGE={base}", "--build-arg", f"SOURCE_DATE_EPOCH={timestamp}",
                *extra_args, "-f", containerfile, "-t", reference]
@@ -170,7 +173,7 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
             if labels and labels.get(DIGEST_LABEL) == digest:
                 return done(f"{registry} already holds this release with the same input digest")
 
-    base = release_base(project, loaded, log, tls_verify, on_step)
+    base = release_base(project, loaded, log, tls_verify, on_step, authfile)
     if spack_root:
         spack_source.copy_into(context, spack_root, spack_source.locate_packages(project))
     def line(text: str) -> None:
@@ -187,11 +190,10 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
     with build_secrets(project, ca_certs, cache, project.build_dir / "secrets" / release_id) as secrets, \
             auth_file(base.split("/")[0], authfile) as pull_auth:
         command = build_command(builder, isolation, context, reference, base, secrets,
-                                project.settings.build.source_date_epoch, build_args(cache) if with_spack else [])
+                                project.settings.build.source_date_epoch, build_args(cache) if with_spack else [],
+                                pull_auth=pull_auth)
         if no_cache:
             command.insert(2, "--no-cache")
-        if pull_auth and builder != "docker":
-            command[2:2] = ["--authfile", str(pull_auth)]
         try:
             run(command, log=log, on_line=line, what=f"{builder} build of {release_id}", flakes=BUILDER_FLAKES)
         except LabforgeError as exc:
@@ -204,13 +206,13 @@ def build_release(project: Project, release_id: str, *, with_spack: bool = True,
 
 
 def release_base(project: Project, loaded, log: Path, tls_verify: bool,
-                 on_step: Callable[[str, int, int, str], None] | None = None) -> str:
+                 on_step: Callable[[str, int, int, str], None] | None = None, authfile: Path | None = None) -> str:
     """The image the release builds FROM: the site's (GPU: CUDA) base image, or labforge's own
     Debian base made with mmdebstrap (once; it is reused while it exists)."""
     if loaded.gpu or loaded.release.base.image:
         base = base_image(loaded)
         if loaded.gpu:
-            require_gpu_base(loaded.id, base, tls_verify)
+            require_gpu_base(loaded.id, base, tls_verify, authfile)
         return base
     if on_step:
         on_step("base", 0, 1, f"base image ({loaded.release.base.suite}, mmdebstrap)")
@@ -218,13 +220,15 @@ def release_base(project: Project, loaded, log: Path, tls_verify: bool,
                       loaded.release.base.mirror).reference
 
 
-def require_gpu_base(image_id: str, base: str, tls_verify: bool) -> None:
+def require_gpu_base(image_id: str, base: str, tls_verify: bool, authfile: Path | None = None) -> None:
     """The GPU variant builds only where the site's CUDA base image is: say so plainly, before
-    any work, on a machine that has neither it nor a way to pull it."""
+    any work, on a machine that has neither it nor a way to pull it (with the credentials the
+    build pulls it with)."""
     if run(["buildah", "inspect", "--type", "image", base], check=False).returncode == 0:
         return
-    probe = run(["skopeo", "inspect", "--retry-times", "1", f"--tls-verify={str(tls_verify).lower()}",
-                 f"docker://{base}"], check=False)
+    with auth_file(base.split("/")[0], authfile) as auth:
+        probe = run(["skopeo", "inspect", "--retry-times", "1", f"--tls-verify={str(tls_verify).lower()}",
+                     *(["--authfile", str(auth)] if auth else []), f"docker://{base}"], check=False)
     if probe.returncode != 0:
         last = ((probe.stderr or probe.stdout).strip().splitlines() or ["no answer"])[-1]
         # skopeo's logrus line: msg="Error parsing image name \"docker://...\": <the reason>"
