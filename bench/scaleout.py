@@ -128,10 +128,11 @@ def simulate(packages: dict, cost: dict[str, float], runners: int, gitlab_order:
     """Wall time with `runners` runners; a job starts when its needs are done and a runner is free.
     `gitlab_order`: a free runner takes the first pending job in pipeline order (by name), as
     GitLab hands them out; else the one with the longest chain behind it."""
-    priority, _ = chain(packages, cost)
     if gitlab_order:
-        order = {d: i for i, d in enumerate(sorted(packages, key=lambda d: packages[d][0] + d))}
-        priority = {d: -order[d] for d in packages}
+        order = sorted(packages, key=lambda d: packages[d][0] + d)
+        priority = {d: -i for i, d in enumerate(order)}
+    else:
+        priority = chain(packages, cost)[0]
     waiting = {d: len(v[2]) for d, v in packages.items()}
     dependents: dict[str, list[str]] = {d: [] for d in packages}
     for digest, (_, _, deps) in packages.items():
