@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import LabforgeError, Problem
+from .fields import AbsolutePath, GitRef, GitUrl, LabelText, Pin, SpackTarget
 from .validation import to_model
 from .yamlio import load
 
@@ -20,31 +21,31 @@ class _Strict(BaseModel):
 
 
 class Mounts(_Strict):
-    drive: str = "/home/jovyan/drive"
-    datasets: str = "/home/jovyan/datasets"
-    shared: str = "/home/jovyan/shared"
+    drive: AbsolutePath = "/home/jovyan/drive"
+    datasets: AbsolutePath = "/home/jovyan/datasets"
+    shared: AbsolutePath = "/home/jovyan/shared"
 
 
 class ImageSettings(_Strict):
     user: str = Field("jovyan", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
     uid: int = Field(1000, ge=1000)
     gid: int = Field(1000, ge=100)
-    vendor: str = "labforge"
-    authorization: str = "Authenticated lab users"
+    vendor: LabelText = "labforge"
+    authorization: LabelText = "Authenticated lab users"
     mounts: Mounts = Mounts()
 
 
 class SpackSettings(_Strict):
-    version: str = "v1.1.0"
-    url: str = "https://github.com/spack/spack.git"
-    packages_version: str = "v2025.11.0"
-    packages_url: str = "https://github.com/spack/spack-packages.git"
-    target: str = "x86_64_v2"
+    version: GitRef = "v1.1.0"
+    url: GitUrl = "https://github.com/spack/spack.git"
+    packages_version: GitRef = "v2025.11.0"
+    packages_url: GitUrl = "https://github.com/spack/spack-packages.git"
+    target: SpackTarget = "x86_64_v2"
 
 
 class RuntimeSettings(_Strict):
     # The notebook server side of every image; jupyterhub's major must match the hub's.
-    python_packages: list[str] = Field(
+    python_packages: list[Pin] = Field(
         default_factory=lambda: [
             "jupyterlab==4.6.6", "jupyterhub==5.5.4", "jupyterlmod==5.3.2", "ipykernel==7.4.0",
         ]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
 
 from .errors import LabforgeError, Problem
+from .fields import Pin, WebUrl
 from .platforms import PLATFORMS
 from .project import Project
 from .references import check_reference
@@ -22,6 +22,16 @@ from .yamlio import Located, load
 
 EXPERIMENTAL = "experimental"
 STABLE_ID = re.compile(r"^(\d{4})\.(0[1-9]|1[0-2])$")
+# What a command may be given as a release: a stable id or experimental, either with -gpu. It names
+# files (releases/ID.yaml, build/logs/ID-build.log), so nothing else is ever joined to a path.
+IMAGE_ID = re.compile(r"(?:\d{4}\.(?:0[1-9]|1[0-2])|experimental)(?:-gpu)?")
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot name a release (or its GPU variant), or None."""
+    if IMAGE_ID.fullmatch(value):
+        return None
+    return f"{value[:80]!r} is not a release id -- write YYYY.MM (e.g. 2026.11), experimental, or either with -gpu"
 
 
 class Base(BaseModel):
@@ -30,7 +40,7 @@ class Base(BaseModel):
     suite: Literal["bookworm", "trixie"] = "bookworm"
     # A site registry's base image instead of the one labforge makes with mmdebstrap.
     image: StrictStr | None = None
-    mirror: StrictStr | None = Field(None, pattern=r"^https?://[^\s'\"]+$")
+    mirror: WebUrl | None = None
 
     _image = field_validator("image")(check_reference)
 
@@ -50,20 +60,7 @@ class ReleaseTool(BaseModel):
 class JupyterLab(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    extras: list[StrictStr] = Field(default_factory=list)
-
-    @field_validator("extras")
-    @classmethod
-    def _pinned(cls, extras: list[str]) -> list[str]:
-        for text in extras:
-            try:
-                req = Requirement(text)
-            except InvalidRequirement:
-                raise ValueError(f"{text!r} is not a pip requirement -- write 'name==version'") from None
-            specs = list(req.specifier)
-            if len(specs) != 1 or specs[0].operator != "==" or "*" in specs[0].version:
-                raise ValueError(f"{text!r} is not pinned -- write '{req.name}==VERSION'")
-        return extras
+    extras: list[Pin] = Field(default_factory=list)
 
 
 class Release(BaseModel):
@@ -166,6 +163,8 @@ def release_ids(project: Project) -> list[str]:
 def load_release(project: Project, release_id: str,
                  tools: dict[str, LoadedTool] | None = None) -> tuple[LoadedRelease | None, list[Problem]]:
     """`release_id` may name a release's GPU variant: `2026.11-gpu`."""
+    if problem := id_problem(release_id):
+        return None, [Problem("ID", None, "", problem, f"known releases: {', '.join(release_ids(project)) or 'none'}")]
     named, (release_id, variant) = release_id, split_id(release_id)
     if variant and (clash := release_path(project, named)).exists():
         return None, [Problem(project.rel(clash), None, "", f"{named!r} is the id of release {release_id}'s "

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from .errors import Problem
+from .fields import AbsolutePath
 from .references import check_reference
 from .specs import SpecSyntaxError, parse
 from .yamlio import Located
@@ -32,7 +33,7 @@ class GpuVariant(BaseModel):
 
     _base_image = field_validator("base_image")(check_reference)
     cuda: StrictStr = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
-    cuda_prefix: StrictStr = Field("/usr/local/cuda", pattern=r"^/\S*$")
+    cuda_prefix: AbsolutePath = "/usr/local/cuda"
     variants: dict[StrictStr, StrictStr] = Field(min_length=1)
 
 

@@ -67,6 +67,44 @@ def image_reference(ctx, param, value: str | None) -> str | None:
     return value
 
 
+def check_release_id(ctx, param, value: str | list[str] | None):
+    """Callback of release ID arguments and --release: an id names files (releases/ID.yaml,
+    build/logs/ID-*.log), so anything else (`../x`, an option word) is refused before any work."""
+    from ..releases import id_problem
+
+    for item in [value] if isinstance(value, str) else value or []:
+        if problem := id_problem(item):
+            where = param.opts[0] if param.param_type_name == "option" else (param.metavar or param.name.upper())
+            raise LabforgeError(Problem(where, None, "", problem,
+                                        "see labforge release validate for the known releases"))
+    return value
+
+
+def ca_cert_files(ctx, param, value: list[Path]) -> list[Path]:
+    """Callback of --ca-cert: every file exists and holds a PEM certificate, before any render or build."""
+    for path in value or []:
+        try:
+            text = path.read_bytes()[:1 << 20]
+        except OSError as exc:
+            raise LabforgeError(Problem("--ca-cert", None, "", f"cannot read {path}: {exc.strerror or exc}",
+                                        "give a PEM CA certificate file")) from None
+        if b"-----BEGIN CERTIFICATE-----" not in text:
+            raise LabforgeError(Problem("--ca-cert", None, "", f"{path} holds no PEM certificate",
+                                        "give a PEM CA certificate file (-----BEGIN CERTIFICATE-----)"))
+    return value
+
+
+def runner_tags(ctx, param, value: list[str]) -> list[str]:
+    """Callback of --tag: GitLab runner tags as labs write them; an empty one makes GitLab refuse every job."""
+    import re
+
+    for tag in value or []:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}", tag):
+            raise LabforgeError(Problem("--tag", None, "", f"{tag[:80]!r} is not a runner tag",
+                                        "write letters, digits and ._:/- , e.g. labforge-build"))
+    return value
+
+
 def auth_file_option(ctx, param, value: Path | None) -> Path | None:
     """Callback of --authfile: the file exists and is an auth file, before any work."""
     check_authfile(value)

@@ -7,16 +7,16 @@ from typing import Optional
 
 import typer
 
-from .app import CA_HELP, State, app, out, registry_location, with_progress
+from .app import CA_HELP, State, app, ca_cert_files, check_release_id, out, registry_location, with_progress
 
 
 @app.command("demo")
 def demo(
-    release: str = typer.Option("2026.11", help="release to build, test and publish"),
+    release: str = typer.Option("2026.11", callback=check_release_id, help="release to build, test and publish"),
     registry: Optional[str] = typer.Option(None, callback=registry_location,
                                            help="HOST/PROJECT of a real registry (default: a local one)"),
     port: int = typer.Option(5000, min=1, max=65535, help="port of the local registry on 127.0.0.1"),
-    ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", callback=ca_cert_files, help=CA_HELP),
     tls_verify: bool = typer.Option(True, help="verify a real registry's TLS certificate"),
     render_only: bool = typer.Option(False, help="only validate and render every release"),
 ) -> None:

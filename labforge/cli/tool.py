@@ -9,12 +9,27 @@ from typing import Optional
 import typer
 
 from ..errors import LabforgeError
-from .app import BUILDER, CA_HELP, DRIVE, PORT, State, err, fail, out, registry_location, serve_lab, tool_app
+from .app import (
+    BUILDER,
+    CA_HELP,
+    DRIVE,
+    PORT,
+    State,
+    ca_cert_files,
+    check_release_id,
+    err,
+    fail,
+    out,
+    registry_location,
+    serve_lab,
+    tool_app,
+)
 
 
 @tool_app.command("try")
 def tool_try(wanted: str = typer.Argument(..., metavar="NAME[@VERSION]"),
-             release: Optional[str] = typer.Option(None, help="release the tool was built on (default: newest stable)"),
+             release: Optional[str] = typer.Option(
+        None, callback=check_release_id, help="release the tool was built on (default: newest stable)"),
              port: int = PORT, drive: Optional[Path] = DRIVE, builder: str = BUILDER) -> None:
     """Serve the image `tool build` made for this tool version (its JupyterLab, the tool's module on top)."""
     from ..images.tool_image import tool_reference
@@ -29,7 +44,8 @@ def tool_try(wanted: str = typer.Argument(..., metavar="NAME[@VERSION]"),
 def tool_check(
     names: list[str] = typer.Argument(None, help="tool names (default: all)"),
     concretize: bool = typer.Option(False, help="also concretize every offered version on a release's lock (needs spack)"),
-    release: Optional[str] = typer.Option(None, help="release for --concretize (default: newest stable)"),
+    release: Optional[str] = typer.Option(
+        None, callback=check_release_id, help="release for --concretize (default: newest stable)"),
 ) -> None:
     """Check tool submissions: schema, versions, spec syntax, custom package.py; with --concretize,
     that spack can solve each version in the lab's environment."""
@@ -72,8 +88,9 @@ def _concretize_tools(project, tools: dict, release: Optional[str]) -> None:
 @tool_app.command("build")
 def tool_build(
     wanted: str = typer.Argument(..., metavar="NAME[@VERSION]", help="tool (default version: the tool's default)"),
-    release: Optional[str] = typer.Option(None, help="release whose image and lock to build on (default: newest stable)"),
-    ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
+    release: Optional[str] = typer.Option(
+        None, callback=check_release_id, help="release whose image and lock to build on (default: newest stable)"),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", callback=ca_cert_files, help=CA_HELP),
     spack_cache: Optional[str] = typer.Option(None, callback=registry_location,
                                               help="spack build cache HOST/REPOSITORY"),
     tls_verify: bool = typer.Option(True, help="verify the cache registry's TLS certificate (off: plain HTTP)"),

@@ -180,6 +180,9 @@ def artifacts_folder(project: Project, out: Path) -> tuple[Path, Path]:
     checkout: jobs find it relative to their own CI_PROJECT_DIR, so it must lie inside it."""
     artifacts = out.parent / "artifacts"
     root = project.root.resolve()
+    if out.is_dir() or out.suffix not in (".yml", ".yaml"):
+        raise LabforgeError(Problem("--out", None, "", f"{out} is {'a folder' if out.is_dir() else 'not a .yml file'}",
+                                    "give the pipeline file to write, e.g. build/pipeline/pipeline.yml"))
     if not artifacts.is_relative_to(root):
         raise LabforgeError(Problem("--out", None, "", f"{out} lies outside the checkout {root}",
                                     "the jobs read the pipeline's artifacts relative to the checkout (GitLab's "

@@ -15,6 +15,8 @@ from ..app import (
     PORT,
     State,
     auth_file_option,
+    ca_cert_files,
+    check_release_id,
     err,
     out,
     registry_location,
@@ -26,11 +28,11 @@ from ..app import (
 
 @release_app.command("build")
 def release_build(
-    release_id: str = typer.Argument(..., metavar="ID"),
+    release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id),
     no_spack: bool = typer.Option(False, "--no-spack", help="build without the spack stage (no tools; labelled so)"),
     builder: str = typer.Option("buildah", help="buildah, podman or docker"),
     isolation: str = typer.Option("chroot", help="buildah isolation: chroot (no user namespaces/cgroups needed), oci, rootless"),
-    ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", callback=ca_cert_files, help=CA_HELP),
     registry: Optional[str] = typer.Option(None, callback=registry_location,
                                            help="HOST/PROJECT to look for an identical image first"),
     tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
@@ -93,8 +95,9 @@ def build_summary(result) -> list[str]:
 
 @release_app.command("test")
 def release_test(
-    release_id: str = typer.Argument(..., metavar="ID"),
-    ca_cert: list[Path] = typer.Option([], "--ca-cert", help="CA certificates given to the build (checked absent)"),
+    release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", callback=ca_cert_files,
+                                    help="CA certificates given to the build (checked absent)"),
     tools: bool = typer.Option(False, "--tools", help="also test the batch tool images"),
     browser: bool = typer.Option(False, "--browser", help="also the Lab in chromium (served as by 'release try')"),
 ) -> None:
@@ -128,7 +131,7 @@ def release_test(
 
 @release_app.command("publish")
 def release_publish(
-    release_id: str = typer.Argument(..., metavar="ID"),
+    release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id),
     registry: str = typer.Option(..., callback=registry_location, help="HOST/PROJECT, e.g. harbor.lab.example.org/lab"),
     catalog: Optional[Path] = typer.Option(None, help="catalog to update (default releases/catalog.json)"),
     tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
@@ -160,7 +163,7 @@ def release_publish(
 
 
 @release_app.command("try")
-def release_try(release_id: str = typer.Argument(..., metavar="ID"), port: int = PORT,
+def release_try(release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id), port: int = PORT,
                 drive: Optional[Path] = DRIVE, builder: str = BUILDER) -> None:
     """Serve the release's built image's JupyterLab on 127.0.0.1 (its own server, as the image user)."""
     from ...images.release_image import local_reference

@@ -9,11 +9,12 @@ from typing import Optional
 import typer
 
 from ...errors import LabforgeError, Problem
-from ..app import State, err, fail, out, release_app
+from ..app import State, check_release_id, err, fail, out, release_app
 
 
 @release_app.command("validate")
-def release_validate(ids: list[str] = typer.Argument(None, help="release ids (default: all)")) -> None:
+def release_validate(ids: list[str] = typer.Argument(None, metavar="ID...", callback=check_release_id,
+                                                    help="release ids (default: all)")) -> None:
     """Cross-check release manifests against the tool submissions and their locks; report every problem."""
     import dataclasses
 
@@ -43,7 +44,7 @@ def release_validate(ids: list[str] = typer.Argument(None, help="release ids (de
 
 @release_app.command("render")
 def release_render(
-    release_id: str = typer.Argument(..., metavar="ID"),
+    release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id),
     dest: Optional[Path] = typer.Option(None, "--out", help="output directory (default build/render/ID)"),
     no_spack: bool = typer.Option(False, "--no-spack", help="render without the spack build stage"),
 ) -> None:
@@ -59,7 +60,8 @@ def release_render(
 
 
 @release_app.command("lock")
-def release_lock_command(ids: list[str] = typer.Argument(..., metavar="ID...", help="releases to lock")) -> None:
+def release_lock_command(ids: list[str] = typer.Argument(..., metavar="ID...", callback=check_release_id,
+                                                         help="releases to lock")) -> None:
     """Concretize releases with spack on this host and write releases/ID.lock.json (commit it)."""
     from ...spackbuild.concretize import lock_release
 
@@ -73,8 +75,8 @@ def release_lock_command(ids: list[str] = typer.Argument(..., metavar="ID...", h
 
 @release_app.command("diff")
 def release_diff(
-    old: str = typer.Argument(..., metavar="A"),
-    new: str = typer.Argument(..., metavar="B"),
+    old: str = typer.Argument(..., metavar="A", callback=check_release_id),
+    new: str = typer.Argument(..., metavar="B", callback=check_release_id),
     dest: Optional[Path] = typer.Option(None, "--out", help="write the Markdown here instead of stdout"),
 ) -> None:
     """Release notes for B against A: tools added, removed, upgraded, downgraded, defaults."""
@@ -96,7 +98,7 @@ def release_diff(
 @release_app.command("import")
 def release_import(
     spack_yaml: Path = typer.Argument(..., metavar="SPACK_YAML"),
-    release_id: str = typer.Option(..., "--id", help="new release id (YYYY.MM or experimental)"),
+    release_id: str = typer.Option(..., "--id", callback=check_release_id, help="new release id (YYYY.MM or experimental)"),
     suite: str = typer.Option("bookworm", help="Debian suite of the base image"),
     force: bool = typer.Option(False, help="overwrite an existing release manifest"),
 ) -> None:

@@ -9,12 +9,24 @@ from typing import Optional
 import typer
 
 from ...errors import LabforgeError, Problem
-from ..app import CA_HELP, State, auth_file_option, err, image_reference, out, registry_location, release_app
+from ..app import (
+    CA_HELP,
+    State,
+    auth_file_option,
+    ca_cert_files,
+    check_release_id,
+    err,
+    image_reference,
+    out,
+    registry_location,
+    release_app,
+    runner_tags,
+)
 
 
 @release_app.command("pipeline")
 def release_pipeline(
-    release_id: str = typer.Argument(..., metavar="ID"),
+    release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id),
     dest: Optional[Path] = typer.Option(None, "--out", help="pipeline file (default build/pipeline/ID/pipeline.yml); "
                                         "the jobs' concrete environment goes to artifacts/ beside it"),
     registry: Optional[str] = typer.Option(None, callback=registry_location,
@@ -27,7 +39,7 @@ def release_pipeline(
     unsigned_cache: bool = typer.Option(False, "--unsigned-cache", help="push unsigned binaries (no signing key)"),
     anonymous_cache: bool = typer.Option(False, "--anonymous-cache",
                                          help="the jobs push without LABFORGE_REGISTRY_USER/_PASSWORD"),
-    tag: list[str] = typer.Option(["labforge-build"], "--tag", help="runner tag of every job; repeatable"),
+    tag: list[str] = typer.Option(["labforge-build"], "--tag", callback=runner_tags, help="runner tag of every job; repeatable"),
 ) -> None:
     """Write the GitLab child pipeline that builds the release's packages (spack ci generate)."""
     from ...images.builder_image import builder_reference
@@ -54,10 +66,10 @@ def release_pipeline(
 
 @release_app.command("builder")
 def release_builder(
-    release_id: str = typer.Argument(..., metavar="ID"),
+    release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id),
     registry: str = typer.Option(..., callback=registry_location,
                                  help="HOST/PROJECT to push HOST/PROJECT/builder:ID to"),
-    ca_cert: list[Path] = typer.Option([], "--ca-cert", help=CA_HELP),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", callback=ca_cert_files, help=CA_HELP),
     tls_verify: bool = typer.Option(True, help="verify the registry's TLS certificate"),
     authfile: Optional[Path] = typer.Option(None, callback=auth_file_option,
                                             help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
