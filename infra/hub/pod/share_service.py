@@ -28,12 +28,11 @@ import re
 import tempfile
 
 from jupyterhub.services.auth import HubAuth
-from tornado import web
 
 if __package__:  # infra.hub.pod.share_service, in the repository
-    from .hub_service import ServiceHandler, log_request, serve
+    from .hub_service import ClientError, JsonHandler, ServiceHandler, application, serve, text_field
 else:  # the hub pod: hub_service.py is shipped next to this file
-    from hub_service import ServiceHandler, log_request, serve
+    from hub_service import ClientError, JsonHandler, ServiceHandler, application, serve, text_field
 
 log = logging.getLogger("lab-share")
 MAX_GIVEN = 50  # grants one user may give
@@ -43,21 +42,25 @@ MAX_DEPTH, MAX_PART = 8, 120
 PART = re.compile(r"^[^./\\{}\x00-\x1f\x7f][^/\\{}\x00-\x1f\x7f]*$")
 
 
-class BadGrant(ValueError):
+class BadGrant(ClientError):
     """A grant that is refused, with the reason to show the user."""
+
+    def __init__(self, message):
+        super().__init__(400, "bad_grant", message)
 
 
 def clean_folder(folder):
     """The folder as stored: relative to the owner's "My Libraries", parts joined by "/"."""
     if not isinstance(folder, str) or not folder.strip():
         raise BadGrant("name a folder of your Drive (a path under 'My Libraries')")
+    text_field(folder, "folder", MAX_DEPTH * (MAX_PART + 1))
     if folder.startswith("/") or folder.startswith("~"):
         raise BadGrant(f"{folder!r}: give the folder relative to 'My Libraries', not an absolute path")
     parts = [part for part in folder.strip().split("/") if part]
     if len(parts) > MAX_DEPTH:
         raise BadGrant(f"{folder!r}: at most {MAX_DEPTH} folder levels")
     for part in parts:
-        if part in (".", "..") or not PART.match(part) or len(part) > MAX_PART or part != part.strip():
+        if part in (".", "..") or not PART.match(part) or len(part.encode()) > MAX_PART or part != part.strip():
             raise BadGrant(f"{folder!r}: {part!r} is not a folder name that can be shared "
                            "(no '.', '..', hidden folders, braces or control characters)")
     return "/".join(parts)
@@ -118,6 +121,7 @@ class Grants:
 
 class GrantsHandler(ServiceHandler):
     service = "lab-share"
+    body_help = '{"folder": ..., "user": ..., "read_only": true|false}'
 
     def initialize(self, hub_auth, grants):
         self.hub_auth, self.grants = hub_auth, grants
@@ -132,24 +136,17 @@ class GrantsHandler(ServiceHandler):
         caller = await self._caller_name()
         if not caller:
             return
-        try:
-            body = json.loads(self.request.body or b"{}")
-            if not isinstance(body, dict):
-                raise ValueError
-        except ValueError:
-            return self.fail(400, "bad_request", 'send JSON: {"folder": ..., "user": ..., "read_only": true|false}')
+        body = self.json_body()
         user, read_only = body.get("user"), body.get("read_only", False)
-        try:
-            folder = clean_folder(body.get("folder"))
-            if not isinstance(read_only, bool):
-                raise BadGrant("read_only is true or false")
-            if not isinstance(user, str) or not user or user == caller:
-                raise BadGrant("name another user of the Lab to share with")
-            if await self.hub_user(user) is None:
-                return self.fail(404, "unknown_user", f"{user!r} is not a user of the Lab")
-            new = self.grants.grant(caller, folder, user, read_only)
-        except BadGrant as exc:
-            return self.fail(400, "bad_grant", str(exc))
+        folder = clean_folder(body.get("folder"))
+        if not isinstance(read_only, bool):
+            raise BadGrant("read_only is true or false")
+        if not isinstance(user, str) or not user or user == caller:
+            raise BadGrant("name another user of the Lab to share with")
+        text_field(user, "user")
+        if await self.hub_user(user) is None:
+            return self.fail(404, "unknown_user", f"{user!r} is not a user of the Lab")
+        new = self.grants.grant(caller, folder, user, read_only)
         log.info("%s %s %s with %s (%s)", caller, "shared" if new else "changed", folder, user,
                  "read-only" if read_only else "read-write")
         self.set_status(201 if new else 200)
@@ -159,11 +156,8 @@ class GrantsHandler(ServiceHandler):
         caller = await self._caller_name()
         if not caller:
             return
-        try:
-            folder = clean_folder(self.get_argument("folder", ""))
-        except BadGrant as exc:
-            return self.fail(400, "bad_grant", str(exc))
-        user = self.get_argument("user", "")
+        folder = clean_folder(self.argument("folder"))
+        user = self.argument("user")
         if not self.grants.revoke(caller, folder, user):
             return self.fail(404, "no_grant", f"you do not share {folder!r} with {user!r}")
         log.info("%s revoked %s from %s", caller, folder, user)
@@ -179,7 +173,7 @@ class GrantsHandler(ServiceHandler):
         return model["name"] if model else None
 
 
-class AboutHandler(web.RequestHandler):
+class AboutHandler(JsonHandler):
     def get(self):
         self.finish({"service": "lab-share", "grants": self.request.path.rstrip("/") + "/grants",
                      "header": "Authorization: token $JUPYTERHUB_API_TOKEN"})
@@ -187,8 +181,7 @@ class AboutHandler(web.RequestHandler):
 
 def make_app(grants, hub_auth):
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/lab-share/").rstrip("/")
-    return web.Application([(prefix + "/grants", GrantsHandler, {"hub_auth": hub_auth, "grants": grants}),
-                            (prefix + "/?", AboutHandler)], log_function=log_request)
+    return application(prefix, [("/grants", GrantsHandler, {"hub_auth": hub_auth, "grants": grants})], AboutHandler)
 
 
 def main():

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
 from urllib.parse import urlencode
 
@@ -29,9 +30,9 @@ from jupyterhub.services.auth import HubAuth
 from tornado import httpclient, web
 
 if __package__:  # infra.hub.pod.token_service, in the repository
-    from .hub_service import ServiceHandler, json_or_empty, log_request, serve
+    from .hub_service import ClientError, JsonHandler, ServiceHandler, application, json_or_empty, serve
 else:  # the hub pod: hub_service.py is shipped next to this file
-    from hub_service import ServiceHandler, json_or_empty, log_request, serve
+    from hub_service import ClientError, JsonHandler, ServiceHandler, application, json_or_empty, serve
 
 log = logging.getLogger("lab-token")
 DEFAULT_MIN_VALID = 60
@@ -142,8 +143,6 @@ class TokenHandler(ServiceHandler):
         if caller is None:
             return
         min_valid = self._min_valid()
-        if min_valid is None:
-            return
         state = await self._auth_state(caller["name"])
         try:
             tokens = await self.keeper.current(caller["name"], state, min_valid)
@@ -158,9 +157,9 @@ class TokenHandler(ServiceHandler):
 
     def _min_valid(self):
         raw = self.get_argument("min_valid", str(DEFAULT_MIN_VALID))
-        if not raw.isdigit() or int(raw) > MAX_MIN_VALID:
-            self.fail(400, "bad_min_valid", f"min_valid is a number of seconds from 0 to {MAX_MIN_VALID}")
-            return None
+        # ASCII digits only, few of them: str.isdigit() takes "²", and int() refuses 5,000 digits.
+        if not re.fullmatch(r"[0-9]{1,5}", raw) or int(raw) > MAX_MIN_VALID:
+            raise ClientError(400, "bad_min_valid", f"min_valid is a number of seconds from 0 to {MAX_MIN_VALID}")
         return int(raw)
 
     async def _auth_state(self, name):
@@ -170,7 +169,7 @@ class TokenHandler(ServiceHandler):
         return user.get("auth_state")
 
 
-class AboutHandler(web.RequestHandler):
+class AboutHandler(JsonHandler):
     """The service's own URL: what it offers (also what the hub's health check gets)."""
 
     def get(self):
@@ -180,10 +179,8 @@ class AboutHandler(web.RequestHandler):
 
 def make_app(keeper, hub_auth, login_url):
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/lab-token/").rstrip("/")
-    return web.Application([(prefix + "/token", TokenHandler,
-                             {"hub_auth": hub_auth, "keeper": keeper, "login_url": login_url}),
-                            (prefix + "/?", AboutHandler)],
-                           log_function=log_request)
+    return application(prefix, [("/token", TokenHandler,
+                                 {"hub_auth": hub_auth, "keeper": keeper, "login_url": login_url})], AboutHandler)
 
 
 def main():
