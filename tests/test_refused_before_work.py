@@ -43,6 +43,13 @@ CASES = {
                                             "--out:", "lies outside the checkout"),
     "upper-case --builder-image": (["release", "pipeline", "2026.11", *REG, "--builder-image", "h.org/Lab/b:1"],
                                    "--builder-image:", "is not an image reference"),
+    "tool name climbing out (try)": (["tool", "try", "../nest"], "NAME[@VERSION]:", "is not a tool"),
+    "tool name climbing out (check)": (["tool", "check", "nest", "../x"], "NAME...:", "is not a tool"),
+    "tool version with shell syntax (build)": (["tool", "build", "nest@3.0;id"], "NAME[@VERSION]:", "is not a tool"),
+    "base mirror with shell syntax": (["base", "build", "--mirror", "http://deb.example.org/debian;id"], "--mirror:",
+                                      "is not a plain http(s) URL"),
+    "--drive naming a file (try)": (["release", "try", "2026.11", "--drive", "labforge.yaml"], "",
+                                    "is a file, not a folder"),
 }
 
 

@@ -80,6 +80,33 @@ def check_release_id(ctx, param, value: str | list[str] | None):
     return value
 
 
+def check_tool_wanted(ctx, param, value: str | list[str] | None):
+    """Callback of tool arguments (NAME or NAME@VERSION): a name names a file
+    (spack/tools/NAME.yaml), so it must be a tool name before anything is looked up."""
+    import re
+
+    from ..tools import TOOL_NAME
+
+    for item in [value] if isinstance(value, str) else value or []:
+        name, at, version = item.partition("@")
+        if not re.match(TOOL_NAME, name) or (at and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", version)):
+            raise LabforgeError(Problem(param.metavar or param.name.upper(), None, "",
+                                        f"{item[:80]!r} is not a tool (NAME or NAME@VERSION)",
+                                        "write e.g. nest or nest@3.0; labforge tool check lists the tools"))
+    return value
+
+
+def web_url_option(ctx, param, value: str | None) -> str | None:
+    """Callback of URL options (--mirror): a plain http(s) URL, as in the manifests."""
+    from ..fields import web_url
+
+    try:
+        return web_url(value) if value is not None else None
+    except ValueError as exc:
+        message, _, hint = str(exc).partition(" -- ")
+        raise LabforgeError(Problem(param.opts[0], None, "", message, hint)) from None
+
+
 def ca_cert_files(ctx, param, value: list[Path]) -> list[Path]:
     """Callback of --ca-cert: every file exists and holds a PEM certificate, before any render or build."""
     for path in value or []:

@@ -7,13 +7,13 @@ from typing import Optional
 import typer
 
 from ..errors import LabforgeError, Problem
-from .app import State, base_app, err, out
+from .app import State, base_app, err, out, web_url_option
 
 
 @base_app.command("build")
 def base_build(
     suite: str = typer.Option("bookworm", help="Debian suite"),
-    mirror: Optional[str] = typer.Option(None, help="Debian mirror, e.g. a snapshot.debian.org URL"),
+    mirror: Optional[str] = typer.Option(None, callback=web_url_option, help="Debian mirror, e.g. a snapshot.debian.org URL"),
     epoch: Optional[int] = typer.Option(None, min=315532800, max=4102444800,
                                         help="SOURCE_DATE_EPOCH (default: build.source_date_epoch in labforge.yaml)"),
     force: bool = typer.Option(False, help="rebuild even if the image exists"),

@@ -17,6 +17,7 @@ from .app import (
     State,
     ca_cert_files,
     check_release_id,
+    check_tool_wanted,
     err,
     fail,
     out,
@@ -27,9 +28,9 @@ from .app import (
 
 
 @tool_app.command("try")
-def tool_try(wanted: str = typer.Argument(..., metavar="NAME[@VERSION]"),
-             release: Optional[str] = typer.Option(
-        None, callback=check_release_id, help="release the tool was built on (default: newest stable)"),
+def tool_try(wanted: str = typer.Argument(..., metavar="NAME[@VERSION]", callback=check_tool_wanted),
+             release: Optional[str] = typer.Option(None, callback=check_release_id,
+                                                   help="release the tool was built on (default: newest stable)"),
              port: int = PORT, drive: Optional[Path] = DRIVE, builder: str = BUILDER) -> None:
     """Serve the image `tool build` made for this tool version (its JupyterLab, the tool's module on top)."""
     from ..images.tool_image import tool_reference
@@ -42,10 +43,11 @@ def tool_try(wanted: str = typer.Argument(..., metavar="NAME[@VERSION]"),
 
 @tool_app.command("check")
 def tool_check(
-    names: list[str] = typer.Argument(None, help="tool names (default: all)"),
+    names: list[str] = typer.Argument(None, metavar="NAME...", callback=check_tool_wanted,
+                                     help="tool names (default: all)"),
     concretize: bool = typer.Option(False, help="also concretize every offered version on a release's lock (needs spack)"),
-    release: Optional[str] = typer.Option(
-        None, callback=check_release_id, help="release for --concretize (default: newest stable)"),
+    release: Optional[str] = typer.Option(None, callback=check_release_id,
+                                          help="release for --concretize (default: newest stable)"),
 ) -> None:
     """Check tool submissions: schema, versions, spec syntax, custom package.py; with --concretize,
     that spack can solve each version in the lab's environment."""
@@ -87,9 +89,10 @@ def _concretize_tools(project, tools: dict, release: Optional[str]) -> None:
 
 @tool_app.command("build")
 def tool_build(
-    wanted: str = typer.Argument(..., metavar="NAME[@VERSION]", help="tool (default version: the tool's default)"),
-    release: Optional[str] = typer.Option(
-        None, callback=check_release_id, help="release whose image and lock to build on (default: newest stable)"),
+    wanted: str = typer.Argument(..., metavar="NAME[@VERSION]", callback=check_tool_wanted,
+                                 help="tool (default version: the tool's default)"),
+    release: Optional[str] = typer.Option(None, callback=check_release_id,
+                                          help="release whose image and lock to build on (default: newest stable)"),
     ca_cert: list[Path] = typer.Option([], "--ca-cert", callback=ca_cert_files, help=CA_HELP),
     spack_cache: Optional[str] = typer.Option(None, callback=registry_location,
                                               help="spack build cache HOST/REPOSITORY"),

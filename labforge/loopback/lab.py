@@ -114,6 +114,7 @@ def serve(project: Project, reference: str, name: str, *, port: int = 8888, driv
         raise LabforgeError(Problem(f"--builder {builder}", None, "", "unknown builder", "use buildah or podman"))
     require(builder)
     image = project.settings.image
+    drive = drive.absolute() if drive is not None else None  # a bind mount needs an absolute path
     free_port_or_fail(port)
     check_drive(drive, image.uid, image.gid)
     require_image(reference, build_it or f"labforge release build {name}")
