@@ -93,7 +93,7 @@ test-browser: system venv
 	else echo "test-browser: no tool release image from the demo (no spack here): the tool parts were skipped"; fi
 
 plan: venv
-	$(BIN)/python -m infra.offline.plan --out build/plan
+	$(BIN)/python -m infra.offline.plan --out build/plan $(if $(AGAINST),--against $(AGAINST))
 
 bench: venv
 	$(BIN)/python bench/render.py

@@ -13,12 +13,11 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 from .base import TAINT, ConfigProblem, NodeLabels, _Model, toleration
+from .checks import cross_checks
 from .runners import Runners
 
 NAMESPACE = "labforge"
 SECRET_KEYS = ("oidcClientSecret", "harborAdminPassword", "harborOidcClientSecret", "kubeconfig", "gitlabRunnerToken")
-
-
 
 
 class OpenStackCluster(_Model):
@@ -225,6 +224,8 @@ def parse(values: dict, secrets_present: set[str] | frozenset[str] = frozenset()
             elif err["type"] == "extra_forbidden":
                 msg = "is not a known key (check its spelling against the README table)"
             problems.append(f"{_key(tuple(err['loc']))}: {msg}")
+    if config is not None:
+        problems += cross_checks(config)
     required = {"oidcClientSecret", "harborAdminPassword", "harborOidcClientSecret"}
     if config is not None and config.cluster.mode == "existing":
         required.add("kubeconfig")

@@ -2,7 +2,8 @@
 
 Runs the program against Pulumi's mocks with a stack file's config (placeholder secrets) and
 writes every resource -- type, name, inputs with secrets masked, parent, dependencies -- as
-plan.json, plus a readable plan.txt, and prints the summary.
+plan.json, plus a readable plan.txt, and prints the summary; with --against OLD, also what
+changes against OLD (plan-diff.txt), for a merge request.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from labforge.errors import LabforgeError
 
 from ..config import ConfigProblem
 from .mocks import Record
+from .plan_diff import diff_plans, old_plan, summary_line
 from .simulate import run, stack_file_config
+
+REPO = Path(__file__).resolve().parents[2]
 
 MASK = "[secret]"
 
@@ -74,19 +78,30 @@ def summary(records: list[Record]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stack-file", type=Path, default=Path(__file__).resolve().parents[2] / "Pulumi.dev.yaml")
+    parser.add_argument("--stack-file", type=Path, default=REPO / "Pulumi.dev.yaml")
     parser.add_argument("--out", type=Path, default=Path("build/plan"))
+    parser.add_argument("--against", metavar="OLD", help="also show what changes against OLD: a plan.json, or a "
+                                                         "git ref (e.g. origin/main) planned with its own files")
     args = parser.parse_args(argv)
     try:
         records, _ = run(stack_file_config(args.stack_file))
-    except (ConfigProblem, LabforgeError) as problem:
+        document = plan_document(records)
+        old = old_plan(args.against, args.stack_file, REPO) if args.against else None
+    except (ConfigProblem, LabforgeError, ValueError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     text = summary(records)
-    write_text(args.out / "plan.json", json.dumps(plan_document(records), indent=2, sort_keys=True) + "\n")
+    write_text(args.out / "plan.json", json.dumps(document, indent=2, sort_keys=True) + "\n")
     write_text(args.out / "plan.txt", text)
     sys.stdout.write(text)
-    print(f"written: {args.out / 'plan.json'}, {args.out / 'plan.txt'}")
+    written = [args.out / "plan.json", args.out / "plan.txt"]
+    if old is not None:
+        lines = diff_plans(old, document)
+        diff = f"Against {args.against}: {summary_line(lines)}\n" + "".join(f"{line}\n" for line in lines)
+        write_text(args.out / "plan-diff.txt", diff)
+        sys.stdout.write("\n" + diff)
+        written.append(args.out / "plan-diff.txt")
+    print("written: " + ", ".join(map(str, written)))
     return 0
 
 

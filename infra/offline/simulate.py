@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pulumi
-import yaml
 from pulumi.runtime import config as runtime_config
+
+from labforge.errors import LabforgeError, Problem
+from labforge.yamlio import load
 
 from .. import config as stack_config
 from ..program import build, read_catalog
@@ -23,7 +25,12 @@ PLACEHOLDER_SECRETS = {
 
 def stack_file_config(path: Path) -> dict:
     """The `config:` map of a Pulumi.<stack>.yaml, with objects as Pulumi passes them (JSON)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    # labforge's YAML reader: a huge, deeply nested or alias-bombed file is one clear error.
+    located = load(path)
+    data = located.data if located.data is not None else {}
+    if not isinstance(data, dict) or not isinstance(data.get("config") or {}, dict):
+        raise LabforgeError(Problem(str(path), None, "config", "must be a mapping of keys to values",
+                                    "see Pulumi.dev.yaml"))
     return {key: value if isinstance(value, str) else json.dumps(value)
             for key, value in (data.get("config") or {}).items()}
 
