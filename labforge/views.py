@@ -12,10 +12,25 @@ def catalog_table(catalog: Catalog, title: str) -> Table:
     for column in ("release", "channel", "status", "default", "image", "digest", "created", "tools", "gpu image"):
         table.add_column(column, overflow="fold")
     for entry in catalog.releases:
-        table.add_row(entry.id, entry.channel, entry.status, "yes" if entry.default else "", entry.image,
+        table.add_row(entry.id, entry.channel, life(entry), default_mark(catalog, entry), entry.image,
                       entry.digest[:19], entry.created, "yes" if entry.with_spack else "no (--no-spack)",
                       entry.gpu.digest[:19] if entry.gpu else "")
     return table
+
+
+def default_mark(catalog: Catalog, entry) -> str:
+    if not entry.default:
+        return ""
+    return "yes (pinned)" if catalog.pinned_default == entry.id else "yes"
+
+
+def life(entry) -> str:
+    """The status with its dates: `deprecated until 2027-03-31, use 2026.11`."""
+    if entry.status == "deprecated" and entry.deprecation:
+        return f"deprecated until {entry.deprecation.until}, use {entry.deprecation.use}"
+    if entry.status == "retired" and entry.retirement:
+        return f"retired since {entry.retirement.since}, use {entry.retirement.use}"
+    return entry.status
 
 
 def tool_images_table(catalog: Catalog, title: str) -> Table:

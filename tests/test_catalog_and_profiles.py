@@ -29,13 +29,16 @@ def test_newest_stable_release_becomes_the_default():
 
 
 def test_profiles_order_and_deprecation():
+    """A deprecated release stays offered, marked, below the supported ones; a retired one is gone."""
     catalog = Catalog()
-    for e in (entry("2025.11", status="deprecated"), entry("2026.05"), entry("2026.11"),
-              entry("experimental", "experimental")):
+    for e in (entry("2025.05", status="retired"), entry("2025.11", status="deprecated"), entry("2026.05"),
+              entry("2026.11"), entry("experimental", "experimental")):
         catalog = catalog.with_entry(e)
     profiles = profile_list(catalog, Resources())
-    assert [p["display_name"] for p in profiles] == ["Latest (2026.11)", "Release 2026.05", "Latest build (experimental)"]
-    assert [p["default"] for p in profiles] == [True, False, False]
+    assert [p["display_name"] for p in profiles] == ["Latest (2026.11)", "Release 2026.05",
+                                                     "Release 2025.11 (deprecated)", "Latest build (experimental)"]
+    assert [p["default"] for p in profiles] == [True, False, False, False]
+    assert profiles[2]["kubespawner_override"]["environment"]["LAB_RELEASE_NOTICE"] == "Release 2025.11 is deprecated."
     assert profiles[0]["kubespawner_override"]["image"] == "registry.example/lab/notebook@" + entry("2026.11").digest
 
 

@@ -21,8 +21,11 @@ PAUSE = "registry.k8s.io/pause:3.10.1"  # the tag z2jh 4.4.0 uses for its own pr
 
 
 def kept_releases(catalog: Catalog) -> list[CatalogEntry]:
-    """The default release and the previous default: the two newest supported stable ones."""
-    return catalog.stable()[:2]
+    """The default release and the one before it: the default, then the newest other supported
+    stable release (the previous default, or the newer one after a rollback)."""
+    default = catalog.default_entry()
+    others = [r for r in catalog.stable() if default is None or r.id != default.id]
+    return ([default] if default is not None and default.channel == "stable" else []) + others[:1]
 
 
 def pinned(entry: CatalogEntry, image: PublishedImage, suffix: str, image_repository: str | None) -> tuple[str, str]:

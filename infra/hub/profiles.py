@@ -60,19 +60,23 @@ def profile_list(catalog: Catalog, resources: Resources, per_release: dict[str, 
 
 def _cpu_profiles(catalog: Catalog, resources: Resources, per_release: dict[str, Resources],
                   image_repository: str | None) -> list[tuple[CatalogEntry, dict]]:
-    """(entry, profile): latest stable first, past stable releases, the experimental channel."""
-    stable = catalog.stable()
+    """(entry, profile): the default first, the other stable releases newest first (deprecated
+    ones marked), the experimental channel last; retired releases are not offered."""
+    default = catalog.default_entry()
+    stable = sorted((r for r in catalog.offered() if r.channel == "stable"), key=lambda r: r.id, reverse=True)
+    newest = catalog.stable()[0].id if catalog.stable() else None
+    ordered = ([default] if default is not None and default.channel == "stable" else []) + \
+        [r for r in stable if default is None or r.id != default.id]
     profiles = []
-    for index, entry in enumerate(stable):
-        latest = index == 0
-        profiles.append((entry, {
-            "display_name": f"Latest ({entry.id})" if latest else f"Release {entry.id}",
-            "slug": "latest" if latest else f"release-{entry.id.replace('.', '-')}",
-            "description": (f"The current release of the lab's tools (kernel {entry.kernel})." if latest
-                            else f"A past release, kept so that older notebooks still run (kernel {entry.kernel})."),
-            "default": latest,
-            "kubespawner_override": _override(entry, entry, per_release.get(entry.id, resources), image_repository),
-        }))
+    for entry in ordered:
+        is_default = default is not None and entry.id == default.id
+        profile = {"display_name": display_name(entry, is_default, newest), "slug": slug(entry, is_default),
+                   "description": description(entry, is_default), "default": is_default,
+                   "kubespawner_override": _override(entry, entry, per_release.get(entry.id, resources),
+                                                     image_repository)}
+        if entry.status == "deprecated":
+            profile["kubespawner_override"]["environment"]["LAB_RELEASE_NOTICE"] = notice(entry)
+        profiles.append((entry, profile))
     experimental = catalog.experimental()
     if experimental:
         profiles.append((experimental, {
@@ -80,8 +84,57 @@ def _cpu_profiles(catalog: Catalog, resources: Resources, per_release: dict[str,
             "slug": "experimental",
             "description": ("The newest tool versions, rebuilt often and not yet released: "
                             "use at your own risk (kernel lab-experimental)."),
-            "default": not stable,
+            "default": not ordered,
             "kubespawner_override": _override(experimental, experimental,
                                               per_release.get("experimental", resources), image_repository),
         }))
     return profiles
+
+
+def slug(entry: CatalogEntry, is_default: bool) -> str:
+    """`latest` names whatever new servers get (saved spawn URLs follow the default)."""
+    if entry.channel == "experimental":
+        return "experimental"
+    return "latest" if is_default else f"release-{entry.id.replace('.', '-')}"
+
+
+def display_name(entry: CatalogEntry, is_default: bool, newest: str | None) -> str:
+    if is_default:
+        # A pinned default older than the newest release is what the lab recommends, not the latest.
+        return f"Latest ({entry.id})" if entry.id == newest else f"Recommended ({entry.id})"
+    if entry.status == "deprecated":
+        return f"Release {entry.id} (deprecated)"
+    return f"Release {entry.id}"
+
+
+def description(entry: CatalogEntry, is_default: bool) -> str:
+    if is_default:
+        return f"The current release of the lab's tools (kernel {entry.kernel})."
+    if entry.status == "deprecated":
+        return f"{notice(entry)} (kernel {entry.kernel})"
+    return f"A past release, kept so that older notebooks still run (kernel {entry.kernel})."
+
+
+def notice(entry: CatalogEntry) -> str:
+    """What users of a deprecated release read: on the spawn page, in the Lab and in each kernel."""
+    dep = entry.deprecation
+    if dep is None:
+        return f"Release {entry.id} is deprecated."
+    text = f"Release {entry.id} is deprecated: it can be started until {dep.until}; move to release {dep.use}."
+    return f"{text} {dep.message}" if dep.message else text
+
+
+def retired_notices(catalog: Catalog) -> dict[str, str]:
+    """Profile slug -> the message a user who asks for a retired release gets instead (a saved
+    spawn URL, or a server whose last options named it)."""
+    notices = {}
+    for entry in catalog.releases:
+        if entry.status != "retired" or entry.channel != "stable":
+            continue
+        use = entry.retirement.use if entry.retirement else None
+        since = f" on {entry.retirement.since}" if entry.retirement else ""
+        text = (f"Release {entry.id} was retired{since} and can no longer be started: choose "
+                f"{'release ' + use if use else 'another release'} below. Your files are kept.")
+        base = f"release-{entry.id.replace('.', '-')}"
+        notices[base] = notices[f"{base}-gpu"] = text
+    return notices

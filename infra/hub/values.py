@@ -13,9 +13,9 @@ from ..services import common as service_values
 from ..services import share as share_values
 from ..services import token as token_values
 from .egress import singleuser_network_policy
-from .pod import drive_hook, hub_service
+from .pod import drive_hook, hub_service, release_gate
 from .prepull import extra_images
-from .profiles import profile_list
+from .profiles import profile_list, retired_notices
 
 HOME = drive_hook.HOME
 # What both hub services import, shipped next to them (the folder of their SERVICE_FILEs).
@@ -72,6 +72,15 @@ def drive_extra_config(settings: dict) -> str:
             "c.KubeSpawner.pre_spawn_hook = drive_pre_spawn_hook\n")
 
 
+def releases_extra_config(catalog: Catalog) -> str:
+    """The retired releases' gate (infra/hub/pod/release_gate.py) with their messages; the hub
+    then spawns with its LabSpawner, a KubeSpawner."""
+    source = Path(release_gate.__file__).read_text(encoding="utf-8")
+    notices = json.dumps(json.dumps(retired_notices(catalog), sort_keys=True))
+    return (f"{source}\n\nimport json as _json\nRETIRED_RELEASES.update(_json.loads({notices}))\n"
+            "c.JupyterHub.spawner_class = LabSpawner\n")
+
+
 def storage_values(config: StackConfig, home_class: str) -> dict:
     volumes = [{"name": f"dataset-{d.name}", "persistentVolumeClaim": {"claimName": d.claim, "readOnly": True}}
                for d in config.hub.datasets]
@@ -84,7 +93,7 @@ def storage_values(config: StackConfig, home_class: str) -> dict:
 def default_image(config: StackConfig, catalog: Catalog) -> dict:
     """The default profile's image, by tag and digest: the pre-puller pulls it, the Drive's
     init container runs in it."""
-    default = catalog.stable()[0] if catalog.stable() else catalog.experimental()
+    default = catalog.default_entry()
     repository = config.hub.image_repository or default.image
     return {"name": repository, "tag": f"{default.id}@{default.digest}", "pullPolicy": "IfNotPresent",
             "pullSecrets": [PULL_SECRET]}
@@ -124,6 +133,7 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
         "hub": {
             "config": auth_values(config, client_secret),
             "extraConfig": {"labforge-drive": drive_extra_config(drive),
+                            "labforge-releases": releases_extra_config(catalog),
                             "labforge-token": token_values.secret_config()},
             "services": {token_values.NAME: token_values.service(token_url, config.oidc.client_id,
                                                                  f"https://{host}/hub/login"),

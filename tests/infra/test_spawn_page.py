@@ -5,7 +5,9 @@ nothing more; the proxy is an in-memory stand-in (tests/infra/hub_standins.py)."
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -18,7 +20,9 @@ import pytest
 
 from infra.config import GpuNodes, Resources
 from infra.hub.profiles import profile_list
+from infra.hub.values import releases_extra_config
 from labforge.catalog import Catalog, CatalogEntry, GpuImage
+from labforge.lifecycle import deprecate, make_default, retire
 from labforge.loopback.registry import free_port
 
 pytest.importorskip("kubespawner", reason="jupyterhub-kubespawner is in the venv (make venv)")
@@ -40,15 +44,18 @@ def digest(text: str) -> str:
 
 
 def catalog() -> Catalog:
+    """2025.05 retired, 2025.11 deprecated, 2026.05 and 2026.11 supported, the experimental channel."""
     result = Catalog()
-    for rid, channel, gpu in (("2026.05", "stable", False), ("2026.11", "stable", True),
-                              ("experimental", "experimental", False)):
+    for rid, channel, gpu in (("2025.05", "stable", False), ("2025.11", "stable", False), ("2026.05", "stable", False),
+                              ("2026.11", "stable", True), ("experimental", "experimental", False)):
         result = result.with_entry(CatalogEntry(
             id=rid, channel=channel, image="harbor.lab.example.org/lab/notebook", digest=digest(rid),
             created="2026-11-01T00:00:00Z", kernel=f"lab-{rid}",
             gpu=GpuImage(image="harbor.lab.example.org/lab/notebook", digest=digest(rid + "-gpu"),
                          created="2026-11-01T00:00:00Z") if gpu else None))
-    return result
+    result = deprecate(result, "catalog", "2025.11", dt.date(2099, 3, 31), None, "NumPy 1 notebooks: see the wiki.",
+                       dt.date(2026, 11, 29))
+    return retire(result, "catalog", "2025.05", dt.date(2026, 11, 29))
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +63,8 @@ def hub(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hub")
     (folder / "kubeconfig").write_text(KUBECONFIG)
     profiles = profile_list(catalog(), Resources(), gpu=GpuNodes())
+    # The list is read at each page view, so a test can change the catalog's state under the hub.
+    (folder / "profiles.json").write_text(json.dumps(profiles))
     port = free_port()
     (folder / "jupyterhub_config.py").write_text("\n".join([
         "c = get_config()  # noqa",
@@ -64,13 +73,14 @@ def hub(tmp_path_factory):
         f"c.JupyterHub.port = {free_port()}",
         "c.JupyterHub.proxy_class = 'hub_standins.MemoryProxy'",
         "c.JupyterHub.spawner_class = 'kubespawner.KubeSpawner'",
-        f"c.KubeSpawner.profile_list = {profiles!r}",
+        "import json",
+        f"c.KubeSpawner.profile_list = lambda spawner: json.load(open({str(folder / 'profiles.json')!r}))",
         "c.JupyterHub.authenticator_class = 'dummy'",
         "c.DummyAuthenticator.password = 'labforge'",
         "c.Authenticator.allow_all = True",
         f"c.JupyterHub.db_url = 'sqlite:///{folder}/hub.sqlite'",
         f"c.JupyterHub.cookie_secret_file = '{folder}/cookie_secret'",
-    ]) + "\n")
+    ]) + "\n" + releases_extra_config(catalog()))
     env = {**os.environ, "KUBECONFIG": str(folder / "kubeconfig"), "PYTHONPATH": str(HERE)}
     log = open(folder / "hub.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(folder / "jupyterhub_config.py")],
@@ -83,7 +93,7 @@ def hub(tmp_path_factory):
         except OSError:
             assert proc.poll() is None, (folder / "hub.log").read_text()[-3000:]
             time.sleep(0.5)
-    yield url, profiles
+    yield url, profiles, folder
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -95,7 +105,7 @@ def page(hub):
     from labforge.browsertests.pages import headless_chromium
 
     driver = headless_chromium(shutil.which("chromium"), shutil.which("chromedriver"), size="1100,900")
-    url, _ = hub
+    url = hub[0]
     driver.get(f"{url}/hub/login")
     driver.find_element(By.ID, "username_input").send_keys("ada")
     driver.find_element(By.ID, "password_input").send_keys("labforge")
@@ -108,15 +118,54 @@ def page(hub):
 def test_spawn_page_offers_the_default_release_first_then_past_experimental_and_gpu(page, hub):
     from selenium.webdriver.common.by import By
 
-    _, profiles = hub
+    profiles = hub[1]
     shots = REPO / "build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     page.save_screenshot(str(shots / "spawn-page.png"))
     radios = page.find_elements(By.CSS_SELECTOR, "form input[type=radio][name=profile]")
     assert [r.get_attribute("value") for r in radios] == [p["slug"] for p in profiles]
-    assert [p["slug"] for p in profiles] == ["latest", "latest-gpu", "release-2026-05", "experimental"]
+    assert [p["slug"] for p in profiles] == ["latest", "latest-gpu", "release-2026-05", "release-2025-11",
+                                             "experimental"]
     checked = [r.get_attribute("value") for r in radios if r.is_selected()]
     assert checked == ["latest"]  # the default release, preselected
     text = page.find_element(By.TAG_NAME, "form").text
     for profile in profiles:
         assert profile["display_name"] in text and profile["description"] in text
+
+
+def test_a_deprecated_release_is_offered_marked_with_its_end_and_successor(page, hub):
+    from selenium.webdriver.common.by import By
+
+    page.get(f"{hub[0]}/hub/spawn")
+    label = page.find_element(By.CSS_SELECTOR, "label[for=profile-item-release-2025-11]").text
+    assert "Release 2025.11 (deprecated)" in label
+    assert "can be started until 2099-03-31; move to release 2026.11. NumPy 1 notebooks: see the wiki." in label
+
+
+def test_a_saved_spawn_url_of_a_retired_release_names_the_replacement(page, hub):
+    from selenium.webdriver.common.by import By
+
+    for suffix in ("", "-gpu"):
+        page.get(f"{hub[0]}/hub/spawn?profile=release-2025-05{suffix}")
+        text = page.find_element(By.TAG_NAME, "body").text
+        assert "Release 2025.05 was retired on 2026-11-29 and can no longer be started: choose release 2026.11" \
+            in text, text[:500]
+        assert "Latest (2026.11)" in text  # the form is there, to choose again
+        assert "No such profile" not in text and "500" not in page.title
+
+
+def test_a_pinned_default_is_preselected_as_recommended(page, hub):
+    """`labforge catalog default 2026.05` (a rollback): the spawn page preselects it."""
+    from selenium.webdriver.common.by import By
+
+    url, before, folder = hub
+    pinned = profile_list(make_default(catalog(), "catalog", "2026.05"), Resources(), gpu=GpuNodes())
+    (folder / "profiles.json").write_text(json.dumps(pinned))
+    try:
+        page.get(f"{url}/hub/spawn")
+        radios = page.find_elements(By.CSS_SELECTOR, "form input[type=radio][name=profile]")
+        assert [r.get_attribute("value") for r in radios if r.is_selected()] == ["latest"]
+        text = page.find_element(By.TAG_NAME, "form").text
+        assert "Recommended (2026.05)" in text and "Release 2026.11" in text and "Latest (" not in text
+    finally:
+        (folder / "profiles.json").write_text(json.dumps(before))
