@@ -183,6 +183,22 @@ def test_module_avail_lists_tool_versions_only(host, image_config, release, spac
     assert avail_modules(host, image_config) == expected
 
 
+def test_module_list_shows_tools_only_without_hashes(host, image_config, release, spack_built):
+    """Loading every tool's default lists tools only: their implicit dependencies' environment is
+    inlined (lab-image/files/spack-modules.py), so no python/3.11.2-4uehvdi sits next to them."""
+    if not spack_built:
+        pytest.skip("image built with --no-spack: it has no tools")
+    packages = [tool["package"] for tool in release["tools"]]
+    listed = module(host, image_config, f"module load {' '.join(packages)} && module -t list 2>&1").stdout.split()
+    tools = {f"{tool['package']}/{version}" for tool in release["tools"] for version in tool["versions"]}
+    assert listed and set(listed) <= tools, set(listed) - tools
+    imports = [name for tool in release["tools"] for name in tool["tests"]["imports"]]
+    if imports:  # and the environment the hidden dependencies gave is still there
+        script = "; ".join(f"import {name}" for name in imports)
+        check = module(host, image_config, f"module load {' '.join(packages)} && {VENV}/bin/python -c {shlex.quote(script)}")
+        assert check.rc == 0, check.stderr
+
+
 def test_loading_another_version_swaps_it(host, image_config, release, spack_built):
     several = [tool for tool in release["tools"] if len(tool["versions"]) > 1]
     if not spack_built or not several:

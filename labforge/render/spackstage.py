@@ -18,6 +18,7 @@ from .templates import render
 
 LAYERS_SCRIPT = "spack-layers.py"
 INSTALL_SCRIPT = "spack-install.py"
+MODULES_SCRIPT = "spack-modules.py"
 STAGE_SCRIPT = "spack-stage.sh"
 
 
@@ -69,6 +70,7 @@ def stage_files(project: Project, lock: Lock, ctx: dict) -> tuple[dict[str, byte
         "layers.json": layers_json(layers),
         LAYERS_SCRIPT: (project.files_dir / LAYERS_SCRIPT).read_bytes(),
         INSTALL_SCRIPT: (project.files_dir / INSTALL_SCRIPT).read_bytes(),
+        MODULES_SCRIPT: (project.files_dir / MODULES_SCRIPT).read_bytes(),
         STAGE_SCRIPT: render(tdir, f"{STAGE_SCRIPT}.j2", ctx).encode(),
     }
     return files, layers

@@ -108,6 +108,8 @@ layout() {
   # Spack stamps each module file with the time it was written: drop it, so an unchanged
   # module tree gives an unchanged layer.
   find /opt/software/modules -name '*.lua' -exec sed -i 's/^\(-- Module file created by spack .*\) on .*$/\1/' {} +
+  # Users' modules are their tools: hidden dependencies' environment goes into the tool modules.
+  python3 /opt/labforge/spack-modules.py /opt/software/modules
   spack -e "$ENV" python /opt/labforge/spack-layers.py stage /opt/labforge/layers.json /opt/labforge/layers
 }
 
