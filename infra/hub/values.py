@@ -13,7 +13,7 @@ from ..services import common as service_values
 from ..services import share as share_values
 from ..services import token as token_values
 from .egress import singleuser_network_policy
-from .pod import drive_hook, hub_service, release_gate
+from .pod import drive_hook, hub_service, lab_spawner
 from .prepull import extra_images
 from .profiles import profile_list, retired_notices
 
@@ -73,9 +73,9 @@ def drive_extra_config(settings: dict) -> str:
 
 
 def releases_extra_config(catalog: Catalog) -> str:
-    """The retired releases' gate (infra/hub/pod/release_gate.py) with their messages; the hub
+    """The retired releases' gate (infra/hub/pod/lab_spawner.py) with their messages; the hub
     then spawns with its LabSpawner, a KubeSpawner."""
-    source = Path(release_gate.__file__).read_text(encoding="utf-8")
+    source = Path(lab_spawner.__file__).read_text(encoding="utf-8")
     notices = json.dumps(json.dumps(retired_notices(catalog), sort_keys=True))
     return (f"{source}\n\nimport json as _json\nRETIRED_RELEASES.update(_json.loads({notices}))\n"
             "c.JupyterHub.spawner_class = LabSpawner\n")

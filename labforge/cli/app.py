@@ -26,11 +26,13 @@ release_app = typer.Typer(no_args_is_help=True, help="Release manifests (release
 base_app = typer.Typer(no_args_is_help=True, help="The OS base image (mmdebstrap).")
 catalog_app = typer.Typer(no_args_is_help=True, help="The release catalog the hub reads.")
 runtime_app = typer.Typer(no_args_is_help=True, help="The notebook server in every image.")
+hub_app = typer.Typer(no_args_is_help=True, help="The deployed hub, through its REST API.")
 app.add_typer(tool_app, name="tool")
 app.add_typer(release_app, name="release")
 app.add_typer(base_app, name="base")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(runtime_app, name="runtime")
+app.add_typer(hub_app, name="hub")
 
 # Wide enough for tables when the output is a log file rather than a terminal.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)

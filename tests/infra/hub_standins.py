@@ -62,3 +62,33 @@ class RecordingSpawner(Spawner):
             self.proc.terminate()
             self.proc.wait()
             self.proc = None
+
+
+def loopback_lab_spawner():
+    """The hub's own LabSpawner (infra/hub/pod/lab_spawner.py: KubeSpawner's profiles, the retired
+    releases' gate, the release record in its state) with its pod replaced by a local HTTP
+    server; made on demand, as kubespawner is only needed by the tests that use it."""
+    from infra.hub.pod.lab_spawner import LabSpawner
+
+    class LoopbackLabSpawner(LabSpawner):
+        proc = None
+
+        async def start(self):
+            await self.load_user_options()  # what KubeSpawner.start does first
+            port = free_port()
+            self.proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return f"http://127.0.0.1:{port}"
+
+        async def poll(self):
+            if self.proc is None:
+                return 0
+            return self.proc.poll()
+
+        async def stop(self, now=False):
+            if self.proc is not None:
+                self.proc.terminate()
+                self.proc.wait()
+                self.proc = None
+
+    return LoopbackLabSpawner

@@ -1,0 +1,96 @@
+"""The lab's JupyterHub, through its REST API (an admin service token from the environment):
+who runs what, for `labforge hub usage` and `labforge hub check`."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from .errors import LabforgeError, Problem
+
+TOKEN_ENV = "LABFORGE_HUB_TOKEN"
+PAGINATION = "application/jupyterhub-pagination+json"
+USAGE_SCOPES = "list:users, read:users, read:servers, admin:server_state"
+
+
+def hub_token() -> str:
+    token = os.environ.get(TOKEN_ENV, "")
+    if not token:
+        raise LabforgeError(Problem(TOKEN_ENV, None, "", "is not set",
+                                    f"export {TOKEN_ENV}=... (a hub service token with {USAGE_SCOPES})"))
+    return token
+
+
+class Hub:
+    def __init__(self, url: str, token: str, timeout: float = 30):
+        self.url, self.token, self.timeout = url.rstrip("/"), token, timeout
+
+    def get(self, path: str, params: dict | None = None, accept: str = "application/json"):
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
+        request = urllib.request.Request(f"{self.url}/hub/api{path}{query}",
+                                         headers={"Authorization": f"token {self.token}", "Accept": accept})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):
+                raise LabforgeError(Problem("--hub", None, "", f"{self.url} refused the token (HTTP {exc.code})",
+                                            f"give {TOKEN_ENV} a service token with {USAGE_SCOPES}")) from None
+            raise LabforgeError(Problem("--hub", None, "", f"{self.url} answered HTTP {exc.code} for {path}",
+                                        "is it a JupyterHub 5? see its log")) from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise LabforgeError(Problem("--hub", None, "", f"cannot reach {self.url}: {reason}",
+                                        "check the URL (https://lab.example.org) and that the hub is up")) from None
+
+    def users(self) -> list[dict]:
+        """Every user with every server, stopped ones included, page by page."""
+        users, offset = [], 0
+        while True:
+            page = self.get("/users", {"include_stopped_servers": "1", "offset": offset, "limit": 200},
+                            accept=PAGINATION)
+            items = page.get("items", []) if isinstance(page, dict) else page
+            users += items
+            following = (page.get("_pagination") or {}).get("next") if isinstance(page, dict) else None
+            if not following or not items:
+                return users
+            offset = following["offset"]
+
+
+@dataclass(frozen=True)
+class Server:
+    user: str
+    name: str
+    running: bool
+    release: str
+    image: str
+    profile: str
+
+
+def servers(users: list[dict]) -> list[Server]:
+    found = []
+    for user in users:
+        for name, server in sorted((user.get("servers") or {}).items()):
+            state = server.get("state") or {}
+            options = server.get("user_options") or {}
+            found.append(Server(user["name"], name or "", bool(server.get("ready") or server.get("pending")),
+                                state.get("labforge_release") or "unknown", state.get("labforge_image") or "",
+                                str(options.get("profile") or "")))
+    return found
+
+
+def usage(found: list[Server]) -> list[dict]:
+    """Per release and image: running and stopped servers, and whose."""
+    groups: dict[tuple[str, str], dict] = {}
+    for server in found:
+        group = groups.setdefault((server.release, server.image), {
+            "release": server.release, "image": server.image, "digest": server.image.partition("@")[2],
+            "running": 0, "stopped": 0, "users": []})
+        group["running" if server.running else "stopped"] += 1
+        group["users"].append({"user": server.user, "server": server.name, "running": server.running,
+                               "profile": server.profile})
+    return sorted(groups.values(), key=lambda g: (g["release"], g["image"]))
