@@ -44,9 +44,16 @@ $(STAMPS)/gitlab-ci-local-$(GITLAB_CI_LOCAL):
 	npm install --silent --no-audit --no-fund --prefix build/tools/gitlab-ci-local gitlab-ci-local@$(GITLAB_CI_LOCAL)
 	@touch $@
 
+# configurable-http-proxy (npm, pinned): JupyterHub's own proxy, for `hub check` against a real hub.
+CHP := 5.3.0
+$(STAMPS)/chp-$(CHP):
+	@mkdir -p $(STAMPS) build/tools/chp
+	npm install --silent --no-audit --no-fund --prefix build/tools/chp configurable-http-proxy@$(CHP)
+	@touch $@
+
 system: $(STAMPS)/system
 venv: $(STAMPS)/venv
-tools: $(STAMPS)/gitlab-ci-local-$(GITLAB_CI_LOCAL)
+tools: $(STAMPS)/gitlab-ci-local-$(GITLAB_CI_LOCAL) $(STAMPS)/chp-$(CHP)
 
 demo: system venv
 	$(BIN)/labforge demo $(DEMO_ARGS)
@@ -64,7 +71,7 @@ lint: venv
 	$(BIN)/ruff check .
 
 test-fast: system venv lint
-	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack and not images and not pipelines"
+	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack and not images and not pipelines and not hubcheck"
 
 # Real images with buildah, without spack: build, rebuild, labels, publish, the base and the GPU variant.
 test-images: system venv
@@ -83,7 +90,7 @@ test-pipelines: system venv tools
 # and the small tool release's image where spack built one. Screenshots in build/screenshots/.
 DEMO_RELEASE := 2026.11
 DEMO_TOOLS := 2099.01
-test-browser: system venv
+test-browser: system venv tools
 	@buildah inspect --type image localhost/labforge/lab:$(DEMO_RELEASE) >/dev/null 2>&1 || $(MAKE) demo
 	$(BIN)/labforge release test $(DEMO_RELEASE) --browser
 	@if [ -f build/demo/project/.labforge-demo-project ] && \
@@ -91,6 +98,7 @@ test-browser: system venv
 	  echo "$(BIN)/labforge --project build/demo/project release test $(DEMO_TOOLS) --browser"; \
 	  $(BIN)/labforge --project build/demo/project release test $(DEMO_TOOLS) --browser; \
 	else echo "test-browser: no tool release image from the demo (no spack here): the tool parts were skipped"; fi
+	$(BIN)/pytest -q -m hubcheck -rs --durations=3
 
 plan: venv
 	$(BIN)/python -m infra.offline.plan --out build/plan $(if $(AGAINST),--against $(AGAINST))

@@ -17,6 +17,7 @@ from .drive.layout import DriveLayout
 from .drive.storage import LabStorage
 from .harbor import PULL_SECRET, HarborRegistry
 from .hub.chart import JupyterHub
+from .hub.check import HubCheckJob
 from .hub.namespace import UserNamespace
 from .hub.prepull import GpuPrePuller, gpu_images
 from .hub.values import default_image_reference
@@ -62,7 +63,10 @@ def build(config: StackConfig, secrets: dict, catalog: Catalog) -> dict:
         GpuPrePuller("gpu-prepuller", config.hub.namespace, images, config.cluster.gpu_nodes, PULL_SECRET,
                      opts=pulumi.ResourceOptions(providers=[provider], depends_on=[users, registry]))
     hub = JupyterHub("hub", config, catalog, secrets["oidcClientSecret"], users.name, storage.drive_claim,
-                     storage.home_storage_class, user_nodes,
+                     storage.home_storage_class, user_nodes, secrets.get("hubCheckToken"),
                      opts=pulumi.ResourceOptions(providers=[provider],
                                                  depends_on=[users, storage, layout, registry, *ingress]))
+    if config.hub.check.enabled:  # every offered release started and run in the hub, on a schedule
+        HubCheckJob("hub-check", config, catalog, secrets["hubCheckToken"], config.hub.namespace,
+                    opts=pulumi.ResourceOptions(providers=[provider], depends_on=[hub]))
     return {"hub_url": hub.url, "harbor_url": registry.url, "kubeconfig": pulumi.Output.secret(kubeconfig)}

@@ -173,6 +173,14 @@ class Catalog(BaseModel):
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
+def profile_slug(entry: CatalogEntry, is_default: bool) -> str:
+    """The hub profile that offers `entry`: `latest` names whatever new servers get (saved spawn
+    URLs follow the default), past releases `release-YYYY-MM`, the channel `experimental`."""
+    if entry.channel == "experimental":
+        return "experimental"
+    return "latest" if is_default else f"release-{entry.id.replace('.', '-')}"
+
+
 MAX_BYTES = 16 * 2**20
 
 

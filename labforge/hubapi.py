@@ -26,22 +26,30 @@ def hub_token() -> str:
 
 
 class Hub:
-    def __init__(self, url: str, token: str, timeout: float = 30):
-        self.url, self.token, self.timeout = url.rstrip("/"), token, timeout
+    def __init__(self, url: str, token: str, timeout: float = 30, scopes: str = USAGE_SCOPES):
+        self.url, self.token, self.timeout, self.scopes = url.rstrip("/"), token, timeout, scopes
 
     def get(self, path: str, params: dict | None = None, accept: str = "application/json"):
+        return self.call("GET", path, params=params, accept=accept)
+
+    def call(self, method: str, path: str, body=None, params: dict | None = None, accept: str = "application/json",
+             missing_ok: bool = False):
+        """The hub API's JSON answer (None for none, or for 404 when `missing_ok`)."""
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        request = urllib.request.Request(f"{self.url}/hub/api{path}{query}",
+        request = urllib.request.Request(f"{self.url}/hub/api{path}{query}", method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
                                          headers={"Authorization": f"token {self.token}", "Accept": accept})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
+            if exc.code == 404 and missing_ok:
+                return None
             if exc.code in (401, 403):
                 raise LabforgeError(Problem("--hub", None, "", f"{self.url} refused the token (HTTP {exc.code})",
-                                            f"give {TOKEN_ENV} a service token with {USAGE_SCOPES}")) from None
-            raise LabforgeError(Problem("--hub", None, "", f"{self.url} answered HTTP {exc.code} for {path}",
-                                        "is it a JupyterHub 5? see its log")) from None
+                                            f"give {TOKEN_ENV} a service token with {self.scopes}")) from None
+            raise LabforgeError(Problem("--hub", None, "", f"{self.url} answered HTTP {exc.code} to {method} {path}: "
+                                        f"{_message(exc)}", "see the hub's log")) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise LabforgeError(Problem("--hub", None, "", f"cannot reach {self.url}: {reason}",
@@ -94,3 +102,10 @@ def usage(found: list[Server]) -> list[dict]:
         group["users"].append({"user": server.user, "server": server.name, "running": server.running,
                                "profile": server.profile})
     return sorted(groups.values(), key=lambda g: (g["release"], g["image"]))
+
+
+def _message(error: urllib.error.HTTPError) -> str:
+    try:
+        return str(json.loads(error.read() or b"{}").get("message", ""))[:200]
+    except (ValueError, OSError, AttributeError):
+        return ""

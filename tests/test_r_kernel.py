@@ -31,7 +31,7 @@ def test_a_release_with_r_tools_gets_an_r_kernel():
     assert "COPY kernel-r/ /opt/venv/share/jupyter/kernels/lab-experimental-r/" in containerfile
     # the Python kernel stays the server's default, and is unchanged
     assert json.loads(files["jupyter_config.json"])["MultiKernelManager"]["default_kernel_name"] == "lab-experimental"
-    assert files["kernel/launch.sh"].decode().rstrip().endswith('ipykernel_launcher "$@"')
+    assert files["kernel/launch.sh"].decode().rstrip().endswith('ipykernel_launcher --ext lab_notice "$@"')
 
 
 @pytest.mark.skipif(not shutil.which("shellcheck"), reason="shellcheck is installed by 'make system'")

@@ -14,10 +14,12 @@ from pydantic.alias_generators import to_camel
 
 from .base import TAINT, ConfigProblem, NodeLabels, _Model, toleration
 from .checks import cross_checks
+from .hubcheck import HubCheck
 from .runners import Runners
 
 NAMESPACE = "labforge"
-SECRET_KEYS = ("oidcClientSecret", "harborAdminPassword", "harborOidcClientSecret", "kubeconfig", "gitlabRunnerToken")
+SECRET_KEYS = ("oidcClientSecret", "harborAdminPassword", "harborOidcClientSecret", "kubeconfig", "gitlabRunnerToken",
+               "hubCheckToken")
 
 
 class OpenStackCluster(_Model):
@@ -139,6 +141,7 @@ class Hub(_Model):
     # internet at run time); pip, git clone and downloads from notebooks then fail.
     internet_access: bool = True
     lab_service_cidrs: list[str] = Field(default_factory=list)
+    check: HubCheck = HubCheck()  # `labforge hub check` as a CronJob (off by default)
 
     @model_validator(mode="after")
     def _cidrs(self) -> "Hub":
@@ -231,6 +234,8 @@ def parse(values: dict, secrets_present: set[str] | frozenset[str] = frozenset()
         required.add("kubeconfig")
     if config is not None and config.runners is not None:
         required.add("gitlabRunnerToken")
+    if config is not None and config.hub.check.enabled:
+        required.add("hubCheckToken")
     for key in sorted(required - set(secrets_present)):
         problems.append(f"{NAMESPACE}:{key}: secret is not set (pulumi config set --secret {key} ...)")
     if problems:

@@ -3,7 +3,7 @@ past supported releases next, the experimental channel last. Images are pinned b
 
 from __future__ import annotations
 
-from labforge.catalog import Catalog, CatalogEntry, PublishedImage
+from labforge.catalog import Catalog, CatalogEntry, PublishedImage, profile_slug
 
 from ..config import GpuNodes, Resources
 
@@ -70,7 +70,7 @@ def _cpu_profiles(catalog: Catalog, resources: Resources, per_release: dict[str,
     profiles = []
     for entry in ordered:
         is_default = default is not None and entry.id == default.id
-        profile = {"display_name": display_name(entry, is_default, newest), "slug": slug(entry, is_default),
+        profile = {"display_name": display_name(entry, is_default, newest), "slug": profile_slug(entry, is_default),
                    "description": description(entry, is_default), "default": is_default,
                    "kubespawner_override": _override(entry, entry, per_release.get(entry.id, resources),
                                                      image_repository)}
@@ -89,13 +89,6 @@ def _cpu_profiles(catalog: Catalog, resources: Resources, per_release: dict[str,
                                               per_release.get("experimental", resources), image_repository),
         }))
     return profiles
-
-
-def slug(entry: CatalogEntry, is_default: bool) -> str:
-    """`latest` names whatever new servers get (saved spawn URLs follow the default)."""
-    if entry.channel == "experimental":
-        return "experimental"
-    return "latest" if is_default else f"release-{entry.id.replace('.', '-')}"
 
 
 def display_name(entry: CatalogEntry, is_default: bool, newest: str | None) -> str:

@@ -9,6 +9,7 @@ from labforge.catalog import Catalog
 
 from ..config import StackConfig
 from ..harbor import PULL_SECRET
+from ..services import check
 from ..services import common as service_values
 from ..services import share as share_values
 from ..services import token as token_values
@@ -125,8 +126,9 @@ def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) ->
 
 
 def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim: str, home_class: str,
-               user_nodes: bool) -> dict:
+               user_nodes: bool, check_token=None) -> dict:
     host = config.hub.host
+    check_service, check_role = check.service_values(config.hub.check.user, check_token) if config.hub.check.enabled else ({}, {})
     drive = drive_settings(config, drive_claim, default_image_reference(config, catalog))
     token_url = oidc_endpoints(config.oidc.issuer)["token_url"]
     return {
@@ -137,8 +139,8 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
                             "labforge-token": token_values.secret_config()},
             "services": {token_values.NAME: token_values.service(token_url, config.oidc.client_id,
                                                                  f"https://{host}/hub/login"),
-                         share_values.NAME: share_values.service()},
-            "loadRoles": {**token_values.roles((share_values.NAME,)), **share_values.role()},
+                         share_values.NAME: share_values.service(), **check_service},
+            "loadRoles": {**token_values.roles((share_values.NAME,)), **share_values.role(), **check_role},
             "extraFiles": {**token_values.extra_files(), **share_values.extra_files(), **service_helpers()},
             "service": {"extraPorts": [{"name": values.NAME, "port": values.PORT, "targetPort": values.PORT}
                                        for values in (token_values, share_values)]},

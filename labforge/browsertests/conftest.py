@@ -39,13 +39,14 @@ class Lab:
         self.stack = contextlib.ExitStack()
         self.session = None
 
-    def start(self):
-        self.session = self.stack.enter_context(serve(self.project, self.reference, self.name, port=free_port()))
+    def start(self, env: dict[str, str] | None = None):
+        self.session = self.stack.enter_context(serve(self.project, self.reference, self.name, port=free_port(),
+                                                      env=env))
         return self.session
 
-    def restart(self):
+    def restart(self, env: dict[str, str] | None = None):
         self.stack.close()
-        return self.start()
+        return self.start(env)
 
 
 @pytest.fixture(scope="session")

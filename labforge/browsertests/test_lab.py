@@ -86,6 +86,8 @@ def test_modules_panel_shows_the_defaults_loaded_and_every_version(browser, fact
     WebDriverWait(browser, 60).until(lambda _: set(panel_labels(browser, "module_loaded_list")) >= defaults)
     shown = set(panel_labels(browser, "module_loaded_list")) | set(panel_labels(browser, "module_avail_list"))
     assert shown >= every, shown
+    # tools only: no spack internals with hashes (python/3.11.2-4uehvdi) among the loaded ones
+    assert set(panel_labels(browser, "module_loaded_list")) <= every, panel_labels(browser, "module_loaded_list")
     browser.save_screenshot(str(shots / "modules.png"))
 
 
@@ -149,3 +151,21 @@ def test_a_notebook_saved_in_the_drive_is_there_after_a_restart(browser, lab):
     open_lab(browser, session, "drive")
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".jp-DirListing-itemText")]
     assert name in names
+
+
+NOTICE = "Release X is deprecated: it can be started until 2099-03-31; move to release Y."
+
+
+def test_a_deprecated_releases_notice_shows_in_the_kernel_name_and_first_cell(browser, lab, facts, shots):
+    """As the hub's profile of a deprecated release serves it (LAB_RELEASE_NOTICE): the kernel's name
+    says so in the launcher and the notebook, and the first cell prints the notice, once."""
+    session = lab.restart(env={"LAB_RELEASE_NOTICE": NOTICE})
+    open_lab(browser, session)
+    assert f"{facts['kernel_label']} (deprecated)" in launcher_kernels(browser)
+    menu(browser, "File", "New", "Notebook")
+    assert kernel_label(browser) == f"{facts['kernel_label']} (deprecated)"
+    wait_idle(browser)
+    first = run_cell(browser, "print('first')")
+    assert f"Notice: {NOTICE}" in first and "first" in first, first
+    assert "Notice" not in run_cell(browser, "print('second')")
+    browser.save_screenshot(str(shots / "deprecated.png"))

@@ -1,13 +1,17 @@
-"""`labforge hub usage`: who runs which release on the deployed hub (and `hub check`)."""
+"""`labforge hub usage` (who runs which release on the deployed hub) and `labforge hub check`
+(does each release work there)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
 
-from .app import hub_app, out, web_url_option
+from ..errors import LabforgeError, Problem
+from .app import State, err, hub_app, out, web_url_option
 
 HUB = typer.Option(..., "--hub", callback=web_url_option, help="the hub's URL, e.g. https://lab.example.org")
 
@@ -34,3 +38,33 @@ def hub_usage(hub: str = HUB, as_json: bool = typer.Option(False, "--json", help
     out.print(table)
     if not groups:
         out.print("no servers, running or stopped")
+
+
+@hub_app.command("check")
+def hub_check(hub: str = HUB,
+              catalog: Optional[Path] = typer.Option(None, "--catalog", help="catalog file (default releases/catalog.json)"),
+              user: str = typer.Option("labforge-check", "--user", help="the dedicated check user (created if missing)"),
+              timeout: int = typer.Option(300, "--timeout", min=10, max=3600,
+                                          help="seconds a server may take to start (and the check to run)")) -> None:
+    """Start a server on each offered release as a check user, run its tools in the release kernel,
+    compare with the catalog; one line per release, exit 1 if any failed (token: LABFORGE_HUB_TOKEN)."""
+    import re
+
+    from ..catalog import load_catalog
+    from ..hubapi import Hub, hub_token
+    from ..hubcheck import CHECK_SCOPES, check_hub
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", user):
+        raise LabforgeError(Problem("--user", None, "", f"{user[:80]!r} is not a hub user name",
+                                    "lower-case letters, digits and ._- , e.g. labforge-check"))
+    project = State.project()
+    path = catalog or project.catalog_path
+    releases = load_catalog(path, project.rel(path), require_releases=True)
+    with err.status(f"checking the releases on {hub}") as status:
+        outcomes = check_hub(Hub(hub, hub_token(), scopes=CHECK_SCOPES), releases, user, timeout,
+                             on_step=lambda text: status.update(text))
+    for outcome in outcomes:
+        out.print(outcome.line(), soft_wrap=True)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise LabforgeError([Problem(f"release {o.release}", None, "", o.detail) for o in failed])

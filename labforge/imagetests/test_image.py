@@ -60,6 +60,22 @@ def test_restarted_kernels_get_the_server_s_modules(host):
     assert found.stdout.split()[-2:] == ["lab_kernels.ReleaseKernelManager", "True"]
 
 
+def test_a_deprecated_releases_notice_reaches_kernels_and_the_kernel_name(host):
+    """The hub's profile of a deprecated release sets LAB_RELEASE_NOTICE: the first cell prints it
+    (lab_notice, loaded by the release kernel), and the kernel's name says "(deprecated)"."""
+    notice = "Release 2026.05 is deprecated: it can be started until 2027-03-31; move to release 2026.11."
+    run_cell = ("from IPython.core.interactiveshell import InteractiveShell; shell = InteractiveShell.instance(); "
+                "shell.extension_manager.load_extension('lab_notice'); shell.run_cell('x = 1'); shell.run_cell('x')")
+    shown = sh(host, f"LAB_RELEASE_NOTICE={shlex.quote(notice)} {VENV}/bin/python -c {shlex.quote(run_cell)}")
+    assert shown.rc == 0 and shown.stderr.count(f"Notice: {notice}") == 1, shown.stderr
+    quiet = sh(host, f"{VENV}/bin/python -c {shlex.quote(run_cell)}")
+    assert quiet.rc == 0 and "Notice" not in quiet.stderr
+    names = ("import lab_kernels; m = lab_kernels.ReleaseKernelSpecManager(); "
+             "print([m.get_kernel_spec(k).display_name for k in m.find_kernel_specs()])")
+    labelled = sh(host, f"LAB_RELEASE_NOTICE=x {VENV}/bin/python -c {shlex.quote(names)}")
+    assert labelled.rc == 0 and "(deprecated)" in labelled.stdout, labelled.stderr
+
+
 def test_lab_token_helper_is_there_for_the_user(host, settings):
     user = as_user(settings.get("uid", 1000), [f"PATH={VENV}/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/tmp"])
     # the kernel's Python imports it; the command explains itself outside a Lab server

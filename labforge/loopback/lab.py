@@ -79,10 +79,11 @@ def host_folders(project: Project, name: str, drive: Path | None, uid: int, gid:
 
 
 def server_command(base: list[str], container: str, folders: dict[str, Path], mounts, home: str, port: int,
-                   token: str) -> list[str]:
+                   token: str, env: dict[str, str] | None = None) -> list[str]:
     volumes = [f"{folders['drive']}:{mounts.drive}:rw", f"{folders['datasets']}:{mounts.datasets}:ro",
                f"{folders['shared']}:{mounts.shared}:rw"]
-    return [*base, *[arg for v in volumes for arg in ("-v", v)], "--env", f"HOME={home}", container, "--",
+    extra = [arg for key, value in sorted((env or {}).items()) for arg in ("--env", f"{key}={value}")]
+    return [*base, *[arg for v in volumes for arg in ("-v", v)], "--env", f"HOME={home}", *extra, container, "--",
             "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}"]
 
@@ -107,9 +108,11 @@ def wait_until_ready(proc: subprocess.Popen, base: str, token: str, log: Path) -
 
 @contextlib.contextmanager
 def serve(project: Project, reference: str, name: str, *, port: int = 8888, drive: Path | None = None,
-          builder: str = "buildah", build_it: str | None = None) -> Iterator[LabSession]:
+          builder: str = "buildah", build_it: str | None = None,
+          env: dict[str, str] | None = None) -> Iterator[LabSession]:
     """Serve `reference` (a local image) until the `with` ends; `build_it`: the command that
-    builds it (default: the release build of `name`)."""
+    builds it (default: the release build of `name`); `env`: what the hub's profile would add
+    (LAB_RELEASE_NOTICE of a deprecated release)."""
     if builder not in BUILDERS:
         raise LabforgeError(Problem(f"--builder {builder}", None, "", "unknown builder", "use buildah or podman"))
     require(builder)
@@ -132,10 +135,10 @@ def serve(project: Project, reference: str, name: str, *, port: int = 8888, driv
             raise LabforgeError(Problem(reference, None, "", f"buildah from failed: {made.stderr.strip()[-300:]}",
                                         "check the image with 'buildah images'"))
         base = ["buildah", "run", "--isolation", "chroot", "--network", "host"]
-        command = server_command(base, container, folders, image.mounts, home, port, token)
+        command = server_command(base, container, folders, image.mounts, home, port, token, env)
     else:
         base = ["podman", "run", "--rm", "--name", container, "--network", "host", "--user", f"{image.uid}:{image.gid}"]
-        command = server_command(base, reference, folders, image.mounts, home, port, token)
+        command = server_command(base, reference, folders, image.mounts, home, port, token, env)
         command.remove("--")
     with open(log, "w", encoding="utf-8") as handle:
         proc = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)

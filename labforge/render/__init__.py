@@ -75,6 +75,7 @@ def input_files(project: Project, loaded: LoadedRelease, with_spack: bool = True
 LAB_TOKEN = "lab_token.py"  # the notebook's helper for the hub's lab-token service
 LAB_SHARE = "lab_share.py"  # the `lab-share` command, for the hub's lab-share service
 LAB_KERNELS = "lab_kernels.py"  # the server's kernel manager: restarts see the modules loaded since
+LAB_NOTICE = "lab_notice.py"  # a deprecated release's notice in each kernel
 
 # The builder's own code that shapes a render: a change here must change the digest too.
 BUILDER_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
@@ -211,7 +212,7 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         "release.json": release_record(loaded, digest, inputs, with_spack),
     }
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
-    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS):
+    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS, LAB_NOTICE):
         files[name] = (project.files_dir / name).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..releases import Release
 from .templates import render
 
-PYTHON_KERNEL = '{venv}/bin/python -m ipykernel_launcher "$@"'
+PYTHON_KERNEL = '{venv}/bin/python -m ipykernel_launcher --ext lab_notice "$@"'
 # IRkernel's own kernel command (IRkernel::installspec writes the same), R from the loaded modules
 R_KERNEL = "R --slave -e 'IRkernel::main()' --args \"$@\""
 

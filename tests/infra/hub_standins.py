@@ -92,3 +92,50 @@ def loopback_lab_spawner():
                 self.proc = None
 
     return LoopbackLabSpawner
+
+
+def loopback_image_spawner():
+    """The hub's LabSpawner whose "pod" is the release's local image run as `release try` runs it
+    (buildah, chroot, host network), with jupyterhub-singleuser and the environment the hub gives
+    a server: the stand-in for the kubelet pulling the catalog's image by digest."""
+    import asyncio
+
+    from infra.hub.pod.lab_spawner import LabSpawner
+    from labforge.process import stop
+
+    class LoopbackImageSpawner(LabSpawner):
+        proc = None
+        container = None
+
+        async def start(self):
+            await self.load_user_options()
+            release = (self.environment or {}).get("LAB_RELEASE", "")
+            port = free_port()
+            self.container = f"hubcheck-{self.user.name}-{port}"
+            made = subprocess.run(["buildah", "from", "--pull-never", "--name", self.container,
+                                   f"localhost/labforge/lab:{release}"], capture_output=True, text=True)
+            if made.returncode != 0:
+                raise RuntimeError(f"no local image of release {release}: {made.stderr.strip()[-200:]}")
+            env = {**self.get_env(), "HOME": "/home/jovyan"}
+            command = ["buildah", "run", "--isolation", "chroot", "--network", "host",
+                       *[a for k, v in sorted(env.items()) for a in ("--env", f"{k}={v}")], self.container, "--",
+                       "jupyterhub-singleuser", "--ip=127.0.0.1", f"--port={port}"]
+            self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         start_new_session=True)
+            await asyncio.sleep(0)
+            return f"http://127.0.0.1:{port}"
+
+        async def poll(self):
+            if self.proc is None:
+                return 0
+            return self.proc.poll()
+
+        async def stop(self, now=False):
+            if self.proc is not None:
+                stop(self.proc)  # the whole group, as `release try` stops its server
+                self.proc = None
+            if self.container:
+                subprocess.run(["buildah", "rm", self.container], capture_output=True)
+                self.container = None
+
+    return LoopbackImageSpawner

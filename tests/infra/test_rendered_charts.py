@@ -40,9 +40,16 @@ def without_gpus() -> dict:
     return values
 
 
+def hub_check_values() -> dict:
+    values = dev_values()
+    values["labforge:hub"] = {**values["labforge:hub"],
+                              "check": {"enabled": True, "image": "harbor.lab.example.org/ci/labforge:0.1.0"}}
+    return values
+
+
 STACKS = {"example (GPU nodes)": dev_values, "no GPU nodes": without_gpus, "existing cluster": existing_cluster_values,
-          "offline hub": offline_values, "runners": runner_values}
-SECRETS = {**PLACEHOLDER_SECRETS, "gitlabRunnerToken": TOKEN}
+          "offline hub": offline_values, "runners": runner_values, "hub check": hub_check_values}
+SECRETS = {**PLACEHOLDER_SECRETS, "gitlabRunnerToken": TOKEN, "hubCheckToken": "hub-check-token-placeholder"}
 
 
 def copies_missing() -> str | None:

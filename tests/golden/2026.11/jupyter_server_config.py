@@ -10,6 +10,9 @@ import sys
 DEFAULTS = ["nest/3.0", "neuron/8.2.3", "arbor/0.9.0", "py-numpy/2.2.6", "py-neo/0.12.0", "py-elephant/0.14.0", "py-spikeutils/0.4.0"]
 c = get_config()  # noqa: F821 (given by Jupyter's config loader)
 c.MappingKernelManager.kernel_manager_class = "lab_kernels.ReleaseKernelManager"
+c.ServerApp.kernel_spec_manager_class = "lab_kernels.ReleaseKernelSpecManager"
+if os.environ.get("LAB_RELEASE_NOTICE"):  # set by the hub's profile of a deprecated release
+    print(f"lab-2026.11: {os.environ['LAB_RELEASE_NOTICE']}", file=sys.stderr)
 
 
 def _load_release_defaults():

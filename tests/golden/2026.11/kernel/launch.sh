@@ -15,4 +15,4 @@ done
 if [ -n "${defaults[*]}" ]; then
   module load "${defaults[@]}" || echo "lab-2026.11: some tool modules did not load" >&2
 fi
-exec /opt/venv/bin/python -m ipykernel_launcher "$@"
+exec /opt/venv/bin/python -m ipykernel_launcher --ext lab_notice "$@"
