@@ -11,12 +11,11 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from test_spawn_page import KUBECONFIG
+from lab_hub import REPO, lab_hub
 
 from infra.config import Resources
 from infra.hub.profiles import profile_list
@@ -25,8 +24,6 @@ from infra.services.check import service_values
 from labforge.catalog import Catalog, load_catalog
 from labforge.loopback.registry import free_port
 
-REPO = Path(__file__).resolve().parents[2]
-INFRA = REPO / "tests" / "infra"
 pytestmark = pytest.mark.hubcheck
 CHP = REPO / "build" / "tools" / "chp" / "node_modules" / ".bin" / "configurable-http-proxy"
 CATALOGS = [REPO / "build" / "demo" / "catalog.json", REPO / "build" / "demo" / "project" / "build" / "catalog.json"]
@@ -61,52 +58,21 @@ def hub(tmp_path_factory):
     if len(catalog.releases) < 2:
         pytest.skip("no release image from the demo: run 'make demo' first")
     folder = tmp_path_factory.mktemp("hub")
-    (folder / "kubeconfig").write_text(KUBECONFIG)
     (folder / "catalog.json").write_text(catalog.to_json())
     profiles = profile_list(catalog, Resources())
-    hub_port, public = free_port(), free_port()
     # the role the Pulumi program gives the check's service: the check user only
     check_role = service_values("labforge-check", TOKEN)[1]["labforge-check"]
     roles = [{"name": "check", **check_role}, {"name": "weak", "scopes": ["read:users:activity"], "services": ["weak"]}]
     services = [{"name": "labforge-check", "api_token": TOKEN}, {"name": "weak", "api_token": WEAK}]
-    (folder / "jupyterhub_config.py").write_text("\n".join([
-        "c = get_config()  # noqa",
-        f"c.JupyterHub.bind_url = 'http://127.0.0.1:{public}'",
-        "c.JupyterHub.hub_ip = '127.0.0.1'",
-        f"c.JupyterHub.hub_port = {hub_port}",
-        f"c.ConfigurableHTTPProxy.command = [{str(CHP)!r}]",
-        f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{free_port()}'",
-        f"c.KubeSpawner.profile_list = {profiles!r}",
-        "c.Spawner.start_timeout = 180",
-        "c.Spawner.http_timeout = 180",
-        "c.JupyterHub.authenticator_class = 'dummy'",
-        "c.Authenticator.allow_all = True",
-        f"c.JupyterHub.services = {services!r}",
-        f"c.JupyterHub.load_roles = {roles!r}",
-        f"c.JupyterHub.db_url = 'sqlite:///{folder}/hub.sqlite'",
-        f"c.JupyterHub.cookie_secret_file = '{folder}/cookie_secret'",
-    ]) + "\n" + releases_extra_config(catalog) +
-        "import hub_standins\nc.JupyterHub.spawner_class = hub_standins.loopback_image_spawner()\n")
-    env = {**os.environ, "KUBECONFIG": str(folder / "kubeconfig"), "PYTHONPATH": f"{INFRA}:{REPO}",
-           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    log = open(folder / "hub.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(folder / "jupyterhub_config.py")],
-                            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{public}"
-    deadline = time.monotonic() + 90
-    while True:
+    lines = [f"c.KubeSpawner.profile_list = {profiles!r}", "c.Spawner.start_timeout = 180",
+             "c.Spawner.http_timeout = 180", f"c.JupyterHub.services = {services!r}",
+             f"c.JupyterHub.load_roles = {roles!r}"]
+    spawner = "import hub_standins\nc.JupyterHub.spawner_class = hub_standins.loopback_image_spawner()\n"
+    with lab_hub(folder, lines, releases_extra_config(catalog) + spawner, proxy=str(CHP)) as running:
         try:
-            urllib.request.urlopen(f"{url}/hub/health", timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, (folder / "hub.log").read_text()[-3000:]
-            time.sleep(0.5)
-    try:
-        yield url, folder, catalog
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-        print((folder / "hub.log").read_text()[-4000:])
+            yield running.url, folder, catalog
+        finally:
+            print((folder / "hub.log").read_text()[-4000:])
 
 
 def check(url: str, token: str, catalog: Path, *args: str) -> subprocess.CompletedProcess:

@@ -1,10 +1,13 @@
-"""The two parts a real JupyterHub needs that this machine has no real one of, loaded by the hub
-the token-service tests start (tests/infra/test_token_service.py):
+"""What a real JupyterHub needs in the tests that this machine has no real one of (no cluster),
+loaded by the hubs the tests start:
 
-- MemoryProxy: routes kept in memory (no configurable-http-proxy: nothing here goes through it);
+- MemoryProxy: routes kept in memory, for tests that talk to the hub and services only (the
+  `hub check` test runs the real configurable-http-proxy instead);
 - RecordingSpawner: a "server" that is a plain HTTP server, started with the environment the
   hub gives a real one (its own JUPYTERHUB_API_TOKEN and all), written to RECORD_DIR/<user>.json
-  so the test can act as that server.
+  so the test can act as that server;
+- the hub's own LabSpawner with its pod replaced: by a plain HTTP server (`hub usage`), or by
+  the release's image run as `release try` runs it (`hub check`).
 """
 
 import json
@@ -17,6 +20,7 @@ from jupyterhub.spawner import Spawner
 from traitlets import Unicode
 
 from labforge.loopback.registry import free_port
+from labforge.process import stop
 
 
 class MemoryProxy(Proxy):
@@ -36,21 +40,10 @@ class MemoryProxy(Proxy):
         return dict(self.routes)
 
 
-class RecordingSpawner(Spawner):
-    record_dir = Unicode(config=True)
+class LocalServer:
+    """Spawner mixin: the "server" is a local process group in `self.proc`."""
 
     proc = None
-
-    async def start(self):
-        port = free_port()
-        env = self.get_env()
-        path = os.path.join(self.record_dir, f"{self.user.name}.json")
-        with open(path + ".tmp", "w") as f:
-            json.dump(env, f)
-        os.replace(path + ".tmp", path)
-        self.proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return f"http://127.0.0.1:{port}"
 
     async def poll(self):
         if self.proc is None:
@@ -59,9 +52,27 @@ class RecordingSpawner(Spawner):
 
     async def stop(self, now=False):
         if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait()
+            stop(self.proc)  # the whole group, as `release try` stops its server
             self.proc = None
+
+    def serve_http(self) -> str:
+        """A plain HTTP server on a free port: enough for the hub to see a server up."""
+        port = free_port()
+        self.proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        return f"http://127.0.0.1:{port}"
+
+
+class RecordingSpawner(LocalServer, Spawner):
+    record_dir = Unicode(config=True)
+
+    async def start(self):
+        env = self.get_env()
+        path = os.path.join(self.record_dir, f"{self.user.name}.json")
+        with open(path + ".tmp", "w") as f:
+            json.dump(env, f)
+        os.replace(path + ".tmp", path)
+        return self.serve_http()
 
 
 def loopback_lab_spawner():
@@ -70,26 +81,10 @@ def loopback_lab_spawner():
     server; made on demand, as kubespawner is only needed by the tests that use it."""
     from infra.hub.pod.lab_spawner import LabSpawner
 
-    class LoopbackLabSpawner(LabSpawner):
-        proc = None
-
+    class LoopbackLabSpawner(LocalServer, LabSpawner):
         async def start(self):
             await self.load_user_options()  # what KubeSpawner.start does first
-            port = free_port()
-            self.proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            return f"http://127.0.0.1:{port}"
-
-        async def poll(self):
-            if self.proc is None:
-                return 0
-            return self.proc.poll()
-
-        async def stop(self, now=False):
-            if self.proc is not None:
-                self.proc.terminate()
-                self.proc.wait()
-                self.proc = None
+            return self.serve_http()
 
     return LoopbackLabSpawner
 
@@ -98,13 +93,9 @@ def loopback_image_spawner():
     """The hub's LabSpawner whose "pod" is the release's local image run as `release try` runs it
     (buildah, chroot, host network), with jupyterhub-singleuser and the environment the hub gives
     a server: the stand-in for the kubelet pulling the catalog's image by digest."""
-    import asyncio
-
     from infra.hub.pod.lab_spawner import LabSpawner
-    from labforge.process import stop
 
-    class LoopbackImageSpawner(LabSpawner):
-        proc = None
+    class LoopbackImageSpawner(LocalServer, LabSpawner):
         container = None
 
         async def start(self):
@@ -122,18 +113,10 @@ def loopback_image_spawner():
                        "jupyterhub-singleuser", "--ip=127.0.0.1", f"--port={port}"]
             self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                          start_new_session=True)
-            await asyncio.sleep(0)
             return f"http://127.0.0.1:{port}"
 
-        async def poll(self):
-            if self.proc is None:
-                return 0
-            return self.proc.poll()
-
         async def stop(self, now=False):
-            if self.proc is not None:
-                stop(self.proc)  # the whole group, as `release try` stops its server
-                self.proc = None
+            await super().stop(now)
             if self.container:
                 subprocess.run(["buildah", "rm", self.container], capture_output=True)
                 self.container = None

@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+from infra.offline.charts import plain as unwrap
 from infra.offline.simulate import run, stack_file_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,17 +42,6 @@ def by_type(records, suffix: str):
 
 def helm_release(records, chart: str):
     return next(r for r in records if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs.get("chart") == chart)
-
-
-def unwrap(value):
-    """Recorded inputs with secrets replaced by their values (for schema checks)."""
-    if isinstance(value, dict):
-        if set(value) == {"secret"}:
-            return unwrap(value["secret"])
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
 
 
 Z2JH = REPO / "tests" / "fixtures" / "z2jh-4.4.0"

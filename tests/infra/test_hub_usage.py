@@ -9,12 +9,11 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from test_spawn_page import KUBECONFIG, catalog
+from lab_hub import REPO, lab_hub
+from test_spawn_page import catalog
 
 from infra.config import Resources
 from infra.hub.profiles import profile_list
@@ -22,56 +21,32 @@ from infra.hub.values import releases_extra_config
 from labforge.loopback.registry import free_port
 
 pytest.importorskip("kubespawner", reason="jupyterhub-kubespawner is in the venv (make venv)")
-HERE = Path(__file__).parent
-REPO = HERE.parents[1]
 ADMIN, WEAK = secrets.token_hex(16), secrets.token_hex(16)
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hub")
-    (folder / "kubeconfig").write_text(KUBECONFIG)
     profiles = profile_list(catalog(), Resources())
-    port = free_port()
     roles = [{"name": "usage", "scopes": ["list:users", "read:users", "read:servers", "admin:server_state"],
               "services": ["labforge-usage"]},
              {"name": "weak", "scopes": ["read:users:activity"], "services": ["weak"]},
              {"name": "starter", "scopes": ["admin:users", "admin:servers"], "services": ["starter"]}]
     services = [{"name": "labforge-usage", "api_token": ADMIN}, {"name": "weak", "api_token": WEAK},
                 {"name": "starter", "api_token": ADMIN[::-1]}]
-    (folder / "jupyterhub_config.py").write_text("\n".join([
-        "c = get_config()  # noqa",
-        "c.JupyterHub.hub_ip = '127.0.0.1'",
-        f"c.JupyterHub.hub_port = {port}",
-        f"c.JupyterHub.port = {free_port()}",
-        "c.JupyterHub.proxy_class = 'hub_standins.MemoryProxy'",
-        f"c.KubeSpawner.profile_list = {profiles!r}",
-        "c.JupyterHub.authenticator_class = 'dummy'",
-        "c.Authenticator.allow_all = True",
-        f"c.JupyterHub.services = {services!r}",
-        f"c.JupyterHub.load_roles = {roles!r}",
-        f"c.JupyterHub.db_url = 'sqlite:///{folder}/hub.sqlite'",
-        f"c.JupyterHub.cookie_secret_file = '{folder}/cookie_secret'",
-    ]) + "\n" + releases_extra_config(catalog()) +
-        "import hub_standins\nc.JupyterHub.spawner_class = hub_standins.loopback_lab_spawner()\n")
-    env = {**os.environ, "KUBECONFIG": str(folder / "kubeconfig"), "PYTHONPATH": f"{HERE}:{REPO}"}
-    log = open(folder / "hub.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(folder / "jupyterhub_config.py")],
-                            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait(lambda: urllib.request.urlopen(f"{url}/hub/health", timeout=2), proc, folder)
+    lines = [f"c.KubeSpawner.profile_list = {profiles!r}", f"c.JupyterHub.services = {services!r}",
+             f"c.JupyterHub.load_roles = {roles!r}"]
+    spawner = "import hub_standins\nc.JupyterHub.spawner_class = hub_standins.loopback_lab_spawner()\n"
+    with lab_hub(folder, lines, releases_extra_config(catalog()) + spawner) as running:
+        url = running.url
         api(url, "POST", "/users", {"usernames": ["ada", "bob", "cy", "dee"]})
         for user, profile in (("ada", "latest"), ("bob", "release-2026-05"), ("cy", "release-2026-05"),
                               ("dee", "experimental")):
             api(url, "POST", f"/users/{user}/server", {"profile": profile})
-            wait(lambda user=user: api(url, "GET", f"/users/{user}")["servers"][""]["ready"], proc, folder)
+            running.wait(lambda user=user: api(url, "GET", f"/users/{user}")["servers"][""]["ready"])
         api(url, "DELETE", "/users/cy/server")
-        wait(lambda: not api(url, "GET", "/users/cy")["servers"], proc, folder)
+        running.wait(lambda: not api(url, "GET", "/users/cy")["servers"])
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def api(url: str, method: str, path: str, body=None):
@@ -81,19 +56,6 @@ def api(url: str, method: str, path: str, body=None):
     with urllib.request.urlopen(request, timeout=30) as response:
         text = response.read()
         return json.loads(text) if text else None
-
-
-def wait(check, proc, folder, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        assert proc.poll() is None, (folder / "hub.log").read_text()[-3000:]
-        time.sleep(0.3)
-    raise AssertionError((folder / "hub.log").read_text()[-3000:])
 
 
 def usage(hub: str, token: str, *args: str) -> subprocess.CompletedProcess:

@@ -8,35 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from lab_hub import REPO, lab_hub
 
 from infra.config import GpuNodes, Resources
 from infra.hub.profiles import profile_list
 from infra.hub.values import releases_extra_config
 from labforge.catalog import Catalog, CatalogEntry, GpuImage
 from labforge.lifecycle import deprecate, make_default, retire
-from labforge.loopback.registry import free_port
 
 pytest.importorskip("kubespawner", reason="jupyterhub-kubespawner is in the venv (make venv)")
 pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
                                 reason="chromium and chromium-driver are installed by 'make system'")
-HERE = Path(__file__).parent
-REPO = HERE.parents[1]
-KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: none, cluster: {server: "https://127.0.0.1:9"}}]
-users: [{name: none, user: {token: none}}]
-contexts: [{name: none, context: {cluster: none, user: none}}]
-current-context: none
-"""
 
 
 def digest(text: str) -> str:
@@ -61,41 +46,14 @@ def catalog() -> Catalog:
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hub")
-    (folder / "kubeconfig").write_text(KUBECONFIG)
     profiles = profile_list(catalog(), Resources(), gpu=GpuNodes())
     # The list is read at each page view, so a test can change the catalog's state under the hub.
     (folder / "profiles.json").write_text(json.dumps(profiles))
-    port = free_port()
-    (folder / "jupyterhub_config.py").write_text("\n".join([
-        "c = get_config()  # noqa",
-        "c.JupyterHub.hub_ip = '127.0.0.1'",
-        f"c.JupyterHub.hub_port = {port}",
-        f"c.JupyterHub.port = {free_port()}",
-        "c.JupyterHub.proxy_class = 'hub_standins.MemoryProxy'",
-        "c.JupyterHub.spawner_class = 'kubespawner.KubeSpawner'",
-        "import json",
-        f"c.KubeSpawner.profile_list = lambda spawner: json.load(open({str(folder / 'profiles.json')!r}))",
-        "c.JupyterHub.authenticator_class = 'dummy'",
-        "c.DummyAuthenticator.password = 'labforge'",
-        "c.Authenticator.allow_all = True",
-        f"c.JupyterHub.db_url = 'sqlite:///{folder}/hub.sqlite'",
-        f"c.JupyterHub.cookie_secret_file = '{folder}/cookie_secret'",
-    ]) + "\n" + releases_extra_config(catalog()))
-    env = {**os.environ, "KUBECONFIG": str(folder / "kubeconfig"), "PYTHONPATH": str(HERE)}
-    log = open(folder / "hub.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(folder / "jupyterhub_config.py")],
-                            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/hub/health", timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None, (folder / "hub.log").read_text()[-3000:]
-            time.sleep(0.5)
-    yield url, profiles, folder
-    proc.terminate()
-    proc.wait(timeout=30)
+    lines = ["c.JupyterHub.spawner_class = 'kubespawner.KubeSpawner'", "import json",
+             f"c.KubeSpawner.profile_list = lambda spawner: json.load(open({str(folder / 'profiles.json')!r}))",
+             "c.DummyAuthenticator.password = 'labforge'"]
+    with lab_hub(folder, lines, releases_extra_config(catalog())) as running:
+        yield running.url, profiles, folder
 
 
 @pytest.fixture(scope="module")
