@@ -56,3 +56,23 @@ def test_against_something_that_is_neither_is_one_clear_error(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "--against no-such-ref-or-file: neither a plan.json nor a git ref" in result.stderr
     assert not (tmp_path / "plan").exists()
+
+
+def test_a_catalog_verb_shows_as_the_chart_values_it_changes(tmp_path):
+    """`labforge catalog deprecate` is reviewed as what it does to the hub: the profile's name,
+    its description and the notice its servers get."""
+    import datetime as dt
+
+    from labforge.catalog import load_catalog, save_catalog
+    from labforge.lifecycle import deprecate
+
+    path = tmp_path / "catalog.json"
+    save_catalog(path, deprecate(load_catalog(REPO / "releases" / "catalog.json"), "catalog", "2026.05",
+                                 dt.date(2099, 1, 31), None, None, dt.date(2026, 11, 29)))
+    new = dev_values()
+    new["labforge:hub"] = {**new["labforge:hub"], "catalog": str(path)}
+    lines = diff_plans(document(dev_values()), document(new))
+    assert "~ kubernetes:helm.sh/v3:Release  hub-chart" in lines
+    changed = "\n".join(lines)
+    assert 'display_name: "Release 2026.05" -> "Release 2026.05 (deprecated)"' in changed, changed
+    assert "LAB_RELEASE_NOTICE: added" in changed
