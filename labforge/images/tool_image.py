@@ -19,7 +19,7 @@ from ..locks.layers import layers_json, package_layer
 from ..process import BUILDER_FLAKES, require, run
 from ..project import Project
 from ..render import base_image, context, spack_repo_files
-from ..render.spackstage import INSTALL_SCRIPT, LAYERS_SCRIPT, STAGE_SCRIPT
+from ..render.spackstage import STAGE_SCRIPT, stage_scripts
 from ..render.templates import render
 from ..spackbuild import spack_source
 from ..spackbuild.cache import BuildCache, build_args, build_cache
@@ -71,8 +71,7 @@ def context_files(project: Project, target: ToolTarget, concretized: Concretized
         "spack.yaml": tool_environment(target),
         "spack.lock": lock.spack_lock_bytes(),
         "layers.json": layers_json(layers, present),
-        LAYERS_SCRIPT: (project.files_dir / LAYERS_SCRIPT).read_bytes(),
-        INSTALL_SCRIPT: (project.files_dir / INSTALL_SCRIPT).read_bytes(),
+        **stage_scripts(project),
         STAGE_SCRIPT: render(tdir, f"{STAGE_SCRIPT}.j2", ctx).encode(),
         "tool-tests.sh": render(tdir, "tool-tests.sh.j2", ctx).encode(),
     }

@@ -62,15 +62,19 @@ def require_current_lock(project: Project, loaded: LoadedRelease, spack_yaml: by
     return lock
 
 
+def stage_scripts(project: Project) -> dict[str, bytes]:
+    """The scripts spack-stage.sh runs (the spack-build stage copies them all), shipped unchanged:
+    one list for the release's stage and a tool build's."""
+    return {name: (project.files_dir / name).read_bytes() for name in (LAYERS_SCRIPT, INSTALL_SCRIPT, MODULES_SCRIPT)}
+
+
 def stage_files(project: Project, lock: Lock, ctx: dict) -> tuple[dict[str, bytes], list[Layer]]:
     layers = plan_layers(lock, project.settings.build.max_layers)
     tdir = project.templates_dir
     files = {
         "spack.lock": lock.spack_lock_bytes(),
         "layers.json": layers_json(layers),
-        LAYERS_SCRIPT: (project.files_dir / LAYERS_SCRIPT).read_bytes(),
-        INSTALL_SCRIPT: (project.files_dir / INSTALL_SCRIPT).read_bytes(),
-        MODULES_SCRIPT: (project.files_dir / MODULES_SCRIPT).read_bytes(),
+        **stage_scripts(project),
         STAGE_SCRIPT: render(tdir, f"{STAGE_SCRIPT}.j2", ctx).encode(),
     }
     return files, layers
