@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import ValidationError
+
 from .catalog import Catalog, CatalogEntry, Deprecation, Retirement
 from .errors import LabforgeError, Problem
 
@@ -89,7 +91,11 @@ def deprecate(catalog: Catalog, shown: str, release_id: str, until: dt.date, use
                         "make another release the default first (labforge catalog default ID or --newest)")
     verb.others_supported(release_id)
     instead = verb.replacement(release_id, use)
-    deprecation = Deprecation(until=until.isoformat(), use=instead, message=message or None)
+    try:
+        deprecation = Deprecation(until=until.isoformat(), use=instead, message=message or None)
+    except ValidationError:  # the date and ids are checked above: it is the message
+        raise verb.fail("--message", "must be one line of at most 300 characters without < or >",
+                        "it is shown on the spawn page and in the Lab") from None
     return catalog.with_releases(verb.changed(release_id, status="deprecated", deprecation=deprecation))
 
 

@@ -90,16 +90,9 @@ def catalog_deprecate(release_id: str = typer.Argument(..., metavar="ID", callba
                       message: Optional[str] = typer.Option(None, "--message", help="one line shown to its users"),
                       catalog: Optional[Path] = CATALOG) -> None:
     """Keep a release on the spawn page, marked deprecated until a date, naming its successor."""
-    from ..catalog import Deprecation
     from ..lifecycle import deprecate
 
     last = _date(until, "--until")
-    if message is not None:
-        try:
-            Deprecation(until="2000-01-01", message=message)
-        except ValueError:
-            raise LabforgeError(Problem("--message", None, "", "must be one line of at most 300 characters "
-                                        "without < or >", "it is shown on the spawn page and in the Lab")) from None
     _change(catalog, lambda c, shown: deprecate(c, shown, release_id, last, use, message, _today()))
 
 
