@@ -29,19 +29,12 @@ class Hub:
     def __init__(self, url: str, token: str, timeout: float = 30, scopes: str = USAGE_SCOPES):
         self.url, self.token, self.timeout, self.scopes = url.rstrip("/"), token, timeout, scopes
 
-    def get(self, path: str, params: dict | None = None, accept: str = "application/json"):
-        return self.call("GET", path, params=params, accept=accept)
-
     def call(self, method: str, path: str, body=None, params: dict | None = None, accept: str = "application/json",
              missing_ok: bool = False):
         """The hub API's JSON answer (None for none, or for 404 when `missing_ok`)."""
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        request = urllib.request.Request(f"{self.url}/hub/api{path}{query}", method=method,
-                                         data=json.dumps(body).encode() if body is not None else None,
-                                         headers={"Authorization": f"token {self.token}", "Accept": accept})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read() or b"null")
+            return self.fetch(method, f"{self.url}/hub/api{path}{query}", body, accept)
         except urllib.error.HTTPError as exc:
             if exc.code == 404 and missing_ok:
                 return None
@@ -55,12 +48,21 @@ class Hub:
             raise LabforgeError(Problem("--hub", None, "", f"cannot reach {self.url}: {reason}",
                                         "check the URL (https://lab.example.org) and that the hub is up")) from None
 
+    def fetch(self, method: str, url: str, body=None, accept: str = "application/json"):
+        """JSON from any URL behind the hub (its API, or a user's server through its proxy) with
+        this token; urllib's errors are the caller's to word."""
+        request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Authorization": f"token {self.token}", "Accept": accept,
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            return json.loads(response.read() or b"null")
+
     def users(self) -> list[dict]:
         """Every user with every server, stopped ones included, page by page."""
         users, offset = [], 0
         while True:
-            page = self.get("/users", {"include_stopped_servers": "1", "offset": offset, "limit": 200},
-                            accept=PAGINATION)
+            page = self.call("GET", "/users", params={"include_stopped_servers": "1", "offset": offset,
+                                                      "limit": 200}, accept=PAGINATION)
             items = page.get("items", []) if isinstance(page, dict) else page
             users += items
             following = (page.get("_pagination") or {}).get("next") if isinstance(page, dict) else None

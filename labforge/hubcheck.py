@@ -195,14 +195,9 @@ def _execute(connection, code: str, timeout: float) -> dict:
 
 def _server_api(hub: Hub, method: str, url: str, body=None):
     import urllib.error
-    import urllib.request
 
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Authorization": f"token {hub.token}", "Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=hub.timeout) as response:
-            text = response.read()
-            return json.loads(text) if text else None
+        return hub.fetch(method, url, body)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise CheckFailed(f"the server's API answered {getattr(exc, 'code', '')} {getattr(exc, 'reason', exc)} to "
                           f"{method} {url.split('/user/', 1)[-1]}") from None
