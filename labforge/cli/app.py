@@ -69,15 +69,24 @@ def image_reference(ctx, param, value: str | None) -> str | None:
     return value
 
 
+def _items(value: str | list[str] | None) -> list[str]:
+    """A callback's value as a list: one argument or option, or a repeated one."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _named(param) -> str:
+    """How the user wrote the parameter: --option, or the argument's metavar (ID, NAME...)."""
+    return param.opts[0] if param.param_type_name == "option" else (param.metavar or param.name.upper())
+
+
 def check_release_id(ctx, param, value: str | list[str] | None):
     """Callback of release ID arguments and --release: an id names files (releases/ID.yaml,
     build/logs/ID-*.log), so anything else (`../x`, an option word) is refused before any work."""
     from ..releases import id_problem
 
-    for item in [value] if isinstance(value, str) else value or []:
+    for item in _items(value):
         if problem := id_problem(item):
-            where = param.opts[0] if param.param_type_name == "option" else (param.metavar or param.name.upper())
-            raise LabforgeError(Problem(where, None, "", problem,
+            raise LabforgeError(Problem(_named(param), None, "", problem,
                                         "see labforge release validate for the known releases"))
     return value
 
@@ -89,10 +98,10 @@ def check_tool_wanted(ctx, param, value: str | list[str] | None):
 
     from ..tools import TOOL_NAME
 
-    for item in [value] if isinstance(value, str) else value or []:
+    for item in _items(value):
         name, at, version = item.partition("@")
         if not re.match(TOOL_NAME, name) or (at and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", version)):
-            raise LabforgeError(Problem(param.metavar or param.name.upper(), None, "",
+            raise LabforgeError(Problem(_named(param), None, "",
                                         f"{item[:80]!r} is not a tool (NAME or NAME@VERSION)",
                                         "write e.g. nest or nest@3.0; labforge tool check lists the tools"))
     return value
@@ -106,7 +115,7 @@ def web_url_option(ctx, param, value: str | None) -> str | None:
         return web_url(value) if value is not None else None
     except ValueError as exc:
         message, _, hint = str(exc).partition(" -- ")
-        raise LabforgeError(Problem(param.opts[0], None, "", message, hint)) from None
+        raise LabforgeError(Problem(_named(param), None, "", message, hint)) from None
 
 
 def ca_cert_files(ctx, param, value: list[Path]) -> list[Path]:
