@@ -128,6 +128,6 @@ def retired_notices(catalog: Catalog) -> dict[str, str]:
         since = f" on {entry.retirement.since}" if entry.retirement else ""
         text = (f"Release {entry.id} was retired{since} and can no longer be started: choose "
                 f"{'release ' + use if use else 'another release'} below. Your files are kept.")
-        base = f"release-{entry.id.replace('.', '-')}"
-        notices[base] = notices[f"{base}-gpu"] = text
+        slug = profile_slug(entry, is_default=False)  # a retired release is never the default
+        notices[slug] = notices[f"{slug}-gpu"] = text
     return notices

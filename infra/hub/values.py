@@ -67,19 +67,27 @@ def drive_settings(config: StackConfig, claim: str, image: str) -> dict:
 
 def drive_extra_config(settings: dict) -> str:
     """The Drive hook's source plus its settings, run by the hub as part of jupyterhub_config.py."""
-    source = Path(drive_hook.__file__).read_text(encoding="utf-8")
-    return (f"{source}\n\nimport json as _json\n"
-            f"DRIVE_SETTINGS = _json.loads({json.dumps(json.dumps(settings, sort_keys=True))})\n"
-            "c.KubeSpawner.pre_spawn_hook = drive_pre_spawn_hook\n")
+    return shipped_config(drive_hook, f"DRIVE_SETTINGS = {_as_python(settings)}",
+                          "c.KubeSpawner.pre_spawn_hook = drive_pre_spawn_hook")
 
 
 def releases_extra_config(catalog: Catalog) -> str:
     """The retired releases' gate (infra/hub/pod/lab_spawner.py) with their messages; the hub
     then spawns with its LabSpawner, a KubeSpawner."""
-    source = Path(lab_spawner.__file__).read_text(encoding="utf-8")
-    notices = json.dumps(json.dumps(retired_notices(catalog), sort_keys=True))
-    return (f"{source}\n\nimport json as _json\nRETIRED_RELEASES.update(_json.loads({notices}))\n"
-            "c.JupyterHub.spawner_class = LabSpawner\n")
+    return shipped_config(lab_spawner, f"RETIRED_RELEASES.update({_as_python(retired_notices(catalog))})",
+                          "c.JupyterHub.spawner_class = LabSpawner")
+
+
+def shipped_config(module, *lines: str) -> str:
+    """A file of infra/hub/pod as hub.extraConfig: its source, then the lines that give it its
+    settings and hook it into the hub (run by the hub as part of jupyterhub_config.py)."""
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    return f"{source}\n\nimport json as _json\n" + "".join(f"{line}\n" for line in lines)
+
+
+def _as_python(data) -> str:
+    """Settings as a Python expression that rebuilds them exactly (JSON text, parsed by the hub)."""
+    return f"_json.loads({json.dumps(json.dumps(data, sort_keys=True))})"
 
 
 def storage_values(config: StackConfig, home_class: str) -> dict:
