@@ -62,7 +62,7 @@ demo: system venv
 export SPACK_PYTHON ?= $(abspath $(BIN))/python
 
 # Every test, in five parts: the fast loop (lint, then every test that builds no image: run it
-# after each change), the image builds with buildah (tests/images), the spack tests (need
+# after each change), the image builds with buildah (tests/image_builds), the spack tests (need
 # SPACK_ROOT; they say so and skip without it), the example GitLab pipelines in gitlab-ci-local,
 # then the Lab in chromium on the demo's images.
 test: test-fast test-images test-spack test-pipelines test-browser
@@ -104,18 +104,18 @@ plan: venv
 	$(BIN)/python -m infra.offline.plan --out build/plan $(if $(AGAINST),--against $(AGAINST))
 
 bench: venv
-	$(BIN)/python bench/render.py
-	$(BIN)/python bench/plan.py
-	$(BIN)/python bench/build.py $(DEMO_ARGS)
-	$(BIN)/python bench/incremental.py $(DEMO_ARGS)
-	$(BIN)/python bench/toolbuild.py $(DEMO_ARGS)
-	$(BIN)/python bench/batch.py $(DEMO_ARGS)
-	$(BIN)/python bench/scaleout.py
-	$(BIN)/python bench/pull.py $(DEMO_ARGS)
+	$(BIN)/python -m bench.render
+	$(BIN)/python -m bench.plan
+	$(BIN)/python -m bench.build $(DEMO_ARGS)
+	$(BIN)/python -m bench.incremental $(DEMO_ARGS)
+	$(BIN)/python -m bench.toolbuild $(DEMO_ARGS)
+	$(BIN)/python -m bench.batch $(DEMO_ARGS)
+	$(BIN)/python -m bench.scaleout
+	$(BIN)/python -m bench.pull $(DEMO_ARGS)
 
 # Rewrite the golden files after an intended change to a template; review the diff.
 golden: venv
-	LABFORGE_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_render.py
+	LABFORGE_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/labforge/render/test_release.py
 
 clean:
 	rm -rf build $(VENV)

@@ -10,27 +10,23 @@ its own size to a registry that already holds the notebook image.
 Needs spack (SPACK_ROOT; offline also SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo) and root
 with buildah, skopeo, mmdebstrap and docker-registry. Without SPACK_ROOT it prints which layers
 each batch image of 2026.11 would share, from the committed lock.
-    .venv/bin/python bench/batch.py [--ca-cert FILE]
+    .venv/bin/python -m bench.batch [--ca-cert FILE]
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.spackbench import spack_bench_args
+from labforge.buildah.batch import release_batch_images
+from labforge.demo.tools import disk_bytes, manifest, small_release_project
+from labforge.inputs.project import Project
+from labforge.publish.release import read_manifest
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
-
-from spackbench import spack_bench_args  # noqa: E402
-
-from labforge.demo.tools import disk_bytes, manifest, small_release_project  # noqa: E402
-from labforge.images.batch_images import release_batch_images  # noqa: E402
-from labforge.images.publish import read_manifest  # noqa: E402
-from labforge.project import Project  # noqa: E402
 
 RELEASE = "2032.02"  # the demo's small release under a bench-only id
 
@@ -52,11 +48,11 @@ def main() -> None:
     args = spack_bench_args(planned_figures)
     if args is None:
         return
-    from labforge.images.batch_images import build_batch
-    from labforge.images.batch_publish import publish_batch
-    from labforge.images.publish import publish_release
-    from labforge.images.release_image import build_release
+    from labforge.buildah.batch import build_batch
+    from labforge.buildah.notebook import build_release
     from labforge.loopback.registry import local_registry
+    from labforge.publish.batch import publish_batch
+    from labforge.publish.release import publish_release
     from labforge.spackbuild.concretize import lock_release
 
     with tempfile.TemporaryDirectory(prefix="labforge-batch-") as tmp:

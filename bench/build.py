@@ -2,7 +2,7 @@
 image size, and bytes pushed for a release that changes one tool against the previous one.
 
 Run as root with buildah, skopeo, mmdebstrap and docker-registry (make bench installs them):
-    .venv/bin/python bench/build.py [--ca-cert FILE]
+    .venv/bin/python -m bench.build [--ca-cert FILE]
 The releases are built with --no-spack: this measures the image pipeline itself. What the
 spack stage costs per change (compiled packages, build cache, per-package layers) is
 bench/incremental.py's subject.
@@ -13,19 +13,17 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from labforge.buildah.notebook import build_release
+from labforge.demo.tools import disk_bytes
+from labforge.inputs.project import Project
+from labforge.loopback.registry import local_registry
+from labforge.publish.release import publish_release
 
-from labforge.demo.tools import disk_bytes  # noqa: E402
-from labforge.images.publish import publish_release  # noqa: E402
-from labforge.images.release_image import build_release  # noqa: E402
-from labforge.loopback.registry import local_registry  # noqa: E402
-from labforge.project import Project  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 FIRST, SECOND = "2031.01", "2031.02"
 MANIFEST = 'id: "{id}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-numpy\n  versions: ["{numpy}"]\n' \
@@ -33,7 +31,7 @@ MANIFEST = 'id: "{id}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-nump
 
 
 def project_copy(root: Path) -> Project:
-    for part in ("labforge.yaml", "spack", "releases", "lab-image"):
+    for part in ("labforge.yaml", "spack", "releases", "images"):
         src = REPO / part
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / part)
     (root / "releases" / f"{FIRST}.yaml").write_text(MANIFEST.format(id=FIRST, numpy="1.26.4"))

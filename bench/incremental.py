@@ -10,28 +10,24 @@ packages compiled.
 Needs spack (SPACK_ROOT; offline also SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo) and root
 with buildah, skopeo, mmdebstrap and docker-registry. The small release's sources all come from
 PyPI. Without SPACK_ROOT it prints the layer figures planned from the committed locks only.
-    .venv/bin/python bench/incremental.py [--ca-cert FILE]
+    .venv/bin/python -m bench.incremental [--ca-cert FILE]
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.spackbench import spack_bench_args
+from labforge.demo.tools import disk_bytes, manifest, small_release_project
+from labforge.inputs.project import Project
+from labforge.locks.layers import plan_layers
+from labforge.locks.lockfile import release_lock
+from labforge.publish.release import read_manifest
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
-
-from spackbench import spack_bench_args  # noqa: E402
-
-from labforge.demo.tools import disk_bytes, manifest, small_release_project  # noqa: E402
-from labforge.images.publish import read_manifest  # noqa: E402
-from labforge.locks.layers import plan_layers  # noqa: E402
-from labforge.locks.lockfile import release_lock  # noqa: E402
-from labforge.project import Project  # noqa: E402
 
 RELEASE = "2032.01"  # the demo's small release (labforge/demo/tools.py) under a bench-only id
 
@@ -57,9 +53,9 @@ def main() -> None:
     args = spack_bench_args(planned_figures)
     if args is None:
         return
-    from labforge.images.publish import publish_release
-    from labforge.images.release_image import build_release
+    from labforge.buildah.notebook import build_release
     from labforge.loopback.registry import local_registry
+    from labforge.publish.release import publish_release
     from labforge.spackbuild.concretize import lock_release
 
     rows = []

@@ -6,16 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from infra.offline.simulate import run, stack_file_config
+from labforge.catalog.model import Catalog, CatalogEntry, save_catalog
 
-from infra.offline.simulate import run, stack_file_config  # noqa: E402
-from labforge.catalog import Catalog, CatalogEntry, save_catalog  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 RELEASES, GROUPS, RUNS = 50, 100, 5
 

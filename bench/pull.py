@@ -8,7 +8,7 @@ the same image pushed with gzip, zstd and zstd:chunked: bytes and cold pull + un
 Pairs: (s) one notebook-server pin changed (always: built --no-spack, in a minute); (t) one
 tool version added to the demo's small release (with SPACK_ROOT; spack builds). Without spack
 it also prints the layer plan of the committed locks 2026.05 -> 2026.11.
-    .venv/bin/python bench/pull.py [--ca-cert FILE]
+    .venv/bin/python -m bench.pull [--ca-cert FILE]
 Targets: (t) < 15 % of the second image's bytes fetched warm; (s) < 10 %.
 """
 
@@ -19,22 +19,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from labforge.buildah.notebook import build_release, local_reference
+from labforge.demo.tools import manifest, small_release_project
+from labforge.inputs.project import Project, PublishSettings
+from labforge.locks.layers import plan_layers
+from labforge.locks.lockfile import release_lock
+from labforge.loopback.registry import local_registry
+from labforge.publish.release import push_image, read_manifest
+from labforge.registry.compression import skopeo_args
 
-from labforge.demo.tools import manifest, small_release_project  # noqa: E402
-from labforge.images.compression import skopeo_args  # noqa: E402
-from labforge.images.publish import push_image, read_manifest  # noqa: E402
-from labforge.images.release_image import build_release, local_reference  # noqa: E402
-from labforge.locks.layers import plan_layers  # noqa: E402
-from labforge.locks.lockfile import release_lock  # noqa: E402
-from labforge.loopback.registry import local_registry  # noqa: E402
-from labforge.project import Project, PublishSettings  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 RELEASE = "2033.01"  # bench-only ids: never the demo's or the tests' images
 SERVER_PIN = "tomli==2.2.1"  # the pin added in pair (s)

@@ -1,30 +1,28 @@
 """Validate and render a synthetic release of 100 tools x 3 versions; print the median time.
 
-Target (issue 2): under 0.5 s. Run: make bench (or .venv/bin/python bench/render.py).
+Target (issue 2): under 0.5 s. Run: make bench (or .venv/bin/python -m bench.render).
 """
 
 from __future__ import annotations
 
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from labforge.inputs.project import Project
+from labforge.inputs.releases import load_release
+from labforge.inputs.tools import load_all
+from labforge.render.release import render_release
 
-from labforge.project import Project  # noqa: E402
-from labforge.releases import load_release  # noqa: E402
-from labforge.render import render_release  # noqa: E402
-from labforge.tools import load_all  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 TOOLS, VERSIONS, RUNS = 100, 3, 15
 
 
 def synthetic_project(root: Path) -> Project:
-    shutil.copytree(REPO / "lab-image", root / "lab-image")
+    shutil.copytree(REPO / "images", root / "images")
     shutil.copy2(REPO / "labforge.yaml", root / "labforge.yaml")
     (root / "spack" / "tools").mkdir(parents=True)
     (root / "spack" / "repo.yaml").write_text("repo:\n  namespace: labforge\n")
@@ -52,9 +50,9 @@ def write_synthetic_lock(project: Project) -> None:
     import base64
     import hashlib
 
+    from labforge.inputs.releases import require_release
     from labforge.locks.lockfile import lock_bytes, lock_path
-    from labforge.releases import require_release
-    from labforge.render import spack_environment
+    from labforge.render.release import spack_environment
     from labforge.render.spackstage import current_inputs
 
     def digest(text: str) -> str:

@@ -29,10 +29,9 @@ import random
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from labforge.locks.lockfile import Lock, load_lock
 
-from labforge.locks.lockfile import Lock, load_lock  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 ASSUMED_OVERHEAD = 60.0  # seconds a job spends before and after compiling, when nothing was measured
 JOBS = REPO / "build" / "pipeline-jobs.json"  # written by tests/pipelines/test_release_pipeline.py

@@ -4,23 +4,19 @@ dependencies are not (py-idna built against an empty cache).
 
 Needs spack (SPACK_ROOT; offline also SPACK_PACKAGES_ROOT and SPACK_PYTHON with clingo), root,
 buildah, mmdebstrap and docker-registry; sources come from PyPI. Without SPACK_ROOT it says so.
-    .venv/bin/python bench/toolbuild.py [--ca-cert FILE]
+    .venv/bin/python -m bench.toolbuild [--ca-cert FILE]
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
+from bench.spackbench import spack_bench_args
+from labforge.demo.tools import small_release_project
+from labforge.inputs.project import Project
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
-
-from spackbench import spack_bench_args  # noqa: E402
-
-from labforge.demo.tools import small_release_project  # noqa: E402
-from labforge.project import Project  # noqa: E402
 
 RELEASE = "2033.01"
 # Built with flit, which no package of the release needs: its build tools are not in the cache.
@@ -33,8 +29,8 @@ def main() -> None:
     args = spack_bench_args()
     if args is None:
         return
-    from labforge.images.release_image import build_release
-    from labforge.images.tool_image import build_tool
+    from labforge.buildah.notebook import build_release
+    from labforge.buildah.tool_build import build_tool
     from labforge.loopback.registry import local_registry
     from labforge.spackbuild.concretize import lock_release
     from labforge.spackbuild.tool_env import resolve

@@ -1,15 +1,10 @@
 """Entry point of `pulumi up`: read the stack config, then build the lab (see program.py)."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import pulumi
 
-from infra import config as stack_config
 from infra import program
-from labforge.errors import LabforgeError
+from infra.config import stack as stack_config
+from labforge.core.errors import LabforgeError
 
 try:
     config, secrets = stack_config.load()

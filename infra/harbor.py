@@ -10,7 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumiverse_harbor as harbor
 
-from .config import StackConfig
+from .config.stack import StackConfig
 from .options import children
 
 PROJECTS = {

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pulumi
 
-from labforge.catalog import Catalog, load_catalog
+from labforge.catalog.model import Catalog, load_catalog
 
 from .cluster.gpu import GpuSupport
 from .cluster.ingress import IngressStack
 from .cluster.magnum import MagnumCluster, kubernetes_provider
 from .cluster.network import LabNetwork
-from .config import StackConfig
+from .config.stack import StackConfig
 from .drive.layout import DriveLayout
 from .drive.storage import LabStorage
 from .harbor import PULL_SECRET, HarborRegistry

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..config import GpuNodes
+from ..config.stack import GpuNodes
 from ..options import children
 
 CHART_REPO = "https://nvidia.github.io/k8s-device-plugin"

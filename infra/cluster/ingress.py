@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..config import Ingress
+from ..config.stack import Ingress
 from ..options import children
 
 

@@ -6,8 +6,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
 
-from ..config import Cluster, GpuNodes
 from ..config.runners import Runners
+from ..config.stack import Cluster, GpuNodes
 from ..options import children
 from .network import LabNetwork
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_openstack as openstack
 
-from ..config import OpenStackCluster
+from ..config.stack import OpenStackCluster
 from ..options import children
 
 

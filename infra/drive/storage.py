@@ -6,7 +6,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
 
-from ..config import Drive, StackConfig
+from ..config.stack import Drive, StackConfig
 from ..options import children
 
 DRIVE_CLAIM = "lab-drive"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from labforge.catalog import Catalog
+from labforge.catalog.model import Catalog
 
-from ..config import StackConfig
+from ..config.stack import StackConfig
 from ..options import children
 from .values import hub_values
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from labforge.catalog import Catalog
+from labforge.catalog.model import Catalog
 
-from ..config import StackConfig
+from ..config.stack import StackConfig
 from ..options import children
-from ..services.check import SERVICE
+from .services.check import SERVICE
 
 CATALOG_PATH = "/etc/labforge/catalog.json"
 

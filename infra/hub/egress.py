@@ -7,9 +7,9 @@ true, every public address too; with false, nothing else (EUCAIM-style offline w
 
 from __future__ import annotations
 
-from ..config import StackConfig
-from ..services import share as share_values
-from ..services import token as token_values
+from ..config.stack import StackConfig
+from .services import share as share_values
+from .services import token as token_values
 
 
 def singleuser_network_policy(config: StackConfig) -> dict:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from labforge.catalog import Catalog, CatalogEntry, PublishedImage
+from labforge.catalog.model import Catalog, CatalogEntry, PublishedImage
 
-from ..config import GpuNodes
+from ..config.stack import GpuNodes
 from ..options import children
 
 PAUSE = "registry.k8s.io/pause:3.10.1"  # the tag z2jh 4.4.0 uses for its own pre-puller

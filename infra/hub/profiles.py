@@ -3,9 +3,9 @@ past supported releases next, the experimental channel last. Images are pinned b
 
 from __future__ import annotations
 
-from labforge.catalog import Catalog, CatalogEntry, PublishedImage, profile_slug
+from labforge.catalog.model import Catalog, CatalogEntry, PublishedImage, profile_slug
 
-from ..config import GpuNodes, Resources
+from ..config.stack import GpuNodes, Resources
 
 # z2jh's scheduling.userPods.tolerations (4.x), which KubeSpawner gets unless a profile overrides them.
 CHART_USER_TOLERATIONS = [{"key": key, "operator": "Equal", "value": "user", "effect": "NoSchedule"}

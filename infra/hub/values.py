@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from labforge.catalog import Catalog
+from labforge.catalog.model import Catalog
 
-from ..config import StackConfig
+from ..config.stack import StackConfig
 from ..harbor import PULL_SECRET
-from ..services import check
-from ..services import common as service_values
-from ..services import share as share_values
-from ..services import token as token_values
 from .egress import singleuser_network_policy
 from .pod import drive_hook, hub_service, lab_spawner
 from .prepull import extra_images
 from .profiles import profile_list, retired_notices
+from .services import check
+from .services import common as service_values
+from .services import share as share_values
+from .services import token as token_values
 
 HOME = drive_hook.HOME
 # What both hub services import, shipped next to them (the folder of their SERVICE_FILEs).

@@ -14,10 +14,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from labforge.atomic import write_text
-from labforge.errors import LabforgeError
+from labforge.core.atomic import write_text
+from labforge.core.errors import LabforgeError
 
-from ..config import ConfigProblem
+from ..config.stack import ConfigProblem
 from .mocks import Record
 from .plan_diff import diff_plans, old_plan, summary_line
 from .simulate import run, stack_file_config

@@ -8,10 +8,10 @@ from pathlib import Path
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from labforge.errors import LabforgeError, Problem
-from labforge.yamlio import load
+from labforge.core.errors import LabforgeError, Problem
+from labforge.core.yamlio import load
 
-from .. import config as stack_config
+from ..config import stack as stack_config
 from ..program import build, read_catalog
 from .mocks import Record, install
 

@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from ..errors import LabforgeError, Problem
+from ..core.errors import LabforgeError, Problem
 from . import base, catalog, demo, hub, release, runtime, tool  # noqa: F401 -- they register their commands
 from .app import app, fail
 

@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import LabforgeError, Problem
-from ..project import Project
-from ..references import location_problem, reference_problem
-from ..registry_auth import check_authfile
+from ..core.errors import LabforgeError, Problem
+from ..inputs.project import Project
+from ..inputs.references import location_problem, reference_problem
+from ..registry.auth import check_authfile
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
                   help="Build, test and publish the lab's notebook image releases.")
@@ -82,7 +82,7 @@ def _named(param) -> str:
 def check_release_id(ctx, param, value: str | list[str] | None):
     """Callback of release ID arguments and --release: an id names files (releases/ID.yaml,
     build/logs/ID-*.log), so anything else (`../x`, an option word) is refused before any work."""
-    from ..releases import id_problem
+    from ..inputs.releases import id_problem
 
     for item in _items(value):
         if problem := id_problem(item):
@@ -96,7 +96,7 @@ def check_tool_wanted(ctx, param, value: str | list[str] | None):
     (spack/tools/NAME.yaml), so it must be a tool name before anything is looked up."""
     import re
 
-    from ..tools import TOOL_NAME
+    from ..inputs.tools import TOOL_NAME
 
     for item in _items(value):
         name, at, version = item.partition("@")
@@ -109,7 +109,7 @@ def check_tool_wanted(ctx, param, value: str | list[str] | None):
 
 def web_url_option(ctx, param, value: str | None) -> str | None:
     """Callback of URL options (--mirror): a plain http(s) URL, as in the manifests."""
-    from ..fields import web_url
+    from ..core.fields import web_url
 
     try:
         return web_url(value) if value is not None else None

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import LabforgeError, Problem
+from ..core.errors import LabforgeError, Problem
 from .app import State, base_app, err, out, web_url_option
 
 
@@ -19,8 +19,8 @@ def base_build(
     force: bool = typer.Option(False, help="rebuild even if the image exists"),
 ) -> None:
     """Make localhost/labforge-base:SUITE from Debian packages with mmdebstrap."""
-    from ..images.base_image import build_base
-    from ..platforms import PLATFORMS
+    from ..buildah.base import build_base
+    from ..inputs.platforms import PLATFORMS
 
     project = State.project()
     if suite not in PLATFORMS:

@@ -8,15 +8,15 @@ from typing import Optional
 
 import typer
 
-from ..errors import LabforgeError, Problem
+from ..core.errors import LabforgeError, Problem
 from .app import State, catalog_app, check_release_id, out
 
 
 @catalog_app.command("show")
 def catalog_show(catalog: Optional[Path] = typer.Option(None, help="catalog file (default releases/catalog.json)")) -> None:
     """Print the release catalog as a table, and its batch tool images."""
-    from ..catalog import load_catalog
-    from ..views import catalog_table, tool_images_table
+    from ..catalog.model import load_catalog
+    from ..catalog.tables import catalog_table, tool_images_table
 
     project = State.project()
     path = catalog or project.catalog_path
@@ -34,7 +34,7 @@ CATALOG = typer.Option(None, "--catalog", help="catalog file (default releases/c
 def _change(catalog: Optional[Path], verb) -> None:
     """Load the catalog, apply `verb(catalog, shown)`, write it only when it changed, and say what
     new servers get now."""
-    from ..catalog import load_catalog, save_catalog
+    from ..catalog.model import load_catalog, save_catalog
 
     project = State.project()
     path = catalog or project.catalog_path
@@ -74,7 +74,7 @@ def catalog_default(release_id: Optional[str] = typer.Argument(None, metavar="ID
                     newest: bool = typer.Option(False, "--newest", help="back to the newest supported stable release"),
                     catalog: Optional[Path] = CATALOG) -> None:
     """Make a published release the default (a rollback, or a pin), or --newest to go back."""
-    from ..lifecycle import make_default, newest_default
+    from ..catalog.lifecycle import make_default, newest_default
 
     if (release_id is None) == (not newest):
         raise LabforgeError(Problem("ID", None, "", "give a release ID or --newest, not both or neither",
@@ -90,7 +90,7 @@ def catalog_deprecate(release_id: str = typer.Argument(..., metavar="ID", callba
                       message: Optional[str] = typer.Option(None, "--message", help="one line shown to its users"),
                       catalog: Optional[Path] = CATALOG) -> None:
     """Keep a release on the spawn page, marked deprecated until a date, naming its successor."""
-    from ..lifecycle import deprecate
+    from ..catalog.lifecycle import deprecate
 
     last = _date(until, "--until")
     _change(catalog, lambda c, shown: deprecate(c, shown, release_id, last, use, message, _today()))
@@ -100,6 +100,6 @@ def catalog_deprecate(release_id: str = typer.Argument(..., metavar="ID", callba
 def catalog_retire(release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id),
                    catalog: Optional[Path] = CATALOG) -> None:
     """Take a release off the spawn page; whoever asks for it is told its replacement."""
-    from ..lifecycle import retire
+    from ..catalog.lifecycle import retire
 
     _change(catalog, lambda c, shown: retire(c, shown, release_id, _today()))

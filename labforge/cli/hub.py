@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import LabforgeError, Problem
+from ..core.errors import LabforgeError, Problem
 from .app import State, err, hub_app, out, web_url_option
 
 HUB = typer.Option(..., "--hub", callback=web_url_option, help="the hub's URL, e.g. https://lab.example.org")
@@ -22,7 +22,7 @@ def hub_usage(hub: str = HUB, as_json: bool = typer.Option(False, "--json", help
     (token: LABFORGE_HUB_TOKEN)."""
     from rich.table import Table
 
-    from ..hubapi import Hub, hub_token, servers, usage
+    from ..hub.api import Hub, hub_token, servers, usage
 
     groups = usage(servers(Hub(hub, hub_token()).users()))
     if as_json:
@@ -50,9 +50,9 @@ def hub_check(hub: str = HUB,
     compare with the catalog; one line per release, exit 1 if any failed (token: LABFORGE_HUB_TOKEN)."""
     import re
 
-    from ..catalog import load_catalog
-    from ..hubapi import Hub, hub_token
-    from ..hubcheck import CHECK_SCOPES, check_hub
+    from ..catalog.model import load_catalog
+    from ..hub.api import Hub, hub_token
+    from ..hub.check import CHECK_SCOPES, check_hub
 
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", user):
         raise LabforgeError(Problem("--user", None, "", f"{user[:80]!r} is not a hub user name",

@@ -7,8 +7,8 @@ from .app import State, err, out, runtime_app
 
 @runtime_app.command("lock")
 def runtime_lock() -> None:
-    """Pin the notebook server's whole dependency tree (pip resolves it): lab-image/notebook-server.constraints.txt."""
-    from ..serverpins_lock import lock_server
+    """Pin the notebook server's whole dependency tree (pip resolves it): images/notebook/runtime.constraints.txt."""
+    from ..locks.runtime_lock import lock_server
 
     project = State.project()
     with err.status("resolving the notebook server's dependencies with pip"):

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import LabforgeError
+from ..core.errors import LabforgeError
 from .app import (
     BUILDER,
     CA_HELP,
@@ -33,7 +33,7 @@ def tool_try(wanted: str = typer.Argument(..., metavar="NAME[@VERSION]", callbac
                                                    help="release the tool was built on (default: newest stable)"),
              port: int = PORT, drive: Optional[Path] = DRIVE, builder: str = BUILDER) -> None:
     """Serve the image `tool build` made for this tool version (its JupyterLab, the tool's module on top)."""
-    from ..images.tool_image import tool_reference
+    from ..buildah.tool_build import tool_reference
     from ..spackbuild.tool_env import resolve
 
     target = resolve(State.project(), wanted, release)
@@ -51,7 +51,7 @@ def tool_check(
 ) -> None:
     """Check tool submissions: schema, versions, spec syntax, custom package.py; with --concretize,
     that spack can solve each version in the lab's environment."""
-    from ..tools import load_all
+    from ..inputs.tools import load_all
 
     project = State.project()
     tools, problems = load_all(project, names or None)
@@ -63,7 +63,7 @@ def tool_check(
 
 
 def _concretize_tools(project, tools: dict, release: Optional[str]) -> None:
-    from ..images.tool_image import EXIT_CONCRETIZE
+    from ..buildah.tool_build import EXIT_CONCRETIZE
     from ..spackbuild.tool_env import concretize_tool, resolve
 
     failed = []
@@ -103,7 +103,7 @@ def tool_build(
     """Concretize a tool version on a release's lock, build it with the cache, run its tests, push it.
 
     Exit codes: 0 passed, 1 bad input, 3 does not concretize, 4 does not build, 5 tests fail."""
-    from ..images.tool_image import ToolBuildFailed, build_tool
+    from ..buildah.tool_build import ToolBuildFailed, build_tool
     from ..spackbuild.tool_env import resolve
 
     project = State.project()
@@ -137,7 +137,7 @@ def tool_summary(result) -> list[str]:
 @tool_app.command("changed")
 def tool_changed(base: str = typer.Option("origin/main", help="git ref the change is compared with")) -> None:
     """Print the tools a change touches (submission or own recipe), one per line: for CI jobs."""
-    from ..changes import changed_paths, changed_tools
+    from ..inputs.changes import changed_paths, changed_tools
 
     project = State.project()
     for name in changed_tools(project, changed_paths(project, base)):

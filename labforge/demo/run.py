@@ -13,11 +13,11 @@ from typing import Callable
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import LabforgeError, Problem
-from ..project import Project
-from ..releases import load_release, release_ids
-from ..render import render_release
-from ..tools import load_all
+from ..core.errors import LabforgeError, Problem
+from ..inputs.project import Project
+from ..inputs.releases import load_release, release_ids
+from ..inputs.tools import load_all
+from ..render.release import render_release
 
 
 @dataclass
@@ -51,9 +51,9 @@ def render_all(project: Project, console: Console) -> None:
 def run_demo(project: Project, options: DemoOptions, console: Console,
              progress: Callable[[str, Callable], object]) -> list[str]:
     """Returns the summary lines."""
-    from ..catalog import load_catalog
+    from ..catalog.model import load_catalog
+    from ..catalog.tables import catalog_table
     from ..loopback.registry import local_registry
-    from ..views import catalog_table
     from .tools import run_tool_demo
 
     render_all(project, console)
@@ -92,9 +92,9 @@ def run_demo(project: Project, options: DemoOptions, console: Console,
 
 def gpu_note(project: Project, release_id: str) -> list[str]:
     """The release's GPU image is not built by the demo; say whether this machine could."""
-    from ..errors import LabforgeError
-    from ..images.release_image import require_gpu_base
-    from ..releases import require_release
+    from ..buildah.notebook import require_gpu_base
+    from ..core.errors import LabforgeError
+    from ..inputs.releases import require_release
 
     gpu = require_release(project, release_id).release.gpu
     if gpu is None:
@@ -110,9 +110,9 @@ def gpu_note(project: Project, release_id: str) -> list[str]:
 def run_pipeline(project: Project, options: DemoOptions, console: Console, progress, summary: list[str],
                  registry: str, tls_verify: bool, catalog_path) -> None:
     """Build the release's notebook server image, test, publish."""
-    from ..images.publish import publish_release
-    from ..images.release_image import build_release
-    from ..imagetests.runner import test_release
+    from ..buildah.notebook import build_release
+    from ..publish.release import publish_release
+    from ..suites.image.runner import test_release
 
     result = progress(f"building {options.release}", lambda on_step: build_release(
         project, options.release, with_spack=False, ca_certs=options.ca_certs, on_step=on_step))

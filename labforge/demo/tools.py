@@ -15,15 +15,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..errors import LabforgeError, Problem
-from ..project import Project
+from ..core.errors import LabforgeError, Problem
+from ..inputs.project import Project
 
 RELEASE = "2099.01"  # a demo-only release id, in a scratch copy of the project
 TOOLS = {
     "py-six": ("https://github.com/benjaminp/six", "MIT", "six", ["1.17.0", "1.16.0"]),
     "py-packaging": ("https://github.com/pypa/packaging", "BSD-2-Clause", "packaging", ["25.0"]),
 }
-PROJECT_PARTS = ("labforge.yaml", "spack", "releases", "lab-image")
+PROJECT_PARTS = ("labforge.yaml", "spack", "releases", "images")
 
 
 def tool_yaml(name: str) -> str:
@@ -90,8 +90,8 @@ def spack_for_demo(project: Project, console: Console) -> str | None:
 
 def show_modules(release_id: str, console: Console, commands: list[str]) -> None:
     """`module avail` and `module load` as a notebook user would see them in the image."""
-    from ..images.release_image import mounted, require_local_image
-    from ..process import run
+    from ..buildah.notebook import mounted, require_local_image
+    from ..core.process import run
 
     reference, config = require_local_image(release_id)
     exports = " ".join(f"'{variable}'" for variable in config["Env"])
@@ -107,11 +107,11 @@ def show_modules(release_id: str, console: Console, commands: list[str]) -> None
 def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: list[str], console: Console,
                   progress, registry_storage: Path | None) -> list[str]:
     """Lock, build, test, publish the demo release; then one tool change. Summary lines."""
-    from ..images.publish import publish_release
-    from ..images.release_image import build_release
-    from ..imagetests.runner import test_release
+    from ..buildah.notebook import build_release
+    from ..publish.release import publish_release
     from ..spackbuild.cache import default_location
     from ..spackbuild.concretize import lock_release
+    from ..suites.image.runner import test_release
 
     demo = demo_project(project)
     catalog = demo.build_dir / "catalog.json"
@@ -143,8 +143,8 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
     (demo.releases_dir / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"]))
     cycle("one tool version added")
     show_modules(RELEASE, console, ["module -t avail", f"module load py-six/1.16.0 && module -t list && {version}"])
-    from ..catalog import load_catalog
-    from ..views import tool_images_table
+    from ..catalog.model import load_catalog
+    from ..catalog.tables import tool_images_table
 
     console.print(tool_images_table(load_catalog(catalog), project.rel(catalog)))
     return summary
@@ -153,10 +153,10 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
 def batch_cycle(demo: Project, registry: str, tls_verify: bool, ca_certs: list[str], catalog: Path,
                 storage: Path | None, console: Console) -> str:
     """The release's batch tool images: built from the same context, tested, pushed to HOST/tools."""
-    from ..images.batch_images import build_batch
-    from ..images.batch_publish import default_tools_registry, publish_batch
-    from ..imagetests.runner import test_batch_images
+    from ..buildah.batch import build_batch
+    from ..publish.batch import default_tools_registry, publish_batch
     from ..spackbuild.cache import default_location
+    from ..suites.image.runner import test_batch_images
 
     batch = build_batch(demo, RELEASE, ca_certs=ca_certs, force=True, spack_cache=default_location(registry),
                         tls_verify=tls_verify, unsigned_cache=registry.startswith("127.0.0.1"),

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import LabforgeError, Problem
-from ..project import Project
+from ..core.errors import LabforgeError, Problem
+from ..inputs.project import Project
 from .checks import node_problem
 
 LABFORGE_KEY = "labforge"

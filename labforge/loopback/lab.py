@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import LabforgeError, Problem
-from ..images.release_image import require_image
-from ..process import require, stop
-from ..project import Project
+from ..buildah.notebook import require_image
+from ..core.errors import LabforgeError, Problem
+from ..core.process import require, stop
+from ..inputs.project import Project
 
 BUILDERS = ("buildah", "podman")
 READY_SECONDS = 180

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..atomic import write_text
-from ..errors import LabforgeError, Problem
-from ..process import require
+from ..core.atomic import write_text
+from ..core.errors import LabforgeError, Problem
+from ..core.process import require
 
 CONFIG = """version: 0.1
 log:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..inputs.releases import LoadedRelease
+from ..inputs.tools import ToolTests
 from ..locks.layers import Layer
 from ..locks.lockfile import Lock
-from ..releases import LoadedRelease
-from ..tools import ToolTests
 from .templates import render
 
 BATCHFILE = "Batchfile"

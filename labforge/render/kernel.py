@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..releases import Release
+from ..inputs.releases import Release
 from .templates import render
 
 PYTHON_KERNEL = '{venv}/bin/python -m ipykernel_launcher --ext lab_notice "$@"'

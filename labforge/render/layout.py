@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..platforms import Platform
+from ..inputs.platforms import Platform
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ re-pulled all of it. Now each direct pin (what release managers change) and each
 to be heavy has a layer of its own, and the rest of the pinned closure is spread over a few
 layers by a hash of the package name, so a package stays in the same layer from release to
 release. Every layer installs its exact pins with `--no-deps`: the closure in
-lab-image/notebook-server.constraints.txt (`labforge runtime lock`) is complete, and `pip check`
+images/notebook/runtime.constraints.txt (`labforge runtime lock`) is complete, and `pip check`
 after the last layer fails the build if it is not.
 """
 
@@ -15,7 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from ..serverpins import canonical
+from ..inputs.runtime_pins import canonical
 
 # Installed sizes of the 2026.11 image's server packages (from each one's RECORD): these are
 # over ~8 MB each and together more than half of the venv; alone, one's change pushes itself.

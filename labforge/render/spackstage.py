@@ -7,13 +7,13 @@ package layers are planned from it. `--no-spack` renders need none.
 
 from __future__ import annotations
 
-from ..errors import LabforgeError, Problem
+from ..core.errors import LabforgeError, Problem
+from ..inputs.project import Project
+from ..inputs.releases import LoadedRelease
 from ..locks.checks import roots_problems
 from ..locks.layers import Layer, layers_json, plan_layers
 from ..locks.lockfile import Lock, lock_path, release_lock
 from ..locks.provenance import made_from, stale_reasons
-from ..project import Project
-from ..releases import LoadedRelease
 from .templates import render
 
 LAYERS_SCRIPT = "spack-layers.py"
@@ -65,12 +65,12 @@ def require_current_lock(project: Project, loaded: LoadedRelease, spack_yaml: by
 def stage_scripts(project: Project) -> dict[str, bytes]:
     """The scripts spack-stage.sh runs (the spack-build stage copies them all), shipped unchanged:
     one list for the release's stage and a tool build's."""
-    return {name: (project.files_dir / name).read_bytes() for name in (LAYERS_SCRIPT, INSTALL_SCRIPT, MODULES_SCRIPT)}
+    return {name: project.shipped_file("builder", name).read_bytes() for name in (LAYERS_SCRIPT, INSTALL_SCRIPT, MODULES_SCRIPT)}
 
 
 def stage_files(project: Project, lock: Lock, ctx: dict) -> tuple[dict[str, bytes], list[Layer]]:
     layers = plan_layers(lock, project.settings.build.max_layers)
-    tdir = project.templates_dir
+    tdir = project.template_dirs
     files = {
         "spack.lock": lock.spack_lock_bytes(),
         "layers.json": layers_json(layers),

@@ -1,4 +1,5 @@
-"""The Jinja2 environment for lab-image/templates: strict, so a missing value fails loudly."""
+"""The Jinja2 environment for the images' templates (images/*/templates, one search path): strict,
+so a missing value fails loudly."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import jinja2
 
 
 @lru_cache(maxsize=8)
-def environment(templates_dir: Path) -> jinja2.Environment:
+def environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -23,5 +24,5 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render(templates_dir: Path, name: str, context: dict) -> str:
-    return environment(templates_dir).get_template(name).render(**context)
+def render(template_dirs: tuple[Path, ...], name: str, context: dict) -> str:
+    return environment(template_dirs).get_template(name).render(**context)

@@ -13,9 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import write_bytes
-from ..errors import LabforgeError, Problem
-from ..registry_auth import credentials
+from ..core.atomic import write_bytes
+from ..core.errors import LabforgeError, Problem
+from ..registry.auth import credentials
 
 CACHE_REPOSITORY = "spack-cache/buildcache"
 KEY_ENV = "LABFORGE_SIGNING_KEY"  # the armoured secret key itself

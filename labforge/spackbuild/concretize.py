@@ -18,13 +18,13 @@ from typing import Callable
 
 import yaml
 
-from ..atomic import write_bytes
-from ..errors import LabforgeError, Problem
+from ..core.atomic import write_bytes
+from ..core.errors import LabforgeError, Problem
+from ..core.process import run
+from ..inputs.project import Project
+from ..inputs.releases import require_release
 from ..locks.lockfile import Lock, lock_bytes, lock_path
-from ..process import run
-from ..project import Project
-from ..releases import require_release
-from ..render import spack_environment
+from ..render.release import spack_environment
 from ..render.spackstage import current_inputs
 from . import spack_source
 

@@ -21,14 +21,14 @@ from typing import Callable
 
 import yaml
 
-from ..atomic import write_bytes, write_tree
-from ..errors import LabforgeError, Problem
-from ..process import run
-from ..project import Project
-from ..registry_auth import PASSWORD_ENV, USER_ENV
-from ..releases import require_release
-from ..render import spack_environment
+from ..core.atomic import write_bytes, write_tree
+from ..core.errors import LabforgeError, Problem
+from ..core.process import run
+from ..inputs.project import Project
+from ..inputs.releases import require_release
+from ..registry.auth import PASSWORD_ENV, USER_ENV
 from ..render.layout import ImagePaths
+from ..render.release import spack_environment
 from ..render.spackstage import require_current_lock
 from . import spack_source
 from .cache import JOB_CREDENTIALS, mirror_url

@@ -1,5 +1,5 @@
 """What the spack stage did, read from the lines it prints into the build log
-(lab-image/templates/spack-stage.sh and spack-layers.py write them)."""
+(images/builder/templates/spack-stage.sh.j2 and images/builder/files/spack-layers.py write them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Problem
+from ..core.errors import Problem
 
 INSTALL = re.compile(r"labforge-install: from-cache=(\d+) compiled=(\d+)")
 COMPILED = re.compile(r"labforge-compiled: (\S+)")

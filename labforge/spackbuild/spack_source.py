@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import LabforgeError, Problem
-from ..project import Project
+from ..core.errors import LabforgeError, Problem
+from ..inputs.project import Project
 
 # Parts of a spack checkout the image build does not need.
 _IGNORED = shutil.ignore_patterns(".git", "opt", "__pycache__", "*.pyc")

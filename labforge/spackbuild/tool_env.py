@@ -14,13 +14,13 @@ from typing import Callable
 
 import yaml
 
-from ..errors import LabforgeError, Problem
+from ..core.errors import LabforgeError, Problem
+from ..inputs.project import Project
+from ..inputs.releases import LoadedRelease, release_ids, require_release
+from ..inputs.tools import LoadedTool, load_all
 from ..locks.lockfile import Lock
-from ..project import Project
-from ..releases import LoadedRelease, release_ids, require_release
-from ..render import spack_environment
+from ..render.release import spack_environment
 from ..render.spackstage import require_current_lock
-from ..tools import LoadedTool, load_all
 from .concretize import concretize, host_environment, pinned_spack
 
 

@@ -15,14 +15,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from lab_hub import REPO, lab_hub
 
-from infra.config import Resources
+from infra.config.stack import Resources
 from infra.hub.profiles import profile_list
+from infra.hub.services.check import service_values
 from infra.hub.values import releases_extra_config
-from infra.services.check import service_values
-from labforge.catalog import Catalog, load_catalog
+from labforge.catalog.model import Catalog, load_catalog
 from labforge.loopback.registry import free_port
+from tests.helpers.lab_hub import REPO, lab_hub
 
 pytestmark = pytest.mark.hubcheck
 CHP = REPO / "build" / "tools" / "chp" / "node_modules" / ".bin" / "configurable-http-proxy"

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import json
 import tomllib
-from pathlib import Path
 
 import pytest
-from stack_helpers import by_type, dev_values, existing_cluster_values, helm_release, simulate, to_config, unwrap
 
-from infra.config import ConfigProblem
+from infra.config.stack import ConfigProblem
 from infra.offline.simulate import PLACEHOLDER_SECRETS, run
+from tests.helpers.project import REPO
+from tests.helpers.stack import (
+    RUNNERS,
+    TOKEN,
+    by_type,
+    dev_values,
+    existing_cluster_values,
+    helm_release,
+    simulate,
+    to_config,
+    unwrap,
+)
 
-CHART_FACTS = Path(__file__).parents[1] / "fixtures" / "gitlab-runner-0.86.0"
-TOKEN = "glrt-placeholder-runner-token"
-RUNNERS = {"gitlabUrl": "https://gitlab.lab.example.org", "flavor": "c1.8xlarge", "minNodes": 0, "maxNodes": 12,
-           "concurrent": 24}
+CHART_FACTS = REPO / "tests" / "fixtures" / "gitlab-runner-0.86.0"
 
 
 def with_runners(values: dict, **changes) -> dict:

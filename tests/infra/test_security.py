@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import kubernetes_validate
 import pytest
-from stack_helpers import dev_values, existing_cluster_values, simulate, unwrap
+
+from tests.helpers.stack import dev_values, existing_cluster_values, simulate, unwrap
 
 SECRETS = {
     "oidcClientSecret": "s3cr3t-oidc-7f1d",

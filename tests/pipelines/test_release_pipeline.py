@@ -20,8 +20,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import HOST_CA
-from lab_gitlab import (
+
+from labforge.demo.tools import TOOLS, manifest, tool_yaml
+from labforge.inputs.project import Project
+from labforge.loopback.registry import local_registry, self_signed
+from labforge.registry.auth import write_auth_file
+from tests.helpers.lab_gitlab import (
     ORIGIN,
     REPO,
     available,
@@ -32,12 +36,8 @@ from lab_gitlab import (
     run_parent_jobs,
     tracked_files,
 )
-from spack_marks import SPACK_ROOT
-
-from labforge.demo.tools import TOOLS, manifest, tool_yaml
-from labforge.loopback.registry import local_registry, self_signed
-from labforge.project import Project
-from labforge.registry_auth import write_auth_file
+from tests.helpers.project import HOST_CA
+from tests.helpers.spack_marks import SPACK_ROOT
 
 pytestmark = [pytest.mark.pipelines,
               pytest.mark.skipif(not SPACK_ROOT, reason="SPACK_ROOT is not set: the pipeline runs spack"),

@@ -17,12 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
-from conftest import copy_project
-from fake_install import leaves, locked_environment, spack_in
-from spack_marks import needs_spack
-
+from labforge.inputs.project import Project
 from labforge.loopback.registry import local_registry
-from labforge.project import Project
+from tests.helpers.fake_install import leaves, locked_environment, spack_in
+from tests.helpers.project import copy_project
+from tests.helpers.spack_marks import needs_spack
 
 pytestmark = needs_spack
 RELEASE = "2026.11"

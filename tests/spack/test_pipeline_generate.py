@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from spack_marks import needs_spack
-from test_ci_examples import gitlab_problems
 
+from labforge.inputs.project import Project
 from labforge.locks.lockfile import release_lock
 from labforge.loopback.registry import local_registry
-from labforge.project import Project
 from labforge.spackbuild.pipeline import jobs_of
+from tests.helpers.lab_gitlab import gitlab_problems
+from tests.helpers.spack_marks import needs_spack
 
 pytestmark = needs_spack
 SECRET = "pipeline-test-secret-4f1c"
@@ -48,7 +48,7 @@ def generate(cli, project: Path, registry: str, *extra: str, seed: str = "0", jo
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory, registry):
-    from conftest import copy_project, run_cli
+    from tests.helpers.project import copy_project, run_cli
 
     project = copy_project(tmp_path_factory.mktemp("pipeline") / "project")
     os.environ["LABFORGE_REGISTRY_PASSWORD"] = SECRET

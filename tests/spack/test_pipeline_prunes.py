@@ -5,14 +5,14 @@ self-signed certificate; the cached packages are pushed from a `spack install --
 from __future__ import annotations
 
 import yaml
-from conftest import copy_project
-from fake_install import leaves, locked_environment, spack_in
-from spack_marks import needs_spack
 
+from labforge.inputs.project import Project
 from labforge.locks.lockfile import release_lock
 from labforge.loopback.registry import local_registry, self_signed
-from labforge.project import Project
 from labforge.spackbuild.pipeline import PipelineOptions, generate_pipeline, jobs_of
+from tests.helpers.fake_install import leaves, locked_environment, spack_in
+from tests.helpers.project import copy_project
+from tests.helpers.spack_marks import needs_spack
 
 pytestmark = needs_spack
 RELEASE = "2026.11"  # its lock is committed: nothing to concretize

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 
-from conftest import HOST_CA
-from spack_marks import builds_images, needs_spack
-from test_spack_release import layer_digests, six_release, small_project
+from tests.helpers.project import HOST_CA
+from tests.helpers.spack_marks import builds_images, needs_spack
+from tests.helpers.spack_release import layer_digests, six_release, small_project
 
 pytestmark = needs_spack
 RELEASE = "2030.04"  # this file's own: the spack tests run two files at a time, and image names follow release ids
 
 
 def manifest_layers(reference: str) -> list[str]:
-    from labforge.images.publish import read_manifest
+    from labforge.publish.release import read_manifest
 
     raw = read_manifest(reference, tls_verify=False)
     return [layer["digest"] for layer in json.loads(raw)["layers"]]
@@ -22,14 +22,14 @@ def manifest_layers(reference: str) -> list[str]:
 
 @builds_images
 def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_catalog(tmp_path):
-    from labforge.catalog import load_catalog
-    from labforge.images.batch_images import build_batch
-    from labforge.images.batch_publish import publish_batch
-    from labforge.images.publish import publish_release
-    from labforge.images.release_image import build_release
-    from labforge.imagetests.runner import test_batch_images
+    from labforge.buildah.batch import build_batch
+    from labforge.buildah.notebook import build_release
+    from labforge.catalog.model import load_catalog
     from labforge.loopback.registry import local_registry
+    from labforge.publish.batch import publish_batch
+    from labforge.publish.release import publish_release
     from labforge.spackbuild.concretize import lock_release
+    from labforge.suites.image.runner import test_batch_images
 
     project = small_project(tmp_path / "project")
     (project.root / "releases" / f"{RELEASE}.yaml").write_text(six_release('"1.17.0", "1.16.0"', RELEASE))

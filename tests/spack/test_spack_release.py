@@ -12,13 +12,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import HOST_CA, REPO, copy_project
-from fake_install import LMOD_INIT, fake_install, lmod, spack
-from spack_marks import SPACK_ROOT, builds_images, needs_spack
 
-from labforge.project import Project
-from labforge.releases import release_ids, require_release
-from labforge.render import render_files
+from labforge.inputs.project import Project
+from labforge.inputs.releases import release_ids, require_release
+from labforge.render.release import render_files
+from tests.helpers.fake_install import LMOD_INIT, fake_install, lmod, spack
+from tests.helpers.project import HOST_CA, REPO
+from tests.helpers.spack_marks import SPACK_ROOT, builds_images, needs_spack
+from tests.helpers.spack_release import layer_digests, six_release, small_project
 
 pytestmark = needs_spack
 
@@ -58,27 +59,9 @@ def test_release_concretizes(tmp_path):
         assert spec in result.stdout
 
 
-PY_SIX = ("name: py-six\npackage: py-six\nsummary: a small tool for the spack stage\n"
-          "homepage: https://github.com/benjaminp/six\nmaintainers: [t@example.org]\nlicense: MIT\n"
-          'versions:\n- version: "1.17.0"\n- version: "1.16.0"\ndefault: "1.17.0"\ntests:\n  imports: [six]\n'
-          "command: python3\n")
-
-
-def six_release(versions: str, release_id: str = "2030.02") -> str:
-    return f'id: "{release_id}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{versions}]\n' \
-           '  default: "1.17.0"\n'
-
-
-def small_project(root: Path) -> Project:
-    copy_project(root)
-    (root / "spack" / "tools" / "py-six.yaml").write_text(PY_SIX)
-    (root / "releases" / "2030.02.yaml").write_text(six_release('"1.17.0"'))
-    return Project(root)
-
-
 def test_lock_writes_a_current_lock(tmp_path):
     from labforge.locks.lockfile import release_lock
-    from labforge.render import lock_problems
+    from labforge.render.release import lock_problems
     from labforge.spackbuild.concretize import lock_release
 
     project = small_project(tmp_path / "project")
@@ -89,12 +72,6 @@ def test_lock_writes_a_current_lock(tmp_path):
     assert {lock.nodes[h].name for h in lock.runtime_closure()} == {"py-six", "python-venv"}
     assert lock.made_from["spack"] == "v1.1.0" and lock.made_from["spack_seen"].startswith("1.1")
     assert lock_problems(project, require_release(project, "2030.02")) == []
-
-
-def layer_digests(reference: str) -> list[str]:
-    data = json.loads(subprocess.run(["buildah", "inspect", "--type", "image", reference], check=True,
-                                     capture_output=True, text=True).stdout)
-    return data["OCIv1"]["rootfs"]["diff_ids"]
 
 
 def package_layers(project: Project, reference: str) -> dict[str, str]:
@@ -115,10 +92,10 @@ def test_build_cache_second_build_compiles_nothing_and_layers_match(tmp_path):
     """Lock, build against a local registry as cache, build again with no layer cache: nothing is
     compiled and every package layer has the same digest; add a tool version: only it compiles.
     The image suite (modules, defaults, tool tests) passes on the result."""
-    from labforge.images.release_image import build_release
-    from labforge.imagetests.runner import test_release
+    from labforge.buildah.notebook import build_release
     from labforge.loopback.registry import local_registry
     from labforge.spackbuild.concretize import lock_release
+    from labforge.suites.image.runner import test_release
 
     project = small_project(tmp_path / "project")
     ca = HOST_CA
@@ -181,8 +158,8 @@ def test_tool_build_on_a_release_image(tmp_path):
     """A tool developer's loop: a new version of a tool built on the release's image reuses the
     release's packages, compiles only itself, passes its tests with its module loaded and is
     pushed; a tool whose test fails exits 5 and pushes nothing."""
-    from labforge.images.release_image import build_release
-    from labforge.images.tool_image import EXIT_TESTS, ToolBuildFailed, build_tool
+    from labforge.buildah.notebook import build_release
+    from labforge.buildah.tool_build import EXIT_TESTS, ToolBuildFailed, build_tool
     from labforge.loopback.registry import local_registry
     from labforge.spackbuild.concretize import lock_release
     from labforge.spackbuild.tool_env import resolve
@@ -218,7 +195,7 @@ def test_tool_build_on_a_release_image(tmp_path):
 def test_signed_cache_round_trip_and_a_dead_cache(tmp_path):
     """Binaries pushed signed with a key given at build time install (verified) in the next
     build; the key reaches no layer. A cache that is down is no error: everything compiles."""
-    from labforge.images.release_image import build_release, mounted
+    from labforge.buildah.notebook import build_release, mounted
     from labforge.loopback.registry import free_port, local_registry
     from labforge.spackbuild.concretize import lock_release
 

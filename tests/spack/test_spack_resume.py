@@ -11,12 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import HOST_CA, REPO
-from spack_marks import needs_spack_images
 
+from labforge.core.errors import LabforgeError
 from labforge.demo.tools import small_release_project
-from labforge.errors import LabforgeError
-from labforge.project import Project
+from labforge.inputs.project import Project
+from tests.helpers.project import HOST_CA, REPO
+from tests.helpers.spack_marks import needs_spack_images
 
 pytestmark = needs_spack_images
 RELEASE = "2099.02"
@@ -73,7 +73,7 @@ def cache_tags(address: str) -> set[str]:
 
 
 def test_a_failed_release_build_keeps_what_it_compiled(tmp_path):
-    from labforge.images.release_image import build_release
+    from labforge.buildah.notebook import build_release
     from labforge.loopback.registry import local_registry
     from labforge.spackbuild.concretize import lock_release
 
@@ -122,7 +122,7 @@ def test_a_failed_release_build_keeps_what_it_compiled(tmp_path):
 
 
 def tool_build_keeps_what_it_compiled(project: Project, address: str, tmp_path: Path) -> None:
-    from labforge.images.tool_image import EXIT_BUILD, ToolBuildFailed, build_tool
+    from labforge.buildah.tool_build import EXIT_BUILD, ToolBuildFailed, build_tool
     from labforge.spackbuild.tool_env import resolve
 
     (project.tools_dir / "py-labtool.yaml").write_text(TOOL.replace("labjoin", "labtool"))

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ...errors import LabforgeError, Problem
+from ...core.errors import LabforgeError, Problem
 from ..app import (
     BUILDER,
     CA_HELP,
@@ -45,7 +45,7 @@ def release_build(
     tools: bool = typer.Option(False, "--tools", help="also build a batch tool image for every tool version with a command"),
 ) -> None:
     """Render and build the release image; skipped when an image with the same input digest exists."""
-    from ...images.release_image import build_release, check_builder_choice
+    from ...buildah.notebook import build_release, check_builder_choice
     from ...spackbuild.cache import default_location
 
     check_builder_choice(builder)
@@ -60,7 +60,7 @@ def release_build(
     for line in build_summary(result):
         out.print(f"{release_id}: {line}")
     if tools:
-        from ...images.batch_images import build_batch
+        from ...buildah.batch import build_batch
 
         with err.status(f"building the batch tool images of {release_id}") as status:
             batch = build_batch(project, release_id, builder=builder, isolation=isolation,
@@ -103,8 +103,8 @@ def release_test(
 ) -> None:
     """Run the image test suite (pytest-testinfra) on the built image's root filesystem; with
     --browser, also the Lab as users meet it, in Debian's chromium (screenshots in build/screenshots)."""
-    from ...browsertests.runner import browser_test, require_browser
-    from ...imagetests.runner import test_batch_images, test_release
+    from ...suites.browser.runner import browser_test, require_browser
+    from ...suites.image.runner import test_batch_images, test_release
 
     project = State.project()
     if browser:
@@ -142,7 +142,7 @@ def release_publish(
                                                  help="HOST/PROJECT of batch images (default: HOST/tools)"),
 ) -> None:
     """Push the image and its bundle (spack.yaml/lock, Containerfile, Apptainer def, notes, SBOM); update the catalog."""
-    from ...images.publish import publish_release
+    from ...publish.release import publish_release
 
     project = State.project()
     path = catalog or project.catalog_path
@@ -152,7 +152,7 @@ def release_publish(
     out.print(f"{release_id}: {result.repository}@{result.digest} tags {', '.join(result.tags)}; "
               f"bundle {result.bundle}; catalog {project.rel(path)}")
     if tools:
-        from ...images.batch_publish import default_tools_registry, publish_batch
+        from ...publish.batch import default_tools_registry, publish_batch
 
         target = tools_registry or default_tools_registry(registry)
         with err.status(f"publishing the batch tool images of {release_id} to {target}") as status:
@@ -166,8 +166,8 @@ def release_publish(
 def release_try(release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id), port: int = PORT,
                 drive: Optional[Path] = DRIVE, builder: str = BUILDER) -> None:
     """Serve the release's built image's JupyterLab on 127.0.0.1 (its own server, as the image user)."""
-    from ...images.release_image import local_reference
-    from ...releases import require_release
+    from ...buildah.notebook import local_reference
+    from ...inputs.releases import require_release
 
     require_release(State.project(), release_id)
     serve_lab(local_reference(release_id), release_id, port, drive, builder, f"labforge release build {release_id}")

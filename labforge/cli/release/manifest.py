@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ...errors import LabforgeError, Problem
+from ...core.errors import LabforgeError, Problem
 from ..app import State, check_release_id, err, fail, out, release_app
 
 
@@ -18,10 +18,10 @@ def release_validate(ids: list[str] = typer.Argument(None, metavar="ID...", call
     """Cross-check release manifests against the tool submissions and their locks; report every problem."""
     import dataclasses
 
-    from ...releases import load_release, release_ids
-    from ...render import lock_problems
-    from ...serverpins import all_pins, staleness
-    from ...tools import load_all
+    from ...inputs.releases import load_release, release_ids
+    from ...inputs.runtime_pins import all_pins, staleness
+    from ...inputs.tools import load_all
+    from ...render.release import lock_problems
 
     project = State.project()
     ids = ids or release_ids(project)
@@ -49,8 +49,8 @@ def release_render(
     no_spack: bool = typer.Option(False, "--no-spack", help="render without the spack build stage"),
 ) -> None:
     """Render the build context: spack.yaml, Containerfile, Apptainer definition, kernel, release.json."""
-    from ...releases import require_release
-    from ...render import render_release
+    from ...inputs.releases import require_release
+    from ...render.release import render_release
 
     project = State.project()
     loaded = require_release(project, release_id)
@@ -80,11 +80,11 @@ def release_diff(
     dest: Optional[Path] = typer.Option(None, "--out", help="write the Markdown here instead of stdout"),
 ) -> None:
     """Release notes for B against A: tools added, removed, upgraded, downgraded, defaults."""
-    from ...atomic import write_text
-    from ...diff import diff_releases
+    from ...core.atomic import write_text
+    from ...inputs.releases import require_release
     from ...locks.lockfile import release_lock
     from ...locks.package_diff import package_section
-    from ...releases import require_release
+    from ...publish.notes import diff_releases
 
     project = State.project()
     packages = package_section(release_lock(project, old), release_lock(project, new))
@@ -105,8 +105,8 @@ def release_import(
     """Make a release manifest and stub tool submissions from a spack environment."""
     from pydantic import ValidationError
 
-    from ...importer import plan_import, write_import
-    from ...platforms import PLATFORMS
+    from ...inputs.importer import plan_import, write_import
+    from ...inputs.platforms import PLATFORMS
 
     project = State.project()
     if suite not in PLATFORMS:

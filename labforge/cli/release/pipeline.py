@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ...errors import LabforgeError, Problem
+from ...core.errors import LabforgeError, Problem
 from ..app import (
     CA_HELP,
     State,
@@ -42,7 +42,7 @@ def release_pipeline(
     tag: list[str] = typer.Option(["labforge-build"], "--tag", callback=runner_tags, help="runner tag of every job; repeatable"),
 ) -> None:
     """Write the GitLab child pipeline that builds the release's packages (spack ci generate)."""
-    from ...images.builder_image import builder_reference
+    from ...buildah.builder import builder_reference
     from ...spackbuild.cache import default_location
     from ...spackbuild.pipeline import PipelineOptions, generate_pipeline
 
@@ -75,7 +75,7 @@ def release_builder(
                                             help="registry auth file (else LABFORGE_REGISTRY_USER/PASSWORD)"),
 ) -> None:
     """Build and push the image the release's pipeline jobs run in (its spack-builder stage)."""
-    from ...images.builder_image import build_builder
+    from ...buildah.builder import build_builder
 
     project = State.project()
     with err.status(f"building and pushing the builder image of {release_id}"):

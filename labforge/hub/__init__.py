@@ -1,0 +1,2 @@
+"""labforge's side of the deployed hub, through its REST API: the client (api), `hub usage` and
+`hub check` (check). The hub's own side (spawner, services) is infra/hub."""

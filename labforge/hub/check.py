@@ -1,0 +1,225 @@
+"""`labforge hub check`: does each offered release work in the deployed hub?
+
+As a dedicated check user, start a server on each release's profile in turn (through the hub's
+REST API), run a small piece of notebook code in its release kernel (Jupyter's kernel protocol
+over the hub's proxy) that imports the release's tools, reads their versions and `module avail`,
+compare what it finds with the catalog and the image's own release record, stop the server.
+One line per release; a server that never starts is reported, cleaned up, and the next release
+is still checked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from ..catalog.model import Catalog, CatalogEntry, profile_slug
+from ..core.errors import LabforgeError
+from .api import Hub
+
+CHECK_SCOPES = "admin:users, admin:servers, admin:server_state, access:servers (for the check user)"
+MARK = "LABFORGE-CHECK "
+# Runs in the release kernel: what the image says it holds, and what actually loads.
+PROBE = """
+import importlib, json, os, subprocess
+release = json.load(open("/opt/labforge/release.json"))
+if not release.get("with_spack", True):
+    release["tools"] = []  # built --no-spack: the image has none of them
+found = {"release": release["id"], "LAB_RELEASE": os.environ.get("LAB_RELEASE"),
+         "loaded": [m for m in os.environ.get("LOADEDMODULES", "").split(":") if m], "imports": {},
+         "expected": [{"package": t["package"], "default": t["default"], "versions": t["versions"],
+                       "imports": t["tests"]["imports"]} for t in release["tools"]]}
+for tool in release["tools"]:
+    for name in tool["tests"]["imports"]:
+        try:
+            found["imports"][name] = str(getattr(importlib.import_module(name), "__version__", "?"))
+        except Exception as exc:
+            found["imports"][name] = "error: " + (exc.__class__.__name__ + ": " + str(exc))[:200]
+lmod = os.environ.get("LMOD_CMD")
+avail = subprocess.run([lmod, "bash", "-t", "avail"], capture_output=True, text=True) if lmod else None
+found["avail"] = sorted(line for line in (avail.stderr if avail else "").split() if "/" in line and not line.endswith((":", "/")))
+print("LABFORGE-CHECK " + json.dumps(found))
+"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    release: str
+    profile: str
+    ok: bool
+    detail: str
+    seconds: float
+
+    def line(self) -> str:
+        return f"{self.release} ({self.profile}): {'ok' if self.ok else 'FAILED'}: {self.detail} [{self.seconds:.0f} s]"
+
+
+class CheckFailed(Exception):
+    """What went wrong, and where, for one release."""
+
+
+def offered(catalog: Catalog) -> list[tuple[CatalogEntry, str]]:
+    """(entry, profile slug) of every release on the spawn page, the default first."""
+    default = catalog.default_entry()
+    return [(entry, profile_slug(entry, default is not None and entry.id == default.id))
+            for entry in sorted(catalog.offered(), key=lambda e: (not e.default, e.channel != "stable", e.id))]
+
+
+def check_hub(hub: Hub, catalog: Catalog, user: str, timeout: float,
+              on_step: Callable[[str], None] = lambda _: None) -> list[Outcome]:
+    ensure_user(hub, user)
+    outcomes = []
+    for entry, profile in offered(catalog):
+        on_step(f"{entry.id}: starting a server on {profile}")
+        started = time.monotonic()
+        try:
+            stop_server(hub, user, timeout)
+            detail = check_release(hub, entry, profile, user, timeout, on_step)
+            outcomes.append(Outcome(entry.id, profile, True, detail, time.monotonic() - started))
+        except CheckFailed as failure:
+            outcomes.append(Outcome(entry.id, profile, False, str(failure), time.monotonic() - started))
+        finally:
+            try:
+                stop_server(hub, user, timeout)
+            except (LabforgeError, CheckFailed):
+                pass  # reported with the next release's start, or left for the hub's culler
+    return outcomes
+
+
+def ensure_user(hub: Hub, user: str) -> None:
+    if hub.call("GET", f"/users/{user}", missing_ok=True) is None:
+        hub.call("POST", f"/users/{user}")
+
+
+def server_of(hub: Hub, user: str) -> dict | None:
+    model = hub.call("GET", f"/users/{user}") or {}
+    return (model.get("servers") or {}).get("")
+
+
+def stop_server(hub: Hub, user: str, timeout: float) -> None:
+    if server_of(hub, user) is None:
+        return
+    hub.call("DELETE", f"/users/{user}/server", missing_ok=True)
+    if not _wait(lambda: server_of(hub, user) is None, timeout):
+        raise CheckFailed(f"the server did not stop in {timeout:.0f} s")
+
+
+def check_release(hub: Hub, entry: CatalogEntry, profile: str, user: str, timeout: float,
+                  on_step: Callable[[str], None]) -> str:
+    try:
+        hub.call("POST", f"/users/{user}/server", {"profile": profile})
+    except LabforgeError as exc:  # the spawner failed at once: the hub answers 500 with its reason
+        raise CheckFailed(f"the server failed to start ({exc.problems[0].message.split(': ', 1)[0]}; the hub's "
+                          f"log says why, under user {user})") from None
+    wait_ready(hub, user, timeout)
+    server = server_of(hub, user) or {}
+    image = (server.get("state") or {}).get("labforge_image")
+    if image and not image.endswith(entry.digest):
+        raise CheckFailed(f"the server runs {image}, not the catalog's {entry.digest[:19]}")
+    on_step(f"{entry.id}: running the check in kernel {entry.kernel}")
+    found = run_probe(hub, user, entry.kernel, timeout)
+    return compare(entry, found)
+
+
+def compare(entry: CatalogEntry, found: dict) -> str:
+    if found.get("LAB_RELEASE") != entry.id or found.get("release") != entry.id:
+        raise CheckFailed(f"the server is release {found.get('release')} (LAB_RELEASE {found.get('LAB_RELEASE')}), "
+                          f"not {entry.id}")
+    problems = []
+    for tool in found.get("expected", []):
+        wanted = f"{tool['package']}/{tool['default']}"
+        if wanted not in found.get("loaded", []):
+            problems.append(f"{wanted} not loaded by default")
+        problems += [f"{tool['package']}/{v} not in module avail" for v in tool["versions"]
+                     if f"{tool['package']}/{v}" not in found.get("avail", [])]
+        problems += [f"import {name}: {found['imports'].get(name)}" for name in tool["imports"]
+                     if str(found.get("imports", {}).get(name, "error")).startswith("error")]
+    if problems:
+        raise CheckFailed("; ".join(problems[:5]))
+    tools = ", ".join(f"{t['package']} {found['imports'].get(t['imports'][0], t['default']) if t['imports'] else t['default']}"
+                      for t in found.get("expected", []))
+    return f"kernel {entry.kernel} ran; {tools or 'no tools (built --no-spack)'}"
+
+
+def run_probe(hub: Hub, user: str, kernel: str, timeout: float) -> dict:
+    """Start kernel `kernel` on the user's server, run PROBE, read its line, shut the kernel down."""
+    import websocket  # websocket-client
+
+    base = f"{hub.url}/user/{user}/api/kernels"
+    headers = {"Authorization": f"token {hub.token}"}
+    started = _server_api(hub, "POST", base, {"name": kernel})
+    if not started or "id" not in started:
+        raise CheckFailed(f"kernel {kernel} did not start")
+    try:
+        socket_url = f"{base}/{started['id']}/channels".replace("http", "ws", 1)
+        connection = websocket.create_connection(socket_url, header=[f"{k}: {v}" for k, v in headers.items()],
+                                                 timeout=timeout)
+        try:
+            return _execute(connection, PROBE, timeout)
+        finally:
+            connection.close()
+    except (OSError, websocket.WebSocketException) as exc:
+        raise CheckFailed(f"could not talk to kernel {kernel}: {exc.__class__.__name__}: {exc}") from None
+    finally:
+        _server_api(hub, "DELETE", f"{base}/{started['id']}")
+
+
+def _execute(connection, code: str, timeout: float) -> dict:
+    msg_id = uuid.uuid4().hex
+    connection.send(json.dumps({
+        "header": {"msg_id": msg_id, "username": "labforge-check", "session": uuid.uuid4().hex,
+                   "msg_type": "execute_request", "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True}}))
+    deadline, output, error = time.monotonic() + timeout, "", None
+    while time.monotonic() < deadline:
+        message = json.loads(connection.recv())
+        if message.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind, content = message.get("msg_type"), message.get("content", {})
+        if kind == "stream":
+            output += content.get("text", "")
+        elif kind == "error":
+            error = f"{content.get('ename')}: {content.get('evalue')}"
+        elif kind == "execute_reply":
+            break
+    line = next((row for row in output.splitlines() if row.startswith(MARK)), None)
+    if line is None:
+        raise CheckFailed(f"the check code did not finish: {error or output.strip()[-200:] or 'no output'}")
+    return json.loads(line[len(MARK):])
+
+
+def _server_api(hub: Hub, method: str, url: str, body=None):
+    import urllib.error
+
+    try:
+        return hub.fetch(method, url, body)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise CheckFailed(f"the server's API answered {getattr(exc, 'code', '')} {getattr(exc, 'reason', exc)} to "
+                          f"{method} {url.split('/user/', 1)[-1]}") from None
+
+
+def wait_ready(hub: Hub, user: str, timeout: float) -> None:
+    """Until the server is ready; a server the hub gave up on (gone while we wait) fails at once."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        server = server_of(hub, user)
+        if server and server.get("ready"):
+            return
+        if server is None or not (server.get("pending") or server.get("ready")):
+            raise CheckFailed(f"the server failed to start (the hub's log says why, under user {user})")
+        time.sleep(1)
+    raise CheckFailed(f"the server did not start in {timeout:.0f} s (the hub's log says why, under user {user})")
+
+
+def _wait(condition, timeout: float, every: float = 1.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False

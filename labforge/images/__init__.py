@@ -1,1 +1,0 @@
-"""Building, testing and publishing release images with buildah, skopeo and oras."""

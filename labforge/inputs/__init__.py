@@ -1,0 +1,4 @@
+"""The manifest step: every file a person writes, read and checked. The site settings and where
+things live (project), tool submissions (tools, specs, recipes), release manifests (releases, the GPU
+variant), image references, supported platforms, the runtime pins, `release import` (importer,
+spackenv) and which tools a change touches (changes)."""

@@ -1,0 +1,1 @@
+"""The browser suite: the Lab as users meet it, in Debian's chromium (`release test --browser`)."""
