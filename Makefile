@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
 DEMO_ARGS ?= $(if $(HOST_CA),--ca-cert $(HOST_CA))
 
-.PHONY: all demo test test-fast test-images test-spack test-pipelines test-browser lint plan bench golden system venv tools clean
+.PHONY: all demo test test-fast test-images test-spack test-pipelines test-browser lint docs plan bench golden system venv tools clean
 
 all: test
 
@@ -70,7 +70,11 @@ test: test-fast test-images test-spack test-pipelines test-browser
 lint: venv
 	$(BIN)/ruff check .
 
-test-fast: system venv lint
+# The docs site (mkdocs.yml, docs/): --strict, so a broken link or a page left out of the nav fails.
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test-fast: system venv lint docs
 	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack and not images and not pipelines and not hubcheck"
 
 # Real images with buildah, without spack: build, rebuild, labels, publish, the base and the GPU variant.

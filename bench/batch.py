@@ -24,7 +24,7 @@ from bench.spackbench import spack_bench_args
 from labforge.buildah.batch import release_batch_images
 from labforge.demo.tools import disk_bytes, manifest, small_release_project
 from labforge.inputs.project import Project
-from labforge.publish.release import read_manifest
+from labforge.registry.client import inspect_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ RELEASE = "2032.02"  # the demo's small release under a bench-only id
 
 
 def manifest_layers(reference: str) -> list[tuple[str, int]]:
-    raw = read_manifest(reference, tls_verify=False)
+    raw = inspect_manifest(reference, tls_verify=False)
     return [(layer["digest"], layer["size"]) for layer in json.loads(raw)["layers"]]
 
 
@@ -51,8 +51,7 @@ def main() -> None:
     from labforge.buildah.batch import build_batch
     from labforge.buildah.notebook import build_release
     from labforge.loopback.registry import local_registry
-    from labforge.publish.batch import publish_batch
-    from labforge.publish.release import publish_release
+    from labforge.publish.release import publish
     from labforge.spackbuild.concretize import lock_release
 
     with tempfile.TemporaryDirectory(prefix="labforge-batch-") as tmp:
@@ -65,13 +64,14 @@ def main() -> None:
             lock_release(project, RELEASE)
             build_release(project, RELEASE, force=True, **options)
             catalog = Path(tmp) / "catalog.json"
-            notebook = publish_release(project, RELEASE, f"{address}/lab", catalog, tls_verify=False)
+            notebook = publish(project, RELEASE, f"{address}/lab", catalog, tls_verify=False).release
             notebook_blobs = {digest for digest, _ in manifest_layers(f"{notebook.repository}@{notebook.digest}")}
             start = time.monotonic()
             batch = build_batch(project, RELEASE, force=True, **options)
             seconds = time.monotonic() - start
             before = disk_bytes(storage)
-            published = publish_batch(project, RELEASE, f"{address}/tools", catalog, tls_verify=False)
+            published = publish(project, RELEASE, f"{address}/lab", catalog, notebook=False, tools=True,
+                                tools_registry=f"{address}/tools", tls_verify=False).tools
             added = disk_bytes(storage) - before
             print(f"built {len(batch.built)} batch images in {seconds:.0f} s after the notebook image; "
                   f"{added:,d} bytes added to the registry for all of them (with their bundles)")

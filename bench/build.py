@@ -21,7 +21,7 @@ from labforge.buildah.notebook import build_release
 from labforge.demo.tools import disk_bytes
 from labforge.inputs.project import Project
 from labforge.loopback.registry import local_registry
-from labforge.publish.release import publish_release
+from labforge.publish.release import publish
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,9 +61,9 @@ def main() -> None:
         assert noop.skipped, "the second build should have been skipped"
         second = build(SECOND, force=True)
         with local_registry(Path(tmp) / "registry") as address:
-            publish_release(project, FIRST, f"{address}/lab", Path(tmp) / "catalog.json", tls_verify=False)
+            publish(project, FIRST, f"{address}/lab", Path(tmp) / "catalog.json", tls_verify=False)
             before = disk_bytes(Path(tmp) / "registry")
-            publish_release(project, SECOND, f"{address}/lab", Path(tmp) / "catalog.json", tls_verify=False)
+            publish(project, SECOND, f"{address}/lab", Path(tmp) / "catalog.json", tls_verify=False)
             pushed = disk_bytes(Path(tmp) / "registry") - before
         size = image_size(first.reference)
         for reference in (first.reference, second.reference):

@@ -25,7 +25,7 @@ from labforge.demo.tools import disk_bytes, manifest, small_release_project
 from labforge.inputs.project import Project
 from labforge.locks.layers import plan_layers
 from labforge.locks.lockfile import release_lock
-from labforge.publish.release import read_manifest
+from labforge.registry.client import inspect_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,7 +34,7 @@ RELEASE = "2032.01"  # the demo's small release (labforge/demo/tools.py) under a
 
 def image_bytes(reference: str) -> tuple[int, int]:
     """(compressed bytes, layers) of an image in a registry."""
-    layers = json.loads(read_manifest(reference, tls_verify=False))["layers"]
+    layers = json.loads(inspect_manifest(reference, tls_verify=False))["layers"]
     return sum(layer["size"] for layer in layers), len(layers)
 
 
@@ -55,7 +55,7 @@ def main() -> None:
         return
     from labforge.buildah.notebook import build_release
     from labforge.loopback.registry import local_registry
-    from labforge.publish.release import publish_release
+    from labforge.publish.release import publish
     from labforge.spackbuild.concretize import lock_release
 
     rows = []
@@ -70,8 +70,8 @@ def main() -> None:
                                         unsigned_cache=True)
                 seconds = time.monotonic() - start
                 blobs_before = disk_bytes(storage / "docker" / "registry" / "v2" / "blobs")
-                published = publish_release(project, RELEASE, f"{address}/lab", Path(tmp) / "catalog.json",
-                                            tls_verify=False)
+                published = publish(project, RELEASE, f"{address}/lab", Path(tmp) / "catalog.json",
+                                    tls_verify=False).release
                 pushed = disk_bytes(storage / "docker" / "registry" / "v2" / "blobs") - blobs_before
                 size, layers = image_bytes(f"{published.repository}@{published.digest}")
                 report = result.spack

@@ -23,14 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from labforge.buildah.notebook import build_release, local_reference
+from labforge.buildah.notebook import build_release
 from labforge.demo.tools import manifest, small_release_project
 from labforge.inputs.project import Project, PublishSettings
 from labforge.locks.layers import plan_layers
 from labforge.locks.lockfile import release_lock
 from labforge.loopback.registry import local_registry
-from labforge.publish.release import push_image, read_manifest
+from labforge.registry.client import Registry, inspect_manifest
 from labforge.registry.compression import skopeo_args
+from labforge.registry.names import local_notebook as local_reference
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,13 +40,13 @@ SERVER_PIN = "tomli==2.2.1"  # the pin added in pair (s)
 
 
 def manifest_layers(reference: str) -> list[dict]:
-    return json.loads(read_manifest(reference, tls_verify=False))["layers"]
+    return json.loads(inspect_manifest(reference, tls_verify=False))["layers"]
 
 
 def push(local: str, target: str, log: Path, compression: str = "gzip") -> list[dict]:
     """Push as `labforge release publish` does, with `compression` (publish.compression)."""
-    push_image(local, target, log.with_suffix(".digest"), False, None, log, 1, "bench push",
-               skopeo_args(PublishSettings(compression=compression)))
+    Registry(target.split("/")[0], tls_verify=False, attempts=1).push(
+        local, target, log, "bench push", skopeo_args(PublishSettings(compression=compression)))
     return manifest_layers(target)
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from labforge.core.errors import LabforgeError, Problem
+
 # Kubernetes label syntax: an optional DNS prefix and "/", then a name of at most 63 characters.
 # Labels land in kubelet flags and in the runner's config.toml, so nothing else may pass.
 _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
@@ -16,13 +18,17 @@ NodeLabels = dict[LabelKey, LabelValue]
 TAINT = r"^[A-Za-z0-9./-]+=[A-Za-z0-9._-]*:(NoSchedule|PreferNoSchedule|NoExecute)$"
 
 
-class ConfigProblem(Exception):
-    """Every problem of a stack config, one per line, each naming the key to fix."""
+class ConfigProblem(LabforgeError):
+    """Every problem of a stack config, one per line, each naming the key to fix: labforge's one
+    error shape, each Problem's place a stack key (`labforge:hub.host`)."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid stack configuration ({len(problems)} problem(s)):\n{lines}")
+    def __init__(self, problems: list[str | Problem]):
+        super().__init__([p if isinstance(p, Problem) else Problem(*p.split(": ", 1)) for p in problems])
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        self.args = (f"invalid stack configuration ({len(self.problems)} problem(s)):\n{lines}",)
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 class _Model(BaseModel):

@@ -8,11 +8,10 @@ true, every public address too; with false, nothing else (EUCAIM-style offline w
 from __future__ import annotations
 
 from ..config.stack import StackConfig
-from .services import share as share_values
-from .services import token as token_values
+from .services.service import HubService
 
 
-def singleuser_network_policy(config: StackConfig) -> dict:
+def singleuser_network_policy(config: StackConfig, services: list[HubService]) -> dict:
     online = config.hub.internet_access
     lab_services = [{"to": [{"ipBlock": {"cidr": cidr}}]} for cidr in config.hub.lab_service_cidrs]
     return {
@@ -20,5 +19,5 @@ def singleuser_network_policy(config: StackConfig) -> dict:
         "egressAllowRules": {"cloudMetadataServer": False, "dnsPortsPrivateIPs": True,
                              "dnsPortsKubeSystemNamespace": True,
                              "nonPrivateIPs": online, "privateIPs": False},
-        "egress": token_values.singleuser_egress() + share_values.singleuser_egress() + lab_services,
+        "egress": [rule for service in services for rule in service.singleuser_egress()] + lab_services,
     }

@@ -13,14 +13,15 @@ from .egress import singleuser_network_policy
 from .pod import drive_hook, hub_service, lab_spawner
 from .prepull import extra_images
 from .profiles import profile_list, retired_notices
-from .services import check
-from .services import common as service_values
-from .services import share as share_values
-from .services import token as token_values
+from .services import share
+from .services.check import labforge_check
+from .services.service import FOLDER, HubService, shipped
+from .services.share import lab_share
+from .services.token import lab_token
 
 HOME = drive_hook.HOME
 # What both hub services import, shipped next to them (the folder of their SERVICE_FILEs).
-SERVICE_HELPERS = f"{service_values.FOLDER}/hub_service.py"
+SERVICE_HELPERS = f"{FOLDER}/hub_service.py"
 DRIVE_VOLUME = "lab-drive"
 
 
@@ -62,7 +63,7 @@ def drive_settings(config: StackConfig, claim: str, image: str) -> dict:
     return {"claim": claim, "volume": DRIVE_VOLUME, "root": drive_hook.ROOT, "groups": groups,
             "patterns": list(config.drive.group_patterns), "max_groups": config.drive.max_groups,
             "image": image, "uid": 1000, "gid": 1000,
-            "shares": {"store": share_values.STORE, "max_received": 30}}
+            "shares": {"store": share.STORE, "max_received": 30}}
 
 
 def drive_extra_config(settings: dict) -> str:
@@ -114,7 +115,7 @@ def default_image_reference(config: StackConfig, catalog: Catalog) -> str:
     return f"{image['name']}:{image['tag']}"
 
 
-def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) -> dict:
+def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str, services: list[HubService]) -> dict:
     profiles = profile_list(catalog, config.hub.resources, dict(config.hub.profile_resources),
                             config.hub.image_repository, config.cluster.gpu_nodes)
     return {
@@ -125,8 +126,8 @@ def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) ->
         "allowPrivilegeEscalation": False,
         "defaultUrl": "/lab",
         "storage": storage_values(config, home_class),
-        "extraEnv": {"LAB_TOKEN_URL": token_values.URL_IN_PODS, "LAB_SHARE_URL": share_values.URL_IN_PODS},
-        "networkPolicy": singleuser_network_policy(config),
+        "extraEnv": {key: value for service in services for key, value in service.extra_env().items()},
+        "networkPolicy": singleuser_network_policy(config, services),
         # Blocked by the network policy above instead: the iptables way needs a privileged init container.
         "cloudMetadata": {"blockWithIptables": False},
         "startTimeout": 600,
@@ -136,23 +137,20 @@ def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str) ->
 def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim: str, home_class: str,
                user_nodes: bool, check_token=None) -> dict:
     host = config.hub.host
-    check_service, check_role = check.service_values(config.hub.check.user, check_token) if config.hub.check.enabled else ({}, {})
+    services = lab_services(config, check_token)
     drive = drive_settings(config, drive_claim, default_image_reference(config, catalog))
-    token_url = oidc_endpoints(config.oidc.issuer)["token_url"]
     return {
         "hub": {
             "config": auth_values(config, client_secret),
             "extraConfig": {"labforge-drive": drive_extra_config(drive),
                             "labforge-releases": releases_extra_config(catalog),
-                            "labforge-token": token_values.secret_config()},
-            "services": {token_values.NAME: token_values.service(token_url, config.oidc.client_id,
-                                                                 f"https://{host}/hub/login"),
-                         share_values.NAME: share_values.service(), **check_service},
-            "loadRoles": {**token_values.roles((share_values.NAME,)), **share_values.role(), **check_role},
-            "extraFiles": {**token_values.extra_files(), **share_values.extra_files(), **service_helpers()},
-            "service": {"extraPorts": [{"name": values.NAME, "port": values.PORT, "targetPort": values.PORT}
-                                       for values in (token_values, share_values)]},
-            "networkPolicy": {"enabled": True, "ingress": token_values.hub_ingress() + share_values.hub_ingress()},
+                            **{key: text for service in services for key, text in (service.config or {}).items()}},
+            "services": {service.name: service.service for service in services},
+            "loadRoles": {name: role for service in services for name, role in service.roles.items()},
+            "extraFiles": {**{key: file for service in services for key, file in service.extra_files().items()},
+                           **service_helpers()},
+            "service": {"extraPorts": [port for service in services for port in service.extra_ports()]},
+            "networkPolicy": {"enabled": True, "ingress": [rule for service in services for rule in service.hub_ingress()]},
             "allowNamedServers": False,
         },
         "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": True}}},
@@ -163,7 +161,7 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
             "annotations": {"cert-manager.io/cluster-issuer": config.ingress.issuer},
             "tls": [{"hosts": [host], "secretName": "lab-hub-tls"}],
         },
-        "singleuser": singleuser_values(config, catalog, home_class),
+        "singleuser": singleuser_values(config, catalog, home_class, services),
         "scheduling": {"userScheduler": {"enabled": True},
                        "userPods": {"nodeAffinity": {"matchNodePurpose": "require" if user_nodes else "prefer"}}},
         # the default (singleuser.image) and the previous default on every user node (infra/hub/prepull.py)
@@ -173,5 +171,16 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
     }
 
 
+def lab_services(config: StackConfig, check_token=None) -> list[HubService]:
+    """The services the hub runs for the lab: lab-token, lab-share, and labforge-check when on."""
+    token_url = oidc_endpoints(config.oidc.issuer)["token_url"]
+    services = [lab_token(token_url, config.oidc.client_id, f"https://{config.hub.host}/hub/login", (share.NAME,)),
+                lab_share()]
+    if config.hub.check.enabled:
+        services.append(labforge_check(config.hub.check.user, check_token))
+    return services
+
+
 def service_helpers() -> dict:
-    return service_values.shipped("lab-hub-service", SERVICE_HELPERS, hub_service)
+    """What the lab-token and lab-share services both import, shipped next to them."""
+    return shipped("lab-hub-service", SERVICE_HELPERS, hub_service)

@@ -29,8 +29,8 @@ def stack_file_config(path: Path) -> dict:
     located = load(path)
     data = located.data if located.data is not None else {}
     if not isinstance(data, dict) or not isinstance(data.get("config") or {}, dict):
-        raise LabforgeError(Problem(str(path), None, "config", "must be a mapping of keys to values",
-                                    "see Pulumi.dev.yaml"))
+        raise LabforgeError(Problem(str(path), "must be a mapping of keys to values",
+                                    "see Pulumi.dev.yaml", field="config"))
     return {key: value if isinstance(value, str) else json.dumps(value)
             for key, value in (data.get("config") or {}).items()}
 

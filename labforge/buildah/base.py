@@ -62,5 +62,5 @@ def build_base(suite: str, epoch: int, log: Path, mirror: str | None = None, for
             run(["buildah", "rm", container], log=log, check=False)
     built = image_id(reference)
     if not built:
-        raise LabforgeError(Problem(reference, None, "", "base image missing after the build", f"see {log}"))
+        raise LabforgeError(Problem(reference, "base image missing after the build", f"see {log}"))
     return BaseImage(reference, built, built=True)

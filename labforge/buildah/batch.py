@@ -8,7 +8,6 @@ image whose input digest label matches is not built again.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +20,11 @@ from ..inputs.releases import LoadedRelease, require_release
 from ..locks.layers import plan_layers
 from ..locks.lockfile import Lock, release_lock
 from ..render.batch import BATCHFILE, BatchImage, batch_images
+from ..render.record import DIGEST_LABEL, read_record
 from ..render.release import base_image
 from ..spackbuild.cache import build_args, build_cache
-from .notebook import DIGEST_LABEL, build_command, build_secrets, local_config
+from .bud import build_command, build_secrets
+from .store import local_config
 
 
 @dataclass
@@ -49,7 +50,7 @@ def release_batch_images(project: Project, release_id: str) -> BatchPlan:
     loaded = require_release(project, release_id)
     lock = release_lock(project, release_id)
     if lock is None:
-        raise LabforgeError(Problem(f"releases/{release_id}.lock.json", None, "", "no lock: batch tool images "
+        raise LabforgeError(Problem(f"releases/{release_id}.lock.json", "no lock: batch tool images "
                                     "need the spack stage", f"make it: labforge release lock {release_id}"))
     images, notes = batch_images(loaded, lock, plan_layers(lock, project.settings.build.max_layers))
     return BatchPlan(loaded, lock, images, notes)
@@ -64,10 +65,9 @@ def build_batch(project: Project, release_id: str, *, builder: str = "buildah", 
     start = time.monotonic()
     require(builder)
     context = project.build_dir / "context" / release_id
-    record_path = context / "release.json"
-    record = json.loads(record_path.read_text()) if record_path.exists() else {}
-    if not record.get("with_spack"):
-        raise LabforgeError(Problem("--tools", None, "", "batch tool images need the release built with its tools",
+    record = read_record(context) if (context / "release.json").exists() else None
+    if record is None or not record.with_spack:
+        raise LabforgeError(Problem("--tools", "batch tool images need the release built with its tools",
                                     f"build it without --no-spack: labforge release build {release_id} --tools"))
     plan = release_batch_images(project, release_id)
     result = BatchBuild(release_id, plan.images, notes=plan.notes)
@@ -80,7 +80,7 @@ def build_batch(project: Project, release_id: str, *, builder: str = "buildah", 
         for image in result.images:
             reference = image.local_reference()
             config = local_config(reference)
-            if not force and config and config["Labels"].get(DIGEST_LABEL) == record["input_digest"]:
+            if not force and config and config["Labels"].get(DIGEST_LABEL) == record.input_digest:
                 result.skipped.append(reference)
                 continue
             if on_image:

@@ -6,7 +6,6 @@ would have compiled."""
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +13,12 @@ from pathlib import Path
 from ..core.process import BUILDER_FLAKES, require, run
 from ..inputs.project import Project
 from ..inputs.releases import require_release
-from ..publish.release import push_image
-from ..registry.auth import auth_file
+from ..registry.client import Registry
+from ..registry.names import builder_image, host, local_builder
 from ..render.release import render_release
 from ..spackbuild import spack_source
-from .notebook import build_command, build_secrets, release_base
+from .bud import build_command, build_secrets
+from .notebook import release_base
 
 STAGE = "spack-builder"
 
@@ -27,10 +27,6 @@ STAGE = "spack-builder"
 class BuilderResult:
     reference: str  # where it was pushed, by digest
     seconds: float
-
-
-def builder_reference(registry: str, release_id: str) -> str:
-    return f"{registry}/builder:{release_id}"
 
 
 def build_builder(project: Project, release_id: str, registry: str, *, ca_certs: list[str] | None = None,
@@ -46,13 +42,13 @@ def build_builder(project: Project, release_id: str, registry: str, *, ca_certs:
     render_release(project, loaded, context, trees=spack_source.CONTEXT_TREES)
     spack_source.copy_into(context, spack_root, spack_source.locate_packages(project))
     base = release_base(project, loaded, log, tls_verify, authfile=authfile)
-    local = f"localhost/labforge/builder:{release_id}"
+    local = local_builder(release_id)
     with build_secrets(project, ca_certs, None, project.build_dir / "secrets" / f"builder-{release_id}") as secrets, \
-            auth_file(base.split("/")[0], authfile) as pull_auth:
+            Registry(host(base), tls_verify, authfile).session() as base_registry:
         run(build_command("buildah", "chroot", context, local, base, secrets, project.settings.build.source_date_epoch,
-                          target=STAGE, pull_auth=pull_auth),
+                          target=STAGE, pull_auth=base_registry.auth),
             log=log, what=f"build of {release_id}'s builder image", flakes=BUILDER_FLAKES)
-    target = builder_reference(registry, release_id)
-    with auth_file(registry.split("/")[0], authfile) as auth, tempfile.TemporaryDirectory() as tmp:
-        digest = push_image(local, target, Path(tmp) / "digest", tls_verify, auth, log, 4, registry)
+    target = builder_image(registry, release_id)
+    with Registry(registry, tls_verify, authfile).session() as destination:
+        digest = destination.push(local, target, log, registry)
     return BuilderResult(f"{target.rsplit(':', 1)[0]}@{digest}", time.monotonic() - start)

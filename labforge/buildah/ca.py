@@ -28,11 +28,11 @@ def bundle(paths: list[str], target: Path) -> Path:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise LabforgeError(Problem(name, None, "--ca-cert", f"cannot read: {exc.strerror}",
-                                        "give a PEM file of CA certificates")) from None
+            raise LabforgeError(Problem(name, f"cannot read: {exc.strerror}",
+                                        "give a PEM file of CA certificates", field="--ca-cert")) from None
         if not PEM.search(text):
-            raise LabforgeError(Problem(name, None, "--ca-cert", "no PEM certificate in this file",
-                                        "give a file with -----BEGIN CERTIFICATE----- blocks"))
+            raise LabforgeError(Problem(name, "no PEM certificate in this file",
+                                        "give a file with -----BEGIN CERTIFICATE----- blocks", field="--ca-cert"))
         parts.append(text if text.endswith("\n") else text + "\n")
     write_text(target, "".join(parts))
     os.chmod(target, 0o600)

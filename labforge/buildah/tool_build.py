@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.atomic import write_tree
-from ..core.errors import LabforgeError, Problem
+from ..core.errors import EXIT_BUILD, EXIT_CONCRETIZE, EXIT_TESTS, LabforgeError, Problem
 from ..core.process import BUILDER_FLAKES, require, run
 from ..inputs.project import Project
 from ..locks.layers import layers_json, package_layer
+from ..registry.names import local_notebook as local_reference
 from ..render.release import base_image, context, spack_repo_files
 from ..render.spackstage import STAGE_SCRIPT, stage_scripts
 from ..render.templates import render
@@ -25,18 +26,22 @@ from ..spackbuild import spack_source
 from ..spackbuild.cache import BuildCache, build_args, build_cache
 from ..spackbuild.report import RETRY_LINE, SpackReport, failure_problem
 from ..spackbuild.tool_env import Concretized, ToolTarget, concretize_tool, tool_environment
-from .notebook import build_command, build_secrets, local_config, local_reference
+from .bud import build_command, build_secrets
+from .store import local_config
 
-EXIT_CONCRETIZE, EXIT_BUILD, EXIT_TESTS = 3, 4, 5
 TOOL_MODULES = "/opt/labforge/tool-modules"
 
 
 class ToolBuildFailed(LabforgeError):
-    """A failure of the tool itself (not of the input): carries the exit code for CI."""
+    """A failure of the tool itself (not of the input): carries the exit code for CI (core/errors.py)."""
 
     def __init__(self, problems, code: int):
         super().__init__(problems)
-        self.code = code
+        self.exit_code = code
+
+    @property
+    def code(self) -> int:
+        return self.exit_code
 
 
 @dataclass
@@ -88,7 +93,7 @@ def build_tool(project: Project, target: ToolTarget, *, ca_certs: list[str] | No
     require("buildah")
     release_id = target.release.release.id
     if local_config(local_reference(release_id)) is None:
-        raise LabforgeError(Problem(local_reference(release_id), None, "", "the release image is not built",
+        raise LabforgeError(Problem(local_reference(release_id), "the release image is not built",
                                     f"build it first: labforge release build {release_id}"))
     spack_root = spack_source.locate_spack(project)
     cache = build_cache(spack_cache, tls_verify, unsigned_cache, signing_key)

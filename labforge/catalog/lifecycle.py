@@ -22,7 +22,7 @@ class Verb:
         self.catalog, self.shown = catalog, shown
 
     def fail(self, field: str, message: str, hint: str = "") -> LabforgeError:
-        return LabforgeError(Problem(self.shown, None, field, message, hint))
+        return LabforgeError(Problem(self.shown, message, hint, field=field))
 
     def published(self, release_id: str) -> CatalogEntry:
         entry = self.catalog.entry(release_id)

@@ -187,29 +187,29 @@ MAX_BYTES = 16 * 2**20
 def load_catalog(path: Path, display: str | None = None, require_releases: bool = False) -> Catalog:
     name = display or str(path)
     if not path.exists():
-        raise LabforgeError(Problem(name, None, "", "release catalog not found",
+        raise LabforgeError(Problem(name, "release catalog not found",
                                     "publish a release first (labforge release publish) or point to the catalog"))
     if path.stat().st_size > MAX_BYTES:
-        raise LabforgeError(Problem(name, None, "", f"is larger than {MAX_BYTES // 2**20} MiB",
+        raise LabforgeError(Problem(name, f"is larger than {MAX_BYTES // 2**20} MiB",
                                     "a catalog of every release ever published is far smaller: check the file"))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise LabforgeError(Problem(name, exc.lineno, "", f"not valid JSON: {exc.msg}")) from None
+        raise LabforgeError(Problem(name, f"not valid JSON: {exc.msg}", line=exc.lineno)) from None
     except UnicodeDecodeError:
-        raise LabforgeError(Problem(name, None, "", "not UTF-8 text", "the catalog is JSON in UTF-8")) from None
+        raise LabforgeError(Problem(name, "not UTF-8 text", "the catalog is JSON in UTF-8")) from None
     except RecursionError:
-        raise LabforgeError(Problem(name, None, "", "nested too deeply to be a catalog")) from None
+        raise LabforgeError(Problem(name, "nested too deeply to be a catalog")) from None
     try:
         catalog = Catalog.model_validate(data)
     except ValidationError as exc:
         raise LabforgeError([
-            Problem(name, None, ".".join(str(p) for p in e["loc"]), e["msg"].removeprefix("Value error, "))
+            Problem(name, e["msg"].removeprefix("Value error, "), field=".".join(str(p) for p in e["loc"]))
             for e in exc.errors()
         ]) from None
     if require_releases and not catalog.offered():
-        raise LabforgeError(Problem(name, None, "releases", "the catalog lists no supported release",
-                                    "publish a release before deploying the hub"))
+        raise LabforgeError(Problem(name, "the catalog lists no supported release",
+                                    "publish a release before deploying the hub", field="releases"))
     return catalog
 
 

@@ -1,43 +1,7 @@
-"""The `labforge` command line: `labforge X Y` is in cli/X.py (cli/release/ for the release group's
-parts). Every module registers its commands on the apps of cli/app.py when imported here."""
+"""The `labforge` command line: `labforge X Y` is in cli/X.py (cli/release/ for the release
+group's parts), registered on the apps of cli/app.py; cli/main.py runs it. Shared: options.py
+(argument checks), output.py (what people see), project.py (--project), serve.py (`try`)."""
 
-from __future__ import annotations
+from .main import main
 
-import signal
-import sys
-
-import typer
-
-from ..core.errors import LabforgeError, Problem
-from . import base, catalog, demo, hub, release, runtime, tool  # noqa: F401 -- they register their commands
-from .app import app, fail
-
-
-def _cancelled(signum, _frame) -> None:
-    """SIGTERM (what a CI job cancel sends) unwinds like Ctrl-C: every `finally` runs, so child
-    tools are stopped (process.stop) and temporary directories removed."""
-    print(f"labforge: cancelled ({signal.Signals(signum).name}): stopping and cleaning up", file=sys.stderr)
-    raise SystemExit(128 + signum)
-
-
-def main() -> None:
-    signal.signal(signal.SIGTERM, _cancelled)
-    try:
-        app()
-    except LabforgeError as exc:
-        _fail_outside(exc)
-    except OSError as exc:  # a file the user named cannot be read or written: say which, no traceback
-        where = exc.filename or "labforge"
-        _fail_outside(LabforgeError(Problem(str(where), None, "", exc.strerror or str(exc),
-                                            "check the path and its permissions")))
-
-
-def _fail_outside(exc: LabforgeError) -> None:
-    try:
-        fail(exc.problems)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-
-
-if __name__ == "__main__":
-    main()
+__all__ = ["main"]

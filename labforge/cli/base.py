@@ -7,7 +7,10 @@ from typing import Optional
 import typer
 
 from ..core.errors import LabforgeError, Problem
-from .app import State, base_app, err, out, web_url_option
+from .app import base_app
+from .options import web_url_option
+from .output import err, out
+from .project import State
 
 
 @base_app.command("build")
@@ -24,7 +27,7 @@ def base_build(
 
     project = State.project()
     if suite not in PLATFORMS:
-        raise LabforgeError(Problem("--suite", None, "", f"unknown suite {suite!r}", f"use one of {', '.join(PLATFORMS)}"))
+        raise LabforgeError(Problem("--suite", f"unknown suite {suite!r}", f"use one of {', '.join(PLATFORMS)}"))
     log = project.build_dir / "logs" / f"base-{suite}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with err.status(f"building the {suite} base image with mmdebstrap"):

@@ -9,7 +9,10 @@ from typing import Optional
 import typer
 
 from ..core.errors import LabforgeError, Problem
-from .app import State, catalog_app, check_release_id, out
+from .app import catalog_app
+from .options import check_release_id
+from .output import out
+from .project import State
 
 
 @catalog_app.command("show")
@@ -59,7 +62,7 @@ def _date(value: str, option: str):
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise LabforgeError(Problem(option, None, "", f"{value[:40]!r} is not a date",
+        raise LabforgeError(Problem(option, f"{value[:40]!r} is not a date",
                                     "write YYYY-MM-DD, e.g. 2027-03-31")) from None
 
 
@@ -77,7 +80,7 @@ def catalog_default(release_id: Optional[str] = typer.Argument(None, metavar="ID
     from ..catalog.lifecycle import make_default, newest_default
 
     if (release_id is None) == (not newest):
-        raise LabforgeError(Problem("ID", None, "", "give a release ID or --newest, not both or neither",
+        raise LabforgeError(Problem("ID", "give a release ID or --newest, not both or neither",
                                     "e.g. labforge catalog default 2026.05"))
     _change(catalog, lambda c, shown: newest_default(c, shown) if newest else make_default(c, shown, release_id))
 

@@ -7,7 +7,10 @@ from typing import Optional
 
 import typer
 
-from .app import CA_HELP, State, app, ca_cert_files, check_release_id, out, registry_location, with_progress
+from .app import app
+from .options import CA_HELP, ca_cert_files, check_release_id, registry_location
+from .output import out, with_progress
+from .project import State
 
 
 @app.command("demo")

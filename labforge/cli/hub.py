@@ -11,7 +11,10 @@ from typing import Optional
 import typer
 
 from ..core.errors import LabforgeError, Problem
-from .app import State, err, hub_app, out, web_url_option
+from .app import hub_app
+from .options import web_url_option
+from .output import err, out
+from .project import State
 
 HUB = typer.Option(..., "--hub", callback=web_url_option, help="the hub's URL, e.g. https://lab.example.org")
 
@@ -22,7 +25,8 @@ def hub_usage(hub: str = HUB, as_json: bool = typer.Option(False, "--json", help
     (token: LABFORGE_HUB_TOKEN)."""
     from rich.table import Table
 
-    from ..hub.api import Hub, hub_token, servers, usage
+    from ..hub.api import Hub, hub_token
+    from ..hub.usage import servers, usage
 
     groups = usage(servers(Hub(hub, hub_token()).users()))
     if as_json:
@@ -55,7 +59,7 @@ def hub_check(hub: str = HUB,
     from ..hub.check import CHECK_SCOPES, check_hub
 
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", user):
-        raise LabforgeError(Problem("--user", None, "", f"{user[:80]!r} is not a hub user name",
+        raise LabforgeError(Problem("--user", f"{user[:80]!r} is not a hub user name",
                                     "lower-case letters, digits and ._- , e.g. labforge-check"))
     project = State.project()
     path = catalog or project.catalog_path
@@ -67,4 +71,4 @@ def hub_check(hub: str = HUB,
         out.print(outcome.line(), soft_wrap=True)
     failed = [o for o in outcomes if not o.ok]
     if failed:
-        raise LabforgeError([Problem(f"release {o.release}", None, "", o.detail) for o in failed])
+        raise LabforgeError([Problem(f"release {o.release}", o.detail) for o in failed])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .app import State, err, out, runtime_app
+from .app import runtime_app
+from .output import err, out
+from .project import State
 
 
 @runtime_app.command("lock")

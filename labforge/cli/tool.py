@@ -9,22 +9,20 @@ from typing import Optional
 import typer
 
 from ..core.errors import LabforgeError
-from .app import (
+from .app import tool_app
+from .options import (
     BUILDER,
     CA_HELP,
     DRIVE,
     PORT,
-    State,
     ca_cert_files,
     check_release_id,
     check_tool_wanted,
-    err,
-    fail,
-    out,
     registry_location,
-    serve_lab,
-    tool_app,
 )
+from .output import err, fail, out
+from .project import State
+from .serve import serve_lab
 
 
 @tool_app.command("try")
@@ -63,7 +61,7 @@ def tool_check(
 
 
 def _concretize_tools(project, tools: dict, release: Optional[str]) -> None:
-    from ..buildah.tool_build import EXIT_CONCRETIZE
+    from ..core.errors import EXIT_CONCRETIZE
     from ..spackbuild.tool_env import concretize_tool, resolve
 
     failed = []
@@ -115,7 +113,7 @@ def tool_build(
     except ToolBuildFailed as failed:
         for problem in failed.problems:
             print(f"error: {problem}", file=sys.stderr)
-        raise typer.Exit(failed.code) from None
+        raise typer.Exit(failed.exit_code) from None
     for line in tool_summary(result):
         out.print(line)
 

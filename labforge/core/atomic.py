@@ -13,7 +13,7 @@ from .owned import MARKER, check_replaceable, marker_bytes
 
 def write_bytes(path: Path, data: bytes) -> None:
     if path.is_dir():
-        raise LabforgeError(Problem(str(path), None, "", "is a directory; a file cannot replace it",
+        raise LabforgeError(Problem(str(path), "is a directory; a file cannot replace it",
                                     "give the path of a file to write"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -26,7 +26,7 @@ def marker_bytes(files: list[str], trees: list[str]) -> bytes:
 
 
 def _refuse(out: Path, what: str, hint: str = "choose a new or empty directory for the output") -> LabforgeError:
-    return LabforgeError(Problem(str(out), None, "", what, hint))
+    return LabforgeError(Problem(str(out), what, hint))
 
 
 def _protected(out: Path) -> str | None:

@@ -6,22 +6,16 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..spackbuild.report import RETRY_LINE
 from .errors import LabforgeError, Problem
-
-# What makes a registry error worth another try: the network or the server, not the request.
-TRANSIENT = ("connection refused", "connection reset", "i/o timeout", "timeout", "eof", "502", "503", "504",
-             "500 internal server error", "too many requests", "429", "temporarily unavailable", "no route to host")
 
 
 def require(tool: str, package: str | None = None) -> str:
     path = shutil.which(tool)
     if not path:
-        raise LabforgeError(Problem(tool, None, "", "not installed",
+        raise LabforgeError(Problem(tool, "not installed",
                                     f"install it (apt-get install {package or tool}) or run 'make demo'"))
     return path
 
@@ -30,6 +24,10 @@ def require(tool: str, package: str | None = None) -> str:
 # a sealed memfd copy (containers/storage unshare.c), and the kernel may refuse the seal with
 # EBUSY while the copy's pages are still busy. Seen once in CI; the same build passes when rerun.
 BUILDER_FLAKES = ("sealing memfd copy: device or resource busy",)
+
+
+# A line a rerun tool's log gets, so readers of the log (spackbuild.report) forget what came before.
+RETRY_LINE = "labforge-retry: "
 
 
 def run(args: Sequence[str], log: Path | None = None, on_line: Callable[[str], None] | None = None,
@@ -51,8 +49,7 @@ def run(args: Sequence[str], log: Path | None = None, on_line: Callable[[str], N
         lines = result.stdout.splitlines()
         tail = " | ".join(lines[-5:]).strip()
         where = f"; full log: {log}" if log else ""
-        raise LabforgeError(Problem(what or Path(args[0]).name, None, "",
-                                    f"failed (exit {result.returncode}): {tail[-400:]}",
+        raise LabforgeError(Problem(what or Path(args[0]).name, f"failed (exit {result.returncode}): {tail[-400:]}",
                                     f"see the output above{where}"))
     return result
 
@@ -103,41 +100,3 @@ def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
             continue
         except ProcessLookupError:
             break
-
-
-# A Harbor robot's name has a `$` (robot$project+name), which GitLab expands like a variable
-# unless told not to: the commonest reason a pipeline's right password is refused.
-AUTH_HINT = ("the registry refused the credentials: check LABFORGE_REGISTRY_USER and LABFORGE_REGISTRY_PASSWORD "
-             "(or --authfile); a Harbor robot's name holds a '$' -- in GitLab, turn off 'Expand variable "
-             "reference' for it (or write '$$')")
-
-
-def refused_credentials(output: str) -> bool:
-    low = output.lower()
-    return "unauthorized" in low or "authentication required" in low
-
-
-def is_transient(output: str) -> bool:
-    low = output.lower()
-    return any(marker in low for marker in TRANSIENT)
-
-
-def with_retries(action: Callable[[], subprocess.CompletedProcess], attempts: int = 4, first_delay: float = 1.0,
-                 what: str = "registry", sleep: Callable[[float], None] = time.sleep,
-                 retryable: Callable[[str], bool] = is_transient) -> subprocess.CompletedProcess:
-    """Retry failures that `retryable` accepts (by default transient registry errors) with
-    exponential backoff; give up with one clear error."""
-    delay = first_delay
-    for attempt in range(1, attempts + 1):
-        result = action()
-        if result.returncode == 0:
-            return result
-        if not retryable(result.stdout) or attempt == attempts:
-            tail = result.stdout.strip().splitlines()[-1:] or ["no output"]
-            reason = "still failing" if attempt > 1 else "failed"
-            raise LabforgeError(Problem(what, None, "", f"{reason} after {attempt} attempt(s): {tail[0][-300:]}",
-                                        AUTH_HINT if refused_credentials(result.stdout) else
-                                        "check that the registry is up and the credentials are right"))
-        sleep(delay)
-        delay *= 2
-    raise AssertionError("unreachable")

@@ -29,8 +29,8 @@ _HINTS = {
 
 def to_model(model: type[Model], located: Located) -> tuple[Model | None, list[Problem]]:
     if not isinstance(located.data, dict):
-        return None, [Problem(located.file, 1, "", "the file must be a YAML mapping of fields",
-                              "see the examples in the README")]
+        return None, [Problem(located.file, "the file must be a YAML mapping of fields",
+                              "see the examples in the README", line=1)]
     try:
         return model.model_validate(located.data), []
     except ValidationError as exc:

@@ -32,7 +32,7 @@ class Located:
         return None
 
     def problem(self, path: Path_, message: str, hint: str = "") -> Problem:
-        return Problem(self.file, self.line_of(path), dotted(path), message, hint)
+        return Problem(self.file, message, hint, line=self.line_of(path), field=dotted(path))
 
 
 def dotted(path: Path_) -> str:
@@ -53,13 +53,13 @@ def load(path: Path, display: str | None = None) -> Located:
     display = display or str(path)
     try:
         if path.is_file() and path.stat().st_size > MAX_BYTES:
-            raise LabforgeError(Problem(display, None, "", f"is larger than {MAX_BYTES // 1024} KiB",
+            raise LabforgeError(Problem(display, f"is larger than {MAX_BYTES // 1024} KiB",
                                         "a labforge YAML file is a few KB; check that this is the right file"))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LabforgeError(Problem(display, None, "", "file not found")) from None
+        raise LabforgeError(Problem(display, "file not found")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise LabforgeError(Problem(display, None, "", f"cannot read file: {exc}")) from None
+        raise LabforgeError(Problem(display, f"cannot read file: {exc}")) from None
     return loads(text, display)
 
 
@@ -77,14 +77,14 @@ def loads(text: str, display: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise LabforgeError(
-            Problem(display, line, "", f"not valid YAML: {exc.problem or exc.context}",
-                    "fix the syntax at that line")
+            Problem(display, f"not valid YAML: {exc.problem or exc.context}",
+                    "fix the syntax at that line", line=line)
         ) from None
     except yaml.YAMLError as exc:
-        raise LabforgeError(Problem(display, None, "", f"not valid YAML: {' '.join(str(exc).split())}",
+        raise LabforgeError(Problem(display, f"not valid YAML: {' '.join(str(exc).split())}",
                                     "remove control characters and check the encoding (UTF-8)")) from None
     except RecursionError:
-        raise LabforgeError(Problem(display, None, "", "nested too deeply to be a labforge file",
+        raise LabforgeError(Problem(display, "nested too deeply to be a labforge file",
                                     "check the brackets and indentation")) from None
     finally:
         if loader is not None:
@@ -112,8 +112,9 @@ def _check_size(root: yaml.Node, display: str) -> None:
         depths[id(node)] = 1 + max((depths.get(id(c), 0) for c in children), default=0)
         if sizes[id(node)] > MAX_NODES or depths[id(node)] > MAX_DEPTH:
             what = "nested too deeply" if depths[id(node)] > MAX_DEPTH else "too large once its aliases are expanded"
-            raise LabforgeError(Problem(display, node.start_mark.line + 1, "", f"the document is {what}",
-                                        "write the values out plainly; labforge files need no deep aliases"))
+            raise LabforgeError(Problem(display, f"the document is {what}",
+                                        "write the values out plainly; labforge files need no deep aliases",
+                                        line=node.start_mark.line + 1))
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) -> Any:
@@ -127,8 +128,8 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) 
                 raise LabforgeError(out.problem(path, f"unsupported mapping key {key!r}"))
             if key in result:
                 raise LabforgeError(
-                    Problem(out.file, key_node.start_mark.line + 1, dotted(path + (str(key),)),
-                            "duplicate key", "each key may appear once; merge the two entries")
+                    Problem(out.file, "duplicate key", "each key may appear once; merge the two entries",
+                            line=key_node.start_mark.line + 1, field=dotted(path + (str(key),)))
                 )
             child = path + (str(key),)
             out.lines[child] = key_node.start_mark.line + 1

@@ -6,7 +6,6 @@ registry on 127.0.0.1:5000 -> publish -> catalog. A second run rebuilds nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -17,6 +16,8 @@ from ..core.errors import LabforgeError, Problem
 from ..inputs.project import Project
 from ..inputs.releases import load_release, release_ids
 from ..inputs.tools import load_all
+from ..render.record import NAME as RECORD
+from ..render.record import parse_record
 from ..render.release import render_release
 
 
@@ -42,7 +43,7 @@ def render_all(project: Project, console: Console) -> None:
         if found or loaded is None:
             raise LabforgeError(found)
         files = render_release(project, loaded, project.build_dir / "render" / release_id)
-        digest = json.loads(files["release.json"])["input_digest"]
+        digest = parse_record(files[RECORD], RECORD).input_digest
         table.add_row(release_id, loaded.release.channel, str(len(loaded.release.tools)), str(len(loaded.specs())),
                       loaded.release.kernel_name, digest[:19])
     console.print(table)
@@ -111,7 +112,7 @@ def run_pipeline(project: Project, options: DemoOptions, console: Console, progr
                  registry: str, tls_verify: bool, catalog_path) -> None:
     """Build the release's notebook server image, test, publish."""
     from ..buildah.notebook import build_release
-    from ..publish.release import publish_release
+    from ..publish.release import publish
     from ..suites.image.runner import test_release
 
     result = progress(f"building {options.release}", lambda on_step: build_release(
@@ -119,8 +120,8 @@ def run_pipeline(project: Project, options: DemoOptions, console: Console, progr
     summary.append(f"build: {'skipped, ' + result.skipped if result.skipped else f'built in {result.seconds:.0f} s'}")
     code = test_release(project, options.release, options.ca_certs)
     if code != 0:
-        raise LabforgeError(Problem(f"lab:{options.release}", None, "", "image tests failed", "see above"))
+        raise LabforgeError(Problem(f"lab:{options.release}", "image tests failed", "see above"))
     summary.append("test: the image suite passed")
-    published = publish_release(project, options.release, registry, catalog_path, tls_verify=tls_verify,
-                                on_step=lambda text: console.print(f"  {text}"))
+    published = publish(project, options.release, registry, catalog_path, tls_verify=tls_verify,
+                        on_step=lambda text: console.print(f"  {text}")).release
     summary.append(f"publish: {published.repository}@{published.digest[:19]} tags {', '.join(published.tags)}")

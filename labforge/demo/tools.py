@@ -63,7 +63,7 @@ def demo_project(project: Project) -> Project:
     root = project.build_dir / "demo" / "project"
     marker = root / ".labforge-demo-project"
     if root.exists() and not marker.exists():
-        raise LabforgeError(Problem(str(root), None, "", "exists but is not the demo's scratch project",
+        raise LabforgeError(Problem(str(root), "exists but is not the demo's scratch project",
                                     "move it away; the demo makes this directory anew each run"))
     shutil.rmtree(root, ignore_errors=True)  # the demo's own scratch copy (it has the marker)
     demo = small_release_project(project, root)
@@ -90,7 +90,7 @@ def spack_for_demo(project: Project, console: Console) -> str | None:
 
 def show_modules(release_id: str, console: Console, commands: list[str]) -> None:
     """`module avail` and `module load` as a notebook user would see them in the image."""
-    from ..buildah.notebook import mounted, require_local_image
+    from ..buildah.store import mounted, require_local_image
     from ..core.process import run
 
     reference, config = require_local_image(release_id)
@@ -108,7 +108,7 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
                   progress, registry_storage: Path | None) -> list[str]:
     """Lock, build, test, publish the demo release; then one tool change. Summary lines."""
     from ..buildah.notebook import build_release
-    from ..publish.release import publish_release
+    from ..publish.release import publish
     from ..spackbuild.cache import default_location
     from ..spackbuild.concretize import lock_release
     from ..suites.image.runner import test_release
@@ -127,9 +127,8 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
             tls_verify=tls_verify, unsigned_cache=registry.startswith("127.0.0.1")))
         console.print(f"testing {RELEASE} ({title}): the image suite, modules included")
         if test_release(demo, RELEASE, ca_certs) != 0:
-            raise LabforgeError(Problem(f"lab:{RELEASE}", None, "", "image tests failed", "see above"))
-        publish_release(demo, RELEASE, registry, catalog, tls_verify=tls_verify,
-                        on_step=lambda text: console.print(f"  {text}"))
+            raise LabforgeError(Problem(f"lab:{RELEASE}", "image tests failed", "see above"))
+        publish(demo, RELEASE, registry, catalog, tls_verify=tls_verify, on_step=lambda text: console.print(f"  {text}"))
         pushed = disk_bytes(registry_storage) - before if registry_storage else None
         shown = f"{pushed / 1e6:.1f} MB reached the registry" if pushed is not None else "pushed"
         compiled = ", ".join(result.spack.compiled_names) or "nothing"
@@ -154,7 +153,7 @@ def batch_cycle(demo: Project, registry: str, tls_verify: bool, ca_certs: list[s
                 storage: Path | None, console: Console) -> str:
     """The release's batch tool images: built from the same context, tested, pushed to HOST/tools."""
     from ..buildah.batch import build_batch
-    from ..publish.batch import default_tools_registry, publish_batch
+    from ..publish.release import publish
     from ..spackbuild.cache import default_location
     from ..suites.image.runner import test_batch_images
 
@@ -164,9 +163,9 @@ def batch_cycle(demo: Project, registry: str, tls_verify: bool, ca_certs: list[s
     console.print("  testing the batch images")
     failed = [ref for ref, code in test_batch_images(demo, RELEASE, ca_certs).items() if code != 0]
     if failed:
-        raise LabforgeError([Problem(ref, None, "", "batch image tests failed", "see above") for ref in failed])
+        raise LabforgeError([Problem(ref, "batch image tests failed", "see above") for ref in failed])
     before = disk_bytes(storage)
-    published = publish_batch(demo, RELEASE, default_tools_registry(registry), catalog, tls_verify=tls_verify)
+    published = publish(demo, RELEASE, registry, catalog, notebook=False, tools=True, tls_verify=tls_verify).tools
     added = disk_bytes(storage) - before if storage else None
     for item in published:
         console.print(f"  batch image {item.reference}")

@@ -1,5 +1,5 @@
-"""The lab's JupyterHub, through its REST API (an admin service token from the environment):
-who runs what, for `labforge hub usage` and `labforge hub check`."""
+"""The lab's JupyterHub, through its REST API (a service token from the environment): the client
+that `labforge hub usage` and `labforge hub check` share."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 
 from ..core.errors import LabforgeError, Problem
 
@@ -20,7 +19,7 @@ USAGE_SCOPES = "list:users, read:users, read:servers, admin:server_state"
 def hub_token() -> str:
     token = os.environ.get(TOKEN_ENV, "")
     if not token:
-        raise LabforgeError(Problem(TOKEN_ENV, None, "", "is not set",
+        raise LabforgeError(Problem(TOKEN_ENV, "is not set",
                                     f"export {TOKEN_ENV}=... (a hub service token with {USAGE_SCOPES})"))
     return token
 
@@ -39,13 +38,13 @@ class Hub:
             if exc.code == 404 and missing_ok:
                 return None
             if exc.code in (401, 403):
-                raise LabforgeError(Problem("--hub", None, "", f"{self.url} refused the token (HTTP {exc.code})",
+                raise LabforgeError(Problem("--hub", f"{self.url} refused the token (HTTP {exc.code})",
                                             f"give {TOKEN_ENV} a service token with {self.scopes}")) from None
-            raise LabforgeError(Problem("--hub", None, "", f"{self.url} answered HTTP {exc.code} to {method} {path}: "
+            raise LabforgeError(Problem("--hub", f"{self.url} answered HTTP {exc.code} to {method} {path}: "
                                         f"{_message(exc)}", "see the hub's log")) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise LabforgeError(Problem("--hub", None, "", f"cannot reach {self.url}: {reason}",
+            raise LabforgeError(Problem("--hub", f"cannot reach {self.url}: {reason}",
                                         "check the URL (https://lab.example.org) and that the hub is up")) from None
 
     def fetch(self, method: str, url: str, body=None, accept: str = "application/json"):
@@ -69,41 +68,6 @@ class Hub:
             if not following or not items:
                 return users
             offset = following["offset"]
-
-
-@dataclass(frozen=True)
-class Server:
-    user: str
-    name: str
-    running: bool
-    release: str
-    image: str
-    profile: str
-
-
-def servers(users: list[dict]) -> list[Server]:
-    found = []
-    for user in users:
-        for name, server in sorted((user.get("servers") or {}).items()):
-            state = server.get("state") or {}
-            options = server.get("user_options") or {}
-            found.append(Server(user["name"], name or "", bool(server.get("ready") or server.get("pending")),
-                                state.get("labforge_release") or "unknown", state.get("labforge_image") or "",
-                                str(options.get("profile") or "")))
-    return found
-
-
-def usage(found: list[Server]) -> list[dict]:
-    """Per release and image: running and stopped servers, and whose."""
-    groups: dict[tuple[str, str], dict] = {}
-    for server in found:
-        group = groups.setdefault((server.release, server.image), {
-            "release": server.release, "image": server.image, "digest": server.image.partition("@")[2],
-            "running": 0, "stopped": 0, "users": []})
-        group["running" if server.running else "stopped"] += 1
-        group["users"].append({"user": server.user, "server": server.name, "running": server.running,
-                               "profile": server.profile})
-    return sorted(groups.values(), key=lambda g: (g["release"], g["image"]))
 
 
 def _message(error: urllib.error.HTTPError) -> str:

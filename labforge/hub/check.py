@@ -18,22 +18,22 @@ from typing import Callable
 
 from ..catalog.model import Catalog, CatalogEntry, profile_slug
 from ..core.errors import LabforgeError
+from ..render.record import IN_IMAGE, parse_record
 from .api import Hub
 
 CHECK_SCOPES = "admin:users, admin:servers, admin:server_state, access:servers (for the check user)"
 MARK = "LABFORGE-CHECK "
-# Runs in the release kernel: what the image says it holds, and what actually loads.
+# Runs in the release kernel: the image's release record as it is (read here, by labforge, with
+# render.record), and what actually loads. It tries the imports every tool of the record names.
 PROBE = """
 import importlib, json, os, subprocess
-release = json.load(open("/opt/labforge/release.json"))
-if not release.get("with_spack", True):
-    release["tools"] = []  # built --no-spack: the image has none of them
-found = {"release": release["id"], "LAB_RELEASE": os.environ.get("LAB_RELEASE"),
-         "loaded": [m for m in os.environ.get("LOADEDMODULES", "").split(":") if m], "imports": {},
-         "expected": [{"package": t["package"], "default": t["default"], "versions": t["versions"],
-                       "imports": t["tests"]["imports"]} for t in release["tools"]]}
-for tool in release["tools"]:
-    for name in tool["tests"]["imports"]:
+RECORD = "%s"
+record = open(RECORD).read()
+release = json.loads(record)
+found = {"record": record, "LAB_RELEASE": os.environ.get("LAB_RELEASE"),
+         "loaded": [m for m in os.environ.get("LOADEDMODULES", "").split(":") if m], "imports": {}}
+for tool in release.get("tools", []) if release.get("with_spack", True) else []:
+    for name in tool.get("tests", {}).get("imports", []):
         try:
             found["imports"][name] = str(getattr(importlib.import_module(name), "__version__", "?"))
         except Exception as exc:
@@ -42,7 +42,7 @@ lmod = os.environ.get("LMOD_CMD")
 avail = subprocess.run([lmod, "bash", "-t", "avail"], capture_output=True, text=True) if lmod else None
 found["avail"] = sorted(line for line in (avail.stderr if avail else "").split() if "/" in line and not line.endswith((":", "/")))
 print("LABFORGE-CHECK " + json.dumps(found))
-"""
+""" % IN_IMAGE
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,15 @@ def _execute(connection, code: str, timeout: float) -> dict:
     line = next((row for row in output.splitlines() if row.startswith(MARK)), None)
     if line is None:
         raise CheckFailed(f"the check code did not finish: {error or output.strip()[-200:] or 'no output'}")
-    return json.loads(line[len(MARK):])
+    found = json.loads(line[len(MARK):])
+    try:
+        record = parse_record(found.pop("record"), IN_IMAGE)
+    except LabforgeError as exc:
+        raise CheckFailed(f"the image's release record: {exc.problems[0].message}") from None
+    found["release"] = record.id
+    found["expected"] = [{"package": t.package, "default": t.default, "versions": t.versions,
+                          "imports": t.tests.get("imports", [])} for t in record.shipped_tools]
+    return found
 
 
 def _server_api(hub: Hub, method: str, url: str, body=None):

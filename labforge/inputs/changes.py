@@ -14,7 +14,7 @@ def changed_paths(project: Project, base: str) -> list[str]:
     result = subprocess.run(["git", "-C", str(project.root), "diff", "--name-only", f"{base}...HEAD"],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        raise LabforgeError(Problem("--base", None, "", f"git cannot compare with {base!r}: "
+        raise LabforgeError(Problem("--base", f"git cannot compare with {base!r}: "
                                     f"{result.stderr.strip()[-200:]}",
                                     "fetch the target branch first (git fetch origin main) or pass --base REF"))
     return [line for line in result.stdout.splitlines() if line]

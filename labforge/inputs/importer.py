@@ -74,7 +74,7 @@ def plan_import(project: Project, spack_yaml: Path, release_id: str, suite: str 
         raise LabforgeError(problems)
 
     channel = "experimental" if release_id == EXPERIMENTAL else "stable"
-    from ..publish.notes import newest
+    from .versions import newest
 
     tools = []
     plan = ImportPlan(release_path(project, release_id), {}, notes=notes)
@@ -118,7 +118,7 @@ def write_import(plan: ImportPlan, force: bool = False) -> None:
     from ..core.atomic import write_text
 
     if plan.release_path.exists() and not force:
-        raise LabforgeError(Problem(str(plan.release_path), None, "", "release already exists",
+        raise LabforgeError(Problem(str(plan.release_path), "release already exists",
                                     "choose another --id or pass --force"))
     for path, data in plan.new_tools.items():
         write_text(path, dump(data))

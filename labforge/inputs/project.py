@@ -97,7 +97,7 @@ class Project:
             if (candidate / CONFIG_NAME).is_file():
                 return cls(candidate)
         raise LabforgeError(
-            Problem(str(here), None, "", f"not inside a labforge project (no {CONFIG_NAME} found)",
+            Problem(str(here), f"not inside a labforge project (no {CONFIG_NAME} found)",
                     "run from the repository or pass --project DIR")
         )
 

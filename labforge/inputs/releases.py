@@ -164,16 +164,16 @@ def load_release(project: Project, release_id: str,
                  tools: dict[str, LoadedTool] | None = None) -> tuple[LoadedRelease | None, list[Problem]]:
     """`release_id` may name a release's GPU variant: `2026.11-gpu`."""
     if problem := id_problem(release_id):
-        return None, [Problem("ID", None, "", problem, f"known releases: {', '.join(release_ids(project)) or 'none'}")]
+        return None, [Problem("ID", problem, f"known releases: {', '.join(release_ids(project)) or 'none'}")]
     named, (release_id, variant) = release_id, split_id(release_id)
     if variant and (clash := release_path(project, named)).exists():
-        return None, [Problem(project.rel(clash), None, "", f"{named!r} is the id of release {release_id}'s "
+        return None, [Problem(project.rel(clash), f"{named!r} is the id of release {release_id}'s "
                               "GPU variant: no release may take it", f"rename the file; {named} always means "
                               f"the GPU image of release {release_id}")]
     path = release_path(project, release_id)
     if not path.exists():
         known = ", ".join(release_ids(project)) or "none"
-        return None, [Problem(project.rel(path), None, "", f"no release {release_id!r}",
+        return None, [Problem(project.rel(path), f"no release {release_id!r}",
                               f"known releases: {known}")]
     try:
         located = load(path, project.rel(path))

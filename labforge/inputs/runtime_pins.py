@@ -55,8 +55,8 @@ def staleness(project: Project, pins: list[str]) -> list[Problem]:
     shown = project.rel(path)
     fix = "run: labforge runtime lock (resolves with pip, needs PyPI) and commit the file"
     if not path.exists():
-        return [Problem(shown, None, "", "the notebook server's dependencies are not pinned", fix)]
+        return [Problem(shown, "the notebook server's dependencies are not pinned", fix)]
     match = INPUTS.search(path.read_text(encoding="utf-8", errors="replace"))
     if not match or match.group(1) != inputs_digest(pins):
-        return [Problem(shown, None, "", "stale: a notebook-server pin changed since it was made", fix)]
+        return [Problem(shown, "stale: a notebook-server pin changed since it was made", fix)]
     return []

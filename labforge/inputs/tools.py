@@ -162,9 +162,9 @@ def check_package_py(project: Project, path: Path, tool: ToolSubmission, located
     try:
         class_name, versions = declared_versions(path.read_text(encoding="utf-8"), rel, tool.package)
     except SyntaxError as exc:
-        return [Problem(rel, exc.lineno, "", f"not valid Python: {exc.msg}", "fix the syntax")]
+        return [Problem(rel, f"not valid Python: {exc.msg}", "fix the syntax", line=exc.lineno)]
     if class_name is None:
-        return [Problem(rel, None, "", f"no class {class_name_for(tool.package)} in package.py",
+        return [Problem(rel, f"no class {class_name_for(tool.package)} in package.py",
                         f"spack expects the package {tool.package!r} in class {class_name_for(tool.package)}")]
     problems = []
     for i, entry in enumerate(tool.versions):
@@ -184,8 +184,7 @@ def load_all(project: Project, names: list[str] | None = None) -> tuple[dict[str
         by_stem = {p.stem: p for p in paths}
         missing = [n for n in names if n not in by_stem]
         for name in missing:
-            problems.append(Problem(project.rel(project.tools_dir / f"{name}.yaml"), None, "",
-                                    f"no tool submission named {name!r}",
+            problems.append(Problem(project.rel(project.tools_dir / f"{name}.yaml"), f"no tool submission named {name!r}",
                                     "create it, or run 'labforge tool check' to see all tools"))
         paths = [by_stem[n] for n in names if n in by_stem]
     tools: dict[str, LoadedTool] = {}
@@ -215,8 +214,7 @@ def links_outside(project: Project) -> list[Problem]:
             if path.is_symlink():
                 target = path.resolve()
                 if target != root and root not in target.parents:
-                    problems.append(Problem(path.relative_to(root).as_posix(), None, "",
-                                            f"is a link to {target}, outside the project",
+                    problems.append(Problem(path.relative_to(root).as_posix(), f"is a link to {target}, outside the project",
                                             "copy the file into the repository instead of linking to it"))
     return problems
 
@@ -225,7 +223,7 @@ def _orphan_packages(project: Project, packages: set[str]) -> list[Problem]:
     if not project.packages_dir.is_dir():
         return []
     return [
-        Problem(project.rel(d / "package.py"), None, "", f"package {d.name!r} has no tool submission",
+        Problem(project.rel(d / "package.py"), f"package {d.name!r} has no tool submission",
                 f"add spack/tools/{d.name}.yaml or remove the package")
         for d in sorted(project.packages_dir.iterdir())
         if d.is_dir() and d.name not in packages and (d / "package.py").exists()

@@ -84,7 +84,7 @@ def release_lock(project: Project, release_id: str) -> Lock | None:
 
 
 def _bad(shown: str, message: str, hint: str = "make it again: labforge release lock ID") -> LabforgeError:
-    return LabforgeError(Problem(shown, None, "", message, hint))
+    return LabforgeError(Problem(shown, message, hint))
 
 
 def load_lock(path: Path, shown: str) -> Lock | None:

@@ -25,7 +25,7 @@ def image_python(releases: list[Release]) -> str:
     found = run([SYSTEM_PYTHON, "-c", "import platform; print(platform.python_version())"], check=False)
     version = found.stdout.strip() if found.returncode == 0 else "none"
     if wanted != {version}:
-        raise LabforgeError(Problem(SYSTEM_PYTHON, None, "", f"is Python {version}; the images' Python is "
+        raise LabforgeError(Problem(SYSTEM_PYTHON, f"is Python {version}; the images' Python is "
                                     f"{', '.join(sorted(wanted))}",
                                     "run labforge runtime lock on a host of the images' Debian suite "
                                     "(with python3-venv), or inside the base image"))
@@ -46,7 +46,7 @@ def lock_server(project: Project) -> tuple[Path, int]:
         result = run([str(venv / "bin" / "python"), "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
                       "--report", str(report), "-r", str(requirements)], check=False)
         if result.returncode != 0 or not report.exists():
-            raise LabforgeError(Problem("pip", None, "", f"could not resolve the notebook server's pins: "
+            raise LabforgeError(Problem("pip", f"could not resolve the notebook server's pins: "
                                         f"{result.stdout.strip()[-300:]}", "check the pins and that PyPI is reachable"))
         installed = json.loads(report.read_text())["install"]
     resolved = [f"{item['metadata']['name']}=={item['metadata']['version']}" for item in installed]

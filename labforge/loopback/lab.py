@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..buildah.notebook import require_image
+from ..buildah.store import require_image
 from ..core.errors import LabforgeError, Problem
 from ..core.process import require, stop
 from ..inputs.project import Project
@@ -44,7 +44,7 @@ def free_port_or_fail(port: int) -> None:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
-            raise LabforgeError(Problem(f"--port {port}", None, "", "the port is in use on 127.0.0.1",
+            raise LabforgeError(Problem(f"--port {port}", "the port is in use on 127.0.0.1",
                                         "pick another with --port, or stop what listens there")) from None
 
 
@@ -53,13 +53,13 @@ def check_drive(drive: Path | None, uid: int, gid: int) -> None:
     if drive is None:
         return
     if drive.exists() and not drive.is_dir():
-        raise LabforgeError(Problem(str(drive), None, "--drive", "is a file, not a folder",
-                                    "give a folder (it is created if missing)"))
+        raise LabforgeError(Problem(str(drive), "is a file, not a folder",
+                                    "give a folder (it is created if missing)", field="--drive"))
     if drive.is_dir():
         info = drive.stat()
         if info.st_uid != uid and not info.st_mode & 0o002:
-            raise LabforgeError(Problem(str(drive), None, "--drive", f"the image user (uid {uid}) cannot write here",
-                                        f"chown {uid}:{gid} it, or leave --drive out for a scratch Drive"))
+            raise LabforgeError(Problem(str(drive), f"the image user (uid {uid}) cannot write here",
+                                        f"chown {uid}:{gid} it, or leave --drive out for a scratch Drive", field="--drive"))
 
 
 def host_folders(project: Project, name: str, drive: Path | None, uid: int, gid: int) -> dict[str, Path]:
@@ -93,7 +93,7 @@ def wait_until_ready(proc: subprocess.Popen, base: str, token: str, log: Path) -
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log.read_text(errors="replace").strip().splitlines()[-3:]
-            raise LabforgeError(Problem("labforge try", None, "", f"the server stopped: {' | '.join(tail)[-400:]}",
+            raise LabforgeError(Problem("labforge try", f"the server stopped: {' | '.join(tail)[-400:]}",
                                         f"see {log}"))
         try:
             with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=3) as answer:
@@ -102,7 +102,7 @@ def wait_until_ready(proc: subprocess.Popen, base: str, token: str, log: Path) -
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(1)
-    raise LabforgeError(Problem("labforge try", None, "", f"the server did not answer in {READY_SECONDS} s",
+    raise LabforgeError(Problem("labforge try", f"the server did not answer in {READY_SECONDS} s",
                                 f"see {log}"))
 
 
@@ -114,7 +114,7 @@ def serve(project: Project, reference: str, name: str, *, port: int = 8888, driv
     builds it (default: the release build of `name`); `env`: what the hub's profile would add
     (LAB_RELEASE_NOTICE of a deprecated release)."""
     if builder not in BUILDERS:
-        raise LabforgeError(Problem(f"--builder {builder}", None, "", "unknown builder", "use buildah or podman"))
+        raise LabforgeError(Problem(f"--builder {builder}", "unknown builder", "use buildah or podman"))
     require(builder)
     image = project.settings.image
     drive = drive.absolute() if drive is not None else None  # a bind mount needs an absolute path
@@ -132,7 +132,7 @@ def serve(project: Project, reference: str, name: str, *, port: int = 8888, driv
         made = subprocess.run(["buildah", "from", "--pull-never", "--name", container, reference],
                               capture_output=True, text=True)
         if made.returncode != 0:
-            raise LabforgeError(Problem(reference, None, "", f"buildah from failed: {made.stderr.strip()[-300:]}",
+            raise LabforgeError(Problem(reference, f"buildah from failed: {made.stderr.strip()[-300:]}",
                                         "check the image with 'buildah images'"))
         base = ["buildah", "run", "--isolation", "chroot", "--network", "host"]
         command = server_command(base, container, folders, image.mounts, home, port, token, env)

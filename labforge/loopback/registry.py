@@ -92,7 +92,7 @@ def local_registry(storage: Path, port: int | None = None, log: Path | None = No
     binary = require("docker-registry")
     port = port or free_port()
     if port_in_use(port):
-        raise LabforgeError(Problem(f"127.0.0.1:{port}", None, "", "port already in use",
+        raise LabforgeError(Problem(f"127.0.0.1:{port}", "port already in use",
                                     "stop what listens there or choose another port"))
     storage.mkdir(parents=True, exist_ok=True)
     config = storage.parent / f"registry-{port}.yml"
@@ -110,7 +110,7 @@ def local_registry(storage: Path, port: int | None = None, log: Path | None = No
         deadline = time.monotonic() + 20
         while not ready(port, tls[0] if tls else None):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise LabforgeError(Problem("docker-registry", None, "", "did not start", f"see {log or 'its output'}"))
+                raise LabforgeError(Problem("docker-registry", "did not start", f"see {log or 'its output'}"))
             time.sleep(0.1)
         yield f"127.0.0.1:{port}"
     finally:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from packaging.version import InvalidVersion, Version
-
-from ..inputs.releases import Release
-
-
-def _key(version: str) -> tuple:
-    try:
-        return (1, Version(version), version)
-    except InvalidVersion:
-        return (0, Version("0"), version)
-
-
-def newest(versions: list[str]) -> str:
-    return max(versions, key=_key)
+from ..inputs.project import Project
+from ..inputs.releases import Release, release_ids, require_release
+from ..inputs.versions import newest
+from ..inputs.versions import version_key as _key
+from ..locks.lockfile import release_lock
+from ..locks.package_diff import package_section
 
 
 def diff_releases(old: Release, new: Release, packages: list[str] | None = None) -> str:
@@ -62,3 +54,24 @@ def diff_releases(old: Release, new: Release, packages: list[str] | None = None)
         lines += ["No tool changes.", ""]
     lines += packages or []
     return "\n".join(lines)
+
+
+def release_notes(project: Project, release_id: str, against: str | None = None) -> str:
+    """The release notes of `release_id` (Markdown): its changes against `against`, by default the
+    release before it (for `release publish`'s bundle and `release diff`), with the package-level
+    section from both locks; a release with nothing before it gets its own notes only."""
+    loaded = require_release(project, release_id)
+    against = against if against is not None else previous_release(project, loaded.release.id)
+    if against is None:
+        return f"# Release {loaded.release.id}\n\n{loaded.release.notes}"
+    packages = package_section(release_lock(project, against), release_lock(project, loaded.id))
+    return diff_releases(require_release(project, against).release, loaded.release, packages)
+
+
+def previous_release(project: Project, release_id: str) -> str | None:
+    """The stable release before `release_id` (for the experimental channel: the newest stable)."""
+    stable = [r for r in release_ids(project) if r != "experimental"]
+    if release_id == "experimental":
+        return stable[-1] if stable else None
+    older = [r for r in stable if r < release_id]
+    return older[-1] if older else None

@@ -42,11 +42,12 @@ def spack_packages(lock: dict) -> list[tuple[str, str, str]]:
                    for dag_hash, spec in specs.items() if spec.get("name")})
 
 
-def make_sbom(release: dict, rootfs: Path | None, spack_lock: dict | None, image_digest: str) -> str:
-    bom = Bom(serial_number=uuid.uuid5(uuid.NAMESPACE_URL, f"labforge:{release['id']}:{image_digest}"))
-    bom.metadata.timestamp = dt.datetime.fromisoformat(release["created"].replace("Z", "+00:00"))
+def make_sbom(subject: str, created: str, rootfs: Path | None, spack_lock: dict | None, image_digest: str) -> str:
+    """`subject`: the release id (or TOOL-TAG of a batch image); `created`: the record's date."""
+    bom = Bom(serial_number=uuid.uuid5(uuid.NAMESPACE_URL, f"labforge:{subject}:{image_digest}"))
+    bom.metadata.timestamp = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
     bom.metadata.component = Component(
-        type=ComponentType.CONTAINER, name=f"lab-{release['id']}", version=release["id"],
+        type=ComponentType.CONTAINER, name=f"lab-{subject}", version=subject,
         bom_ref=f"image:{image_digest}", purl=PackageURL("oci", None, "notebook", image_digest))
     for name, version, dag_hash in spack_packages(spack_lock or {}):
         bom.components.add(Component(type=ComponentType.LIBRARY, name=name, version=version,

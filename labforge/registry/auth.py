@@ -34,11 +34,13 @@ def check_authfile(given: Path | None) -> None:
         data = json.loads(given.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not JSON"
-        raise LabforgeError(Problem(str(given), None, "--authfile", f"cannot read it: {reason}",
-                                    "give the auth file podman/skopeo login wrote ({\"auths\": {HOST: ...}})")) from None
+        raise LabforgeError(Problem(str(given), f"cannot read it: {reason}",
+                                    "give the auth file podman/skopeo login wrote ({\"auths\": {HOST: ...}})",
+                                    field="--authfile")) from None
     if not isinstance(data, dict) or not isinstance(data.get("auths"), dict):
-        raise LabforgeError(Problem(str(given), None, "--authfile", "has no \"auths\" object",
-                                    "give the auth file podman/skopeo login wrote ({\"auths\": {HOST: ...}})"))
+        raise LabforgeError(Problem(str(given), "has no \"auths\" object",
+                                    "give the auth file podman/skopeo login wrote ({\"auths\": {HOST: ...}})",
+                                    field="--authfile"))
 
 
 def login_pair(host: str, auth: Path | None) -> tuple[str, str] | None:

@@ -20,10 +20,9 @@ def skopeo_args(settings: PublishSettings) -> list[str]:
     need = NEEDS[settings.compression][runtime]
     if have < need:
         raise LabforgeError(Problem(
-            "labforge.yaml", None, "publish.compression",
-            f"{settings.compression} layers cannot be unpacked by the lab's nodes ({settings.node_runtime}; "
+            "labforge.yaml", f"{settings.compression} layers cannot be unpacked by the lab's nodes ({settings.node_runtime}; "
             f"{runtime} needs {'.'.join(map(str, need))} or newer)",
-            "use gzip, or raise publish.node_runtime once the nodes are upgraded"))
+            "use gzip, or raise publish.node_runtime once the nodes are upgraded", field="publish.compression"))
     if settings.compression == "gzip":
         return []
     # zstd layers exist only in OCI manifests (Docker's schema 2 has no media type for them)

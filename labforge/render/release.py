@@ -19,6 +19,8 @@ from ..inputs.releases import LoadedRelease
 from ..locks.lockfile import lock_path
 from . import apptainer, batch, kernel, spackstage
 from .layout import SECRET_CA, SECRETS, ImagePaths
+from .record import NAME as RECORD
+from .record import ReleaseRecord, ToolRecord
 from .serverlayers import plan_server_layers
 from .templates import render
 
@@ -152,27 +154,23 @@ def server_constraints(project: Project, requirements_text: str) -> str:
 
 def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes], with_spack: bool) -> str:
     release = loaded.release
-    record = {
-        "id": release.id,
-        "variant": loaded.variant or "cpu",
-        "gpu": loaded.gpu.model_dump() if loaded.gpu else None,
-        "channel": release.channel,
-        "status": release.status,
-        "kernel": release.kernel_name,
-        "created": release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "input_digest": digest,
-        "with_spack": with_spack,
-        "base_image": base_image(loaded),
-        "labforge": builder_fingerprint(),
-        "tools": [
-            {"name": e.name, "package": loaded.tools[e.name].tool.package,
-             "versions": list(e.versions), "default": e.default_version,
-             "tests": loaded.tools[e.name].tool.tests.model_dump()}
-            for e in release.tools
-        ],
-        "inputs": {path: "sha256:" + hashlib.sha256(data).hexdigest() for path, data in sorted(inputs.items())},
-    }
-    return json.dumps(record, indent=2, sort_keys=True) + "\n"
+    return ReleaseRecord(
+        id=release.id,
+        variant=loaded.variant or "cpu",
+        gpu=loaded.gpu.model_dump() if loaded.gpu else None,
+        channel=release.channel,
+        status=release.status,
+        kernel=release.kernel_name,
+        created=release.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        input_digest=digest,
+        with_spack=with_spack,
+        base_image=base_image(loaded),
+        labforge=builder_fingerprint(),
+        tools=[ToolRecord(name=e.name, package=loaded.tools[e.name].tool.package, versions=list(e.versions),
+                          default=e.default_version, tests=loaded.tools[e.name].tool.tests.model_dump())
+               for e in release.tools],
+        inputs={path: "sha256:" + hashlib.sha256(data).hexdigest() for path, data in sorted(inputs.items())},
+    ).to_json()
 
 
 def spack_repo_files(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -209,7 +207,7 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         "requirements.txt": pins,
         "constraints.txt": constraints,
         **kernel.kernel_files(tdir, ctx, loaded.release),
-        "release.json": release_record(loaded, digest, inputs, with_spack),
+        RECORD: release_record(loaded, digest, inputs, with_spack),
     }
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
     for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS, LAB_NOTICE):

@@ -43,13 +43,13 @@ def lock_problems(project: Project, loaded: LoadedRelease, spack_yaml: bytes,
     except LabforgeError as exc:
         return None, exc.problems
     if lock is None:
-        return None, [Problem(shown, None, "", f"release {release_id} has tools but no lock", fix)]
+        return None, [Problem(shown, f"release {release_id} has tools but no lock", fix)]
     reasons = stale_reasons(lock, current_inputs(project, spack_yaml, inputs))
     if reasons:
-        return lock, [Problem(shown, None, "", f"the lock is stale: {'; '.join(reasons)}", fix)]
+        return lock, [Problem(shown, f"the lock is stale: {'; '.join(reasons)}", fix)]
     mismatch = roots_problems(lock.roots, lock.nodes, [spec for _, _, spec in loaded.specs()])
     if mismatch:
-        return lock, [Problem(shown, None, "roots", f"does not match release {release_id}: {m}", fix)
+        return lock, [Problem(shown, f"does not match release {release_id}: {m}", fix, field="roots")
                       for m in mismatch]
     return lock, []
 

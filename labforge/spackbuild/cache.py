@@ -16,8 +16,8 @@ from pathlib import Path
 from ..core.atomic import write_bytes
 from ..core.errors import LabforgeError, Problem
 from ..registry.auth import credentials
+from ..registry.names import spack_cache
 
-CACHE_REPOSITORY = "spack-cache/buildcache"
 KEY_ENV = "LABFORGE_SIGNING_KEY"  # the armoured secret key itself
 KEY_FILE_ENV = "LABFORGE_SIGNING_KEY_FILE"
 SECRET_IDS = ("labforge-cache-auth", "labforge-signing-key")
@@ -41,7 +41,7 @@ class BuildCache:
 
 def default_location(registry: str | None) -> str | None:
     """The cache next to the image registry: same host, the spack-cache project."""
-    return f"{registry.split('/')[0]}/{CACHE_REPOSITORY}" if registry else None
+    return spack_cache(registry) if registry else None
 
 
 def mirror_url(location: str, tls_verify: bool) -> str:
@@ -57,15 +57,16 @@ def signing_key(path: Path | None) -> bytes | None:
         try:
             data = source.read_bytes()
         except OSError as exc:
-            raise LabforgeError(Problem(str(source), None, "--signing-key", f"cannot read: {exc.strerror}",
-                                        "give the armoured GPG secret key file (gpg --export-secret-keys --armor)")) from None
+            raise LabforgeError(Problem(str(source), f"cannot read: {exc.strerror}",
+                                        "give the armoured GPG secret key file (gpg --export-secret-keys --armor)",
+                                        field="--signing-key")) from None
     elif os.environ.get(KEY_ENV):
         data = os.environ[KEY_ENV].encode()
     else:
         return None
     if b"BEGIN PGP PRIVATE KEY BLOCK" not in data:
-        raise LabforgeError(Problem(str(source or KEY_ENV), None, "--signing-key", "is not an armoured GPG secret key",
-                                    "export it with: gpg --export-secret-keys --armor KEYID"))
+        raise LabforgeError(Problem(str(source or KEY_ENV), "is not an armoured GPG secret key",
+                                    "export it with: gpg --export-secret-keys --armor KEYID", field="--signing-key"))
     return data
 
 
@@ -75,7 +76,7 @@ def build_cache(location: str | None, tls_verify: bool, unsigned: bool, key_path
         return None
     key = None if unsigned else signing_key(key_path)
     if not unsigned and key is None:
-        raise LabforgeError(Problem("--spack-cache", None, "", f"the build cache {location} is signed but no "
+        raise LabforgeError(Problem("--spack-cache", f"the build cache {location} is signed but no "
                                     "signing key was given",
                                     f"pass --signing-key FILE (or set {KEY_FILE_ENV} / {KEY_ENV}); "
                                     "--unsigned-cache only for a cache no one else installs from"))

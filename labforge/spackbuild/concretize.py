@@ -48,7 +48,7 @@ def check_pinned(project: Project, spack: Path) -> str:
     found = spack_version(spack)
     pinned = project.settings.spack.version.removeprefix("v")
     if found.split()[0] != pinned:
-        raise LabforgeError(Problem("SPACK_ROOT", None, "", f"{spack} is spack {found}, labforge.yaml pins {pinned}",
+        raise LabforgeError(Problem("SPACK_ROOT", f"{spack} is spack {found}, labforge.yaml pins {pinned}",
                                     "point SPACK_ROOT at the pinned spack, or change spack.version deliberately"))
     return found
 

@@ -132,7 +132,7 @@ def probe(location: str, tls_verify: bool) -> str | None:
 def require_reachable(location: str, tls_verify: bool) -> None:
     reason = probe(location, tls_verify)
     if reason is not None:
-        raise LabforgeError(Problem("--spack-cache", None, "", f"the build cache {location} is not reachable "
+        raise LabforgeError(Problem("--spack-cache", f"the build cache {location} is not reachable "
                                     f"({reason})", "the pipeline leaves out what the cache holds, so it must be "
                                     "reachable: check the address and that the registry is up"))
 
@@ -181,10 +181,10 @@ def artifacts_folder(project: Project, out: Path) -> tuple[Path, Path]:
     artifacts = out.parent / "artifacts"
     root = project.root.resolve()
     if out.is_dir() or out.suffix not in (".yml", ".yaml"):
-        raise LabforgeError(Problem("--out", None, "", f"{out} is {'a folder' if out.is_dir() else 'not a .yml file'}",
+        raise LabforgeError(Problem("--out", f"{out} is {'a folder' if out.is_dir() else 'not a .yml file'}",
                                     "give the pipeline file to write, e.g. build/pipeline/pipeline.yml"))
     if not artifacts.is_relative_to(root):
-        raise LabforgeError(Problem("--out", None, "", f"{out} lies outside the checkout {root}",
+        raise LabforgeError(Problem("--out", f"{out} lies outside the checkout {root}",
                                     "the jobs read the pipeline's artifacts relative to the checkout (GitLab's "
                                     "CI_PROJECT_DIR): give a path inside it, e.g. build/pipeline/pipeline.yml"))
     return artifacts, artifacts.relative_to(root)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import Problem
+from ..core.process import RETRY_LINE
 
 INSTALL = re.compile(r"labforge-install: from-cache=(\d+) compiled=(\d+)")
 COMPILED = re.compile(r"labforge-compiled: (\S+)")
@@ -16,7 +17,6 @@ PUSHED = re.compile(r"labforge-pushed: (\S+)")
 REACH = re.compile(r"labforge-cache: (reachable|not reachable)")
 LAYERS = re.compile(r"labforge-layers: (\d+) packages in (\d+) layers")
 # labforge/process.py prints it before it runs a build again: what was read so far no longer holds
-RETRY_LINE = "labforge-retry: "
 
 
 @dataclass
@@ -82,7 +82,7 @@ def failure_problem(where: str, log: Path, tests_failed: bool = False, kept: str
     tests), `kept` (what the cache kept, if anything), and the end of the build output."""
     package, tail = failure_tail(log)
     what = "its tests failed" if tests_failed else (f"spack failed on {package}" if package else "the build failed")
-    return Problem(where, None, "", f"{what}{kept}; the build output ends:\n{tail}", f"full log: {log}")
+    return Problem(where, f"{what}{kept}; the build output ends:\n{tail}", f"full log: {log}")
 
 
 def failure_tail(log: Path, lines: int = 30) -> tuple[str | None, str]:

@@ -44,7 +44,7 @@ def _from_env(variable: str, usable, what: str) -> Path | None:
         return None
     root = Path(value)
     if not usable(root):
-        raise LabforgeError(Problem(variable, None, "", f"{root} is not a {what}", f"point {variable} at a {what}"))
+        raise LabforgeError(Problem(variable, f"{root} is not a {what}", f"point {variable} at a {what}"))
     return root
 
 
@@ -54,7 +54,7 @@ def _pinned_clone(project: Project, name: str, url: str, tag: str, usable, varia
     if usable(cache):
         return cache
     if cache.exists():  # not ours to delete: say so instead of cloning over it
-        raise LabforgeError(Problem(str(cache), None, "", f"exists but is not a {name} checkout",
+        raise LabforgeError(Problem(str(cache), f"exists but is not a {name} checkout",
                                     f"move it away, or set {variable} to a {name} checkout"))
     cache.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -63,7 +63,7 @@ def _pinned_clone(project: Project, name: str, url: str, tag: str, usable, varia
     except (subprocess.SubprocessError, OSError):
         shutil.rmtree(cache, ignore_errors=True)
         raise LabforgeError(Problem(
-            name, None, "", f"no {name}: {variable} is not set and {url} ({tag}) cannot be cloned from here",
+            name, f"no {name}: {variable} is not set and {url} ({tag}) cannot be cloned from here",
             f"set {variable} to a {name} checkout, give this host internet access for the pinned clone, "
             "or build without tools with --no-spack")) from None
     return cache

@@ -54,7 +54,7 @@ class Concretized:
 def default_release(project: Project) -> str:
     stable = [r for r in release_ids(project) if r[:1].isdigit()]
     if not stable:
-        raise LabforgeError(Problem("releases/", None, "", "no stable release to build against",
+        raise LabforgeError(Problem("releases/", "no stable release to build against",
                                     "pass --release ID"))
     return max(stable)
 
@@ -70,9 +70,8 @@ def resolve(project: Project, wanted: str, release_id: str | None) -> ToolTarget
     tool = loaded_tool.tool
     version = version or tool.default
     if version not in tool.offered():
-        raise LabforgeError(Problem(project.rel(loaded_tool.path), None, "versions",
-                                    f"{name} {version} is not offered",
-                                    f"offered: {', '.join(tool.offered())}; add it to the submission first"))
+        raise LabforgeError(Problem(project.rel(loaded_tool.path), f"{name} {version} is not offered",
+                                    f"offered: {', '.join(tool.offered())}; add it to the submission first", field="versions"))
     release = require_release(project, release_id or default_release(project))
     release_yaml, inputs = spack_environment(project, release)
     lock = require_current_lock(project, release, release_yaml, inputs)

@@ -32,7 +32,7 @@ def test_runner_tags_agree_with_the_runners_the_lab_has():
     (its token is made in GitLab with that tag); every other job the tag of the image runner."""
     from labforge.spackbuild.pipeline import PipelineOptions
 
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "locks.md").read_text()  # "First release on the lab's GitLab" names both runners
     assert PipelineOptions("cache", "builder").tags == ("labforge-build",)
     for name in ("release.gitlab-ci.yml", "tool-merge-request.gitlab-ci.yml"):
         text = (REPO / "examples" / "ci" / name).read_text()

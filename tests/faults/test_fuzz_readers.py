@@ -173,7 +173,7 @@ def test_stack_config_reader(values):
     try:
         parse(values, {"oidcClientSecret"})
     except ConfigProblem as exc:
-        assert exc.problems and all(p.startswith("labforge:") for p in exc.problems)
+        assert exc.problems and all(str(p).startswith("labforge:") for p in exc.problems)
 
 
 def _raise(problems) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from infra.config.stack import Resources
 from infra.hub.profiles import profile_list
-from infra.hub.services.check import service_values
+from infra.hub.services.check import labforge_check
 from infra.hub.values import releases_extra_config
 from labforge.catalog.model import Catalog, load_catalog
 from labforge.loopback.registry import free_port
@@ -61,7 +61,7 @@ def hub(tmp_path_factory):
     (folder / "catalog.json").write_text(catalog.to_json())
     profiles = profile_list(catalog, Resources())
     # the role the Pulumi program gives the check's service: the check user only
-    check_role = service_values("labforge-check", TOKEN)[1]["labforge-check"]
+    check_role = labforge_check("labforge-check", TOKEN).roles["labforge-check"]
     roles = [{"name": "check", **check_role}, {"name": "weak", "scopes": ["read:users:activity"], "services": ["weak"]}]
     services = [{"name": "labforge-check", "api_token": TOKEN}, {"name": "weak", "api_token": WEAK}]
     lines = [f"c.KubeSpawner.profile_list = {profiles!r}", "c.Spawner.start_timeout = 180",

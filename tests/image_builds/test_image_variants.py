@@ -7,7 +7,8 @@ from __future__ import annotations
 import subprocess
 
 from labforge.buildah.base import build_base
-from labforge.buildah.notebook import build_release, local_config
+from labforge.buildah.notebook import build_release
+from labforge.buildah.store import local_config
 from labforge.suites.image.runner import test_release as run_image_suite
 from tests.helpers.image_builds import RELEASE, make_project
 from tests.helpers.project import HOST_CA

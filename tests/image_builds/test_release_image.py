@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from labforge.buildah.notebook import build_release, local_config
+from labforge.buildah.notebook import build_release
+from labforge.buildah.store import local_config
 from labforge.catalog.model import Catalog, CatalogEntry, load_catalog, save_catalog
 from labforge.core.errors import LabforgeError
 from labforge.loopback.registry import free_port, local_registry, self_signed
-from labforge.publish.release import publish_release
+from labforge.publish.release import publish
 from labforge.registry.auth import write_auth_file
 from labforge.suites.image.runner import test_release as run_image_suite
 from tests.helpers.image_builds import RELEASE, make_project
@@ -74,7 +75,7 @@ def test_publish_pull_back_by_digest_and_catalog(built, tmp_path):
     project, result, _ = built
     catalog_path = tmp_path / "catalog.json"
     with local_registry(tmp_path / "registry") as address:
-        published = publish_release(project, RELEASE, f"{address}/lab", catalog_path, tls_verify=False)
+        published = publish(project, RELEASE, f"{address}/lab", catalog_path, tls_verify=False).release
         pulled = tmp_path / "pulled"
         subprocess.run(["skopeo", "copy", "--src-tls-verify=false",
                         f"docker://{published.repository}@{published.digest}", f"dir:{pulled}"], check=True,
@@ -109,7 +110,7 @@ def test_push_to_a_dead_registry_leaves_the_catalog(built, tmp_path):
     catalog_path = tmp_path / "catalog.json"
     before = catalog_with_one_release(catalog_path)
     with pytest.raises(LabforgeError) as info:
-        publish_release(project, RELEASE, f"127.0.0.1:{free_port()}/lab", catalog_path, tls_verify=False, attempts=2)
+        publish(project, RELEASE, f"127.0.0.1:{free_port()}/lab", catalog_path, tls_verify=False, attempts=2)
     assert "still failing after 2 attempt(s)" in str(info.value)
     assert catalog_path.read_bytes() == before
 
@@ -183,7 +184,7 @@ def test_publish_with_a_robot_account_from_the_environment(built, harbor_like, t
     monkeypatch.setenv("LABFORGE_REGISTRY_USER", ROBOT)
     monkeypatch.setenv("LABFORGE_REGISTRY_PASSWORD", PASSWORD)
     catalog_path = tmp_path / "catalog.json"
-    published = publish_release(project, RELEASE, f"{harbor_like}/lab", catalog_path)
+    published = publish(project, RELEASE, f"{harbor_like}/lab", catalog_path).release
     anonymous = subprocess.run(["skopeo", "inspect", "--raw", f"docker://{published.repository}@{published.digest}"],
                                capture_output=True, text=True)
     assert anonymous.returncode != 0 and "unauthorized" in anonymous.stderr.lower()  # it really asks

@@ -14,9 +14,9 @@ RELEASE = "2030.04"  # this file's own: the spack tests run two files at a time,
 
 
 def manifest_layers(reference: str) -> list[str]:
-    from labforge.publish.release import read_manifest
+    from labforge.registry.client import inspect_manifest
 
-    raw = read_manifest(reference, tls_verify=False)
+    raw = inspect_manifest(reference, tls_verify=False)
     return [layer["digest"] for layer in json.loads(raw)["layers"]]
 
 
@@ -26,8 +26,7 @@ def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_c
     from labforge.buildah.notebook import build_release
     from labforge.catalog.model import load_catalog
     from labforge.loopback.registry import local_registry
-    from labforge.publish.batch import publish_batch
-    from labforge.publish.release import publish_release
+    from labforge.publish.release import publish
     from labforge.spackbuild.concretize import lock_release
     from labforge.suites.image.runner import test_batch_images
 
@@ -53,8 +52,8 @@ def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_c
         assert test_batch_images(project, RELEASE, ca) == {ref: 0 for ref in batch.built}
 
         catalog = tmp_path / "catalog.json"
-        publish_release(project, RELEASE, f"{address}/lab", catalog, tls_verify=False)
-        published = publish_batch(project, RELEASE, f"{address}/tools", catalog, tls_verify=False)
+        published = publish(project, RELEASE, f"{address}/lab", catalog, tools=True, tools_registry=f"{address}/tools",
+                            tls_verify=False).tools
         assert len(published) == 2
         notebook_blobs = manifest_layers(f"{address}/lab/notebook:{RELEASE}")
         for item in published:

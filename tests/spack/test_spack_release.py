@@ -195,7 +195,8 @@ def test_tool_build_on_a_release_image(tmp_path):
 def test_signed_cache_round_trip_and_a_dead_cache(tmp_path):
     """Binaries pushed signed with a key given at build time install (verified) in the next
     build; the key reaches no layer. A cache that is down is no error: everything compiles."""
-    from labforge.buildah.notebook import build_release, mounted
+    from labforge.buildah.notebook import build_release
+    from labforge.buildah.store import mounted
     from labforge.loopback.registry import free_port, local_registry
     from labforge.spackbuild.concretize import lock_release
 

@@ -1,5 +1,5 @@
-"""Chart values for the lab-token service (infra/hub/pod/token_service.py): run by the hub, reached by
-user servers at http://hub:8181, with only the scopes it needs.
+"""The lab-token service (infra/hub/pod/token_service.py): run by the hub, reached by user
+servers at http://hub:8181, with only the scopes it needs.
 
 Roles, narrowest that work (checked against a real JupyterHub in tests/infra/hub/services/test_token.py):
 - the service: `admin:auth_state` (the auth state in the user model) and `read:users:name`
@@ -10,12 +10,11 @@ Roles, narrowest that work (checked against a real JupyterHub in tests/infra/hub
 from __future__ import annotations
 
 from ..pod import token_service
-from . import common as service_values
+from .service import FOLDER, HubService
 
 NAME = "lab-token"
 PORT = 8181
-SERVICE_FILE = f"{service_values.FOLDER}/lab_token_service.py"
-URL_IN_PODS = f"http://hub:{PORT}/services/{NAME}/"
+SERVICE_FILE = f"{FOLDER}/lab_token_service.py"
 ACCESS = f"access:services!service={NAME}"
 # JupyterHub's default roles, plus access to the service (load_roles replaces a role's scopes).
 USER_SCOPES = ["self", ACCESS]
@@ -23,16 +22,18 @@ SERVER_SCOPES = ["users:activity!user", "access:servers!server", ACCESS]
 SERVICE_SCOPES = ["admin:auth_state", "read:users:name"]
 
 
-def service(token_url: str, client_id: str, login_url: str) -> dict:
-    """hub.services.lab-token: a managed service (the hub starts and restarts it). The IAM
-    client secret is added from the hub's own config (secret_config), never written here."""
-    return {
+def lab_token(token_url: str, client_id: str, login_url: str, other_services: tuple[str, ...] = ()) -> HubService:
+    """A managed service (the hub starts and restarts it). The IAM client secret is added from the
+    hub's own config (`config`), never written in the values."""
+    service = {
         "command": ["python3", SERVICE_FILE],
         "url": f"http://hub:{PORT}",
         "display": False,
         "environment": {"LAB_TOKEN_IAM_TOKEN_URL": token_url, "LAB_TOKEN_CLIENT_ID": client_id,
                         "LAB_LOGIN_URL": login_url, "LAB_TOKEN_BIND": "0.0.0.0"},
     }
+    return HubService(NAME, service, roles(other_services), PORT, token_service, SERVICE_FILE,
+                      {"labforge-token": secret_config()}, url_variable="LAB_TOKEN_URL")
 
 
 def roles(other_services: tuple[str, ...] = ()) -> dict:
@@ -54,15 +55,3 @@ def secret_config() -> str:
             f"    if _service.get('name') == {NAME!r}:\n"
             "        _service.setdefault('environment', {})['LAB_TOKEN_CLIENT_SECRET'] = "
             "c.GenericOAuthenticator.client_secret\n")
-
-
-def extra_files() -> dict:
-    return service_values.shipped(NAME, SERVICE_FILE, token_service)
-
-
-def hub_ingress() -> list[dict]:
-    return service_values.hub_ingress(PORT)
-
-
-def singleuser_egress() -> list[dict]:
-    return service_values.singleuser_egress(PORT)

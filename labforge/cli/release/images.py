@@ -8,22 +8,20 @@ from typing import Optional
 import typer
 
 from ...core.errors import LabforgeError, Problem
-from ..app import (
+from ..app import release_app
+from ..options import (
     BUILDER,
     CA_HELP,
     DRIVE,
     PORT,
-    State,
     auth_file_option,
     ca_cert_files,
     check_release_id,
-    err,
-    out,
     registry_location,
-    release_app,
-    serve_lab,
-    with_progress,
 )
+from ..output import err, out, with_progress
+from ..project import State
+from ..serve import serve_lab
 
 
 @release_app.command("build")
@@ -45,12 +43,13 @@ def release_build(
     tools: bool = typer.Option(False, "--tools", help="also build a batch tool image for every tool version with a command"),
 ) -> None:
     """Render and build the release image; skipped when an image with the same input digest exists."""
-    from ...buildah.notebook import build_release, check_builder_choice
+    from ...buildah.bud import check_builder_choice
+    from ...buildah.notebook import build_release
     from ...spackbuild.cache import default_location
 
     check_builder_choice(builder)
     if tools and no_spack:
-        raise LabforgeError(Problem("--tools", None, "", "batch tool images need the tools (the spack stage)",
+        raise LabforgeError(Problem("--tools", "batch tool images need the tools (the spack stage)",
                                     "leave out --no-spack"))
     project = State.project()
     result = with_progress(f"building {release_id}", lambda on_step: build_release(
@@ -111,20 +110,20 @@ def release_test(
         require_browser()  # before minutes of other tests
     code = test_release(project, release_id, [str(c) for c in ca_cert])
     if code != 0:
-        raise LabforgeError(Problem(f"lab:{release_id}", None, "", f"image tests failed (pytest exit {code})",
+        raise LabforgeError(Problem(f"lab:{release_id}", f"image tests failed (pytest exit {code})",
                                     "see the failures above"))
     out.print(f"{release_id}: image tests passed")
     if browser:
         code = browser_test(project, release_id)
         if code != 0:
-            raise LabforgeError(Problem(f"lab:{release_id}", None, "", f"browser tests failed (pytest exit {code})",
+            raise LabforgeError(Problem(f"lab:{release_id}", f"browser tests failed (pytest exit {code})",
                                         f"see the failures above and build/screenshots/{release_id}"))
         out.print(f"{release_id}: browser tests passed (screenshots in build/screenshots/{release_id})")
     if tools:
         failed = [ref for ref, result in test_batch_images(project, release_id, [str(c) for c in ca_cert]).items()
                   if result != 0]
         if failed:
-            raise LabforgeError([Problem(ref, None, "", "batch image tests failed", "see the failures above")
+            raise LabforgeError([Problem(ref, "batch image tests failed", "see the failures above")
                                  for ref in failed])
         out.print(f"{release_id}: batch tool image tests passed")
 
@@ -142,32 +141,26 @@ def release_publish(
                                                  help="HOST/PROJECT of batch images (default: HOST/tools)"),
 ) -> None:
     """Push the image and its bundle (spack.yaml/lock, Containerfile, Apptainer def, notes, SBOM); update the catalog."""
-    from ...publish.release import publish_release
+    from ...publish.release import publish
 
     project = State.project()
     path = catalog or project.catalog_path
     with err.status(f"publishing {release_id} to {registry}") as status:
-        result = publish_release(project, release_id, registry, path, tls_verify=tls_verify, authfile=authfile,
-                                 on_step=lambda text: status.update(text))
+        done = publish(project, release_id, registry, path, tools=tools, tools_registry=tools_registry,
+                       tls_verify=tls_verify, authfile=authfile, on_step=lambda text: status.update(text))
+    result = done.release
     out.print(f"{release_id}: {result.repository}@{result.digest} tags {', '.join(result.tags)}; "
               f"bundle {result.bundle}; catalog {project.rel(path)}")
-    if tools:
-        from ...publish.batch import default_tools_registry, publish_batch
-
-        target = tools_registry or default_tools_registry(registry)
-        with err.status(f"publishing the batch tool images of {release_id} to {target}") as status:
-            published = publish_batch(project, release_id, target, path, tls_verify=tls_verify, authfile=authfile,
-                                      on_step=lambda text: status.update(text))
-        for item in published:
-            out.print(f"{release_id}: batch image {item.reference}; bundle {item.bundle}")
+    for item in done.tools:
+        out.print(f"{release_id}: batch image {item.reference}; bundle {item.bundle}")
 
 
 @release_app.command("try")
 def release_try(release_id: str = typer.Argument(..., metavar="ID", callback=check_release_id), port: int = PORT,
                 drive: Optional[Path] = DRIVE, builder: str = BUILDER) -> None:
     """Serve the release's built image's JupyterLab on 127.0.0.1 (its own server, as the image user)."""
-    from ...buildah.notebook import local_reference
     from ...inputs.releases import require_release
+    from ...registry.names import local_notebook
 
     require_release(State.project(), release_id)
-    serve_lab(local_reference(release_id), release_id, port, drive, builder, f"labforge release build {release_id}")
+    serve_lab(local_notebook(release_id), release_id, port, drive, builder, f"labforge release build {release_id}")

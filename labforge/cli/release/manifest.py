@@ -9,7 +9,10 @@ from typing import Optional
 import typer
 
 from ...core.errors import LabforgeError, Problem
-from ..app import State, check_release_id, err, fail, out, release_app
+from ..app import release_app
+from ..options import check_release_id
+from ..output import err, fail, out
+from ..project import State
 
 
 @release_app.command("validate")
@@ -81,14 +84,9 @@ def release_diff(
 ) -> None:
     """Release notes for B against A: tools added, removed, upgraded, downgraded, defaults."""
     from ...core.atomic import write_text
-    from ...inputs.releases import require_release
-    from ...locks.lockfile import release_lock
-    from ...locks.package_diff import package_section
-    from ...publish.notes import diff_releases
+    from ...publish.notes import release_notes
 
-    project = State.project()
-    packages = package_section(release_lock(project, old), release_lock(project, new))
-    text = diff_releases(require_release(project, old).release, require_release(project, new).release, packages)
+    text = release_notes(State.project(), new, against=old)
     if dest:
         write_text(dest, text)
     else:
@@ -110,13 +108,13 @@ def release_import(
 
     project = State.project()
     if suite not in PLATFORMS:
-        raise LabforgeError(Problem("--suite", None, "", f"unknown suite {suite!r}",
+        raise LabforgeError(Problem("--suite", f"unknown suite {suite!r}",
                                     f"use one of {', '.join(PLATFORMS)}"))
     try:
         plan = plan_import(project, spack_yaml, release_id, suite)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise LabforgeError(Problem("--id", None, "", first["msg"].removeprefix("Value error, "))) from None
+        raise LabforgeError(Problem("--id", first["msg"].removeprefix("Value error, "))) from None
     write_import(plan, force)
     out.print(f"wrote {project.rel(plan.release_path)} and {len(plan.new_tools)} stub tool submission(s)")
     for path in sorted(plan.new_tools):

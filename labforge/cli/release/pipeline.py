@@ -9,19 +9,18 @@ from typing import Optional
 import typer
 
 from ...core.errors import LabforgeError, Problem
-from ..app import (
+from ..app import release_app
+from ..options import (
     CA_HELP,
-    State,
     auth_file_option,
     ca_cert_files,
     check_release_id,
-    err,
     image_reference,
-    out,
     registry_location,
-    release_app,
     runner_tags,
 )
+from ..output import err, out
+from ..project import State
 
 
 @release_app.command("pipeline")
@@ -42,14 +41,14 @@ def release_pipeline(
     tag: list[str] = typer.Option(["labforge-build"], "--tag", callback=runner_tags, help="runner tag of every job; repeatable"),
 ) -> None:
     """Write the GitLab child pipeline that builds the release's packages (spack ci generate)."""
-    from ...buildah.builder import builder_reference
+    from ...registry.names import builder_image as builder_reference
     from ...spackbuild.cache import default_location
     from ...spackbuild.pipeline import PipelineOptions, generate_pipeline
 
     cache = spack_cache or default_location(registry)
     image = builder_image or (builder_reference(registry, release_id) if registry else None)
     if not cache or not image:
-        raise LabforgeError(Problem("--registry", None, "", "the pipeline needs a build cache and a builder image",
+        raise LabforgeError(Problem("--registry", "the pipeline needs a build cache and a builder image",
                                     "give --registry HOST/PROJECT (or --spack-cache and --builder-image)"))
     project = State.project()
     target = dest or project.build_dir / "pipeline" / release_id / "pipeline.yml"

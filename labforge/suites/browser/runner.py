@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ...buildah.notebook import require_local_image
+from ...buildah.store import require_local_image
 from ...core.errors import LabforgeError, Problem
 from ...inputs.project import Project
 from ...inputs.releases import require_release
@@ -27,7 +27,7 @@ def require_browser() -> dict[str, str]:
     found = {name: shutil.which(name) for name in BROWSER}
     missing = [name for name, path in found.items() if not path]
     if missing:
-        raise LabforgeError(Problem(" and ".join(missing), None, "", "not installed (the browser suite drives them)",
+        raise LabforgeError(Problem(" and ".join(missing), "not installed (the browser suite drives them)",
                                     "apt-get install chromium chromium-driver, or run 'make system'"))
     return found
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import testinfra
 
+from labforge.render.record import IN_IMAGE, ReleaseRecord, read_record
+
 
 def _need(name: str) -> str:
     value = os.environ.get(name)
@@ -34,8 +36,8 @@ def image_config() -> dict:
 
 
 @pytest.fixture(scope="session")
-def release(rootfs) -> dict:
-    return json.loads((rootfs / "opt/labforge/release.json").read_text())
+def release(rootfs) -> ReleaseRecord:
+    return read_record(rootfs / IN_IMAGE.lstrip("/").rsplit("/", 1)[0])
 
 
 @pytest.fixture(scope="session")

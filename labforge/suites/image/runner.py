@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ...buildah.notebook import mounted, require_image, require_local_image
+from ...buildah.store import mounted, require_image, require_local_image
 from ...core.errors import LabforgeError, Problem
 from ...core.process import require
 from ...inputs.project import Project
@@ -27,7 +27,7 @@ def run_suite(project: Project, reference: str, config: dict, files: tuple[str, 
               extra_args: list[str] | None = None) -> int:
     """Mount the image (buildah mount, as root), run pytest on it, clean up; return pytest's exit code."""
     if os.geteuid() != 0:
-        raise LabforgeError(Problem("labforge release test", None, "", "needs root to mount the image",
+        raise LabforgeError(Problem("labforge release test", "needs root to mount the image",
                                     "run as root, or inside 'buildah unshare'"))
     logs = project.build_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ def test_pinned_versions_are_installed(host, rootfs):
 
 
 def test_release_kernel_is_valid_and_named_as_rendered(host, release, spack_built):
-    spec_file = host.file(f"{VENV}/share/jupyter/kernels/{release['kernel']}/kernel.json")
+    spec_file = host.file(f"{VENV}/share/jupyter/kernels/{release.kernel}/kernel.json")
     assert spec_file.exists
     spec = json.loads(spec_file.content_string)
     assert spec["language"] == "python" and "{connection_file}" in spec["argv"]
@@ -43,9 +43,9 @@ def test_release_kernel_is_valid_and_named_as_rendered(host, release, spack_buil
               "print(json.dumps(sorted(KernelSpecManager(config=app.config).find_kernel_specs())))")
     listed = host.run(f"HOME=/tmp {VENV}/bin/python -c {shlex.quote(script)}")
     assert listed.rc == 0, listed.stderr
-    has_r = spack_built and any(t["package"] == "r" or t["package"].startswith("r-") for t in release["tools"])
+    has_r = spack_built and any(t.package == "r" or t.package.startswith("r-") for t in release.tools)
     # the release's kernels and only them: Python, and R when the release has R tools
-    assert json.loads(listed.stdout) == [release["kernel"]] + ([f"{release['kernel']}-r"] if has_r else [])
+    assert json.loads(listed.stdout) == [release.kernel] + ([f"{release.kernel}-r"] if has_r else [])
 
 
 def test_restarted_kernels_get_the_server_s_modules(host):
@@ -106,12 +106,12 @@ def test_mount_points_and_owners(host, settings):
 
 def test_labels_and_lab_release(image_config, release):
     labels = image_config["Labels"]
-    assert labels["org.opencontainers.image.version"] == release["id"] == labels["version"]
-    suffix = "-gpu" if release.get("variant") == "gpu" else ""
-    assert labels["name"] == f"lab-{release['id']}{suffix}" and labels["authorization"]
-    assert labels["org.labforge.input-digest"] == release["input_digest"]
-    assert labels["org.opencontainers.image.created"] == release["created"]
-    assert f"LAB_RELEASE={release['id']}" in image_config["Env"]
+    assert labels["org.opencontainers.image.version"] == release.id == labels["version"]
+    suffix = "-gpu" if release.variant == "gpu" else ""
+    assert labels["name"] == f"lab-{release.id}{suffix}" and labels["authorization"]
+    assert labels["org.labforge.input-digest"] == release.input_digest
+    assert labels["org.opencontainers.image.created"] == release.created
+    assert f"LAB_RELEASE={release.id}" in image_config["Env"]
     assert image_config["Cmd"] == ["jupyterhub-singleuser"]
 
 
@@ -164,23 +164,23 @@ def test_module_avail_lists_every_tool_version(host, image_config, release, spac
     if not spack_built:
         pytest.skip("image built with --no-spack: it has no tools")
     avail = module(host, image_config, "module -t avail 2>&1").stdout
-    for tool in release["tools"]:
-        for version in tool["versions"]:
-            assert f"{tool['package']}/{version}" in avail
+    for tool in release.tools:
+        for version in tool.versions:
+            assert f"{tool.package}/{version}" in avail
 
 
 def test_module_load_gives_the_default_and_tool_tests_pass(host, image_config, release, spack_built):
     if not spack_built:
         pytest.skip("image built with --no-spack: it has no tools")
-    for tool in release["tools"]:
-        loaded = module(host, image_config, f"module load {tool['package']} && module -t list 2>&1")
-        assert loaded.rc == 0 and f"{tool['package']}/{tool['default']}" in loaded.stdout
-        for name in tool["tests"]["imports"]:
-            check = module(host, image_config, f"module load {tool['package']} && {VENV}/bin/python -c 'import {name}'")
-            assert check.rc == 0, (tool["name"], name, check.stderr)
-        for command in tool["tests"]["commands"]:
-            check = module(host, image_config, f"module load {tool['package']} && {command}")
-            assert check.rc == 0, (tool["name"], command, check.stderr)
+    for tool in release.tools:
+        loaded = module(host, image_config, f"module load {tool.package} && module -t list 2>&1")
+        assert loaded.rc == 0 and f"{tool.package}/{tool.default}" in loaded.stdout
+        for name in tool.tests["imports"]:
+            check = module(host, image_config, f"module load {tool.package} && {VENV}/bin/python -c 'import {name}'")
+            assert check.rc == 0, (tool.name, name, check.stderr)
+        for command in tool.tests["commands"]:
+            check = module(host, image_config, f"module load {tool.package} && {command}")
+            assert check.rc == 0, (tool.name, command, check.stderr)
 
 
 # --- what a notebook user sees of the modules --------------------------------------------------
@@ -194,7 +194,7 @@ def avail_modules(host, image_config) -> set[str]:
 def test_module_avail_lists_tool_versions_only(host, image_config, release, spack_built):
     if not spack_built:
         pytest.skip("image built with --no-spack: it has no tools")
-    expected = {f"{tool['package']}/{version}" for tool in release["tools"] for version in tool["versions"]}
+    expected = {f"{tool.package}/{version}" for tool in release.tools for version in tool.versions}
     # no hashes in the names, and the implicit dependencies stay hidden
     assert avail_modules(host, image_config) == expected
 
@@ -204,11 +204,11 @@ def test_module_list_shows_tools_only_without_hashes(host, image_config, release
     inlined (images/builder/files/spack-modules.py), so no python/3.11.2-4uehvdi sits next to them."""
     if not spack_built:
         pytest.skip("image built with --no-spack: it has no tools")
-    packages = [tool["package"] for tool in release["tools"]]
+    packages = [tool.package for tool in release.tools]
     listed = module(host, image_config, f"module load {' '.join(packages)} && module -t list 2>&1").stdout.split()
-    tools = {f"{tool['package']}/{version}" for tool in release["tools"] for version in tool["versions"]}
+    tools = {f"{tool.package}/{version}" for tool in release.tools for version in tool.versions}
     assert listed and set(listed) <= tools, set(listed) - tools
-    imports = [name for tool in release["tools"] for name in tool["tests"]["imports"]]
+    imports = [name for tool in release.tools for name in tool.tests["imports"]]
     if imports:  # and the environment the hidden dependencies gave is still there
         script = "; ".join(f"import {name}" for name in imports)
         check = module(host, image_config, f"module load {' '.join(packages)} && {VENV}/bin/python -c {shlex.quote(script)}")
@@ -216,36 +216,36 @@ def test_module_list_shows_tools_only_without_hashes(host, image_config, release
 
 
 def test_loading_another_version_swaps_it(host, image_config, release, spack_built):
-    several = [tool for tool in release["tools"] if len(tool["versions"]) > 1]
+    several = [tool for tool in release.tools if len(tool.versions) > 1]
     if not spack_built or not several:
         pytest.skip("needs a tool with several versions in a spack-built image")
     for tool in several:
-        other = next(v for v in tool["versions"] if v != tool["default"])
-        listed = module(host, image_config, f"module load {tool['package']} && module load {tool['package']}/{other} "
+        other = next(v for v in tool.versions if v != tool.default)
+        listed = module(host, image_config, f"module load {tool.package} && module load {tool.package}/{other} "
                                             "&& module -t list 2>&1").stdout.split()
-        assert f"{tool['package']}/{other}" in listed and f"{tool['package']}/{tool['default']}" not in listed
+        assert f"{tool.package}/{other}" in listed and f"{tool.package}/{tool.default}" not in listed
 
 
 def test_release_kernel_loads_the_defaults_and_imports_the_tools(host, image_config, release, spack_built):
     if not spack_built:
         pytest.skip("image built with --no-spack: it has no tools")
-    launcher = json.loads(host.file(f"{VENV}/share/jupyter/kernels/{release['kernel']}/kernel.json").content_string)["argv"][0]
-    imports = [name for tool in release["tools"] for name in tool["tests"]["imports"]]
+    launcher = json.loads(host.file(f"{VENV}/share/jupyter/kernels/{release.kernel}/kernel.json").content_string)["argv"][0]
+    imports = [name for tool in release.tools for name in tool.tests["imports"]]
     script = "; ".join(f"import {name}" for name in imports) or "pass"
     # the launcher up to its exec line: the environment the kernel process gets
     check = module(host, image_config, f"eval \"$(sed '/^exec /d' {launcher})\" && module -t list 2>&1 "
                                         f"&& {VENV}/bin/python -c {shlex.quote(script)}")
     assert check.rc == 0, check.stderr
-    for tool in release["tools"]:
-        assert f"{tool['package']}/{tool['default']}" in check.stdout.split()
+    for tool in release.tools:
+        assert f"{tool.package}/{tool.default}" in check.stdout.split()
 
 
 def test_a_release_with_r_has_its_r_kernel_and_irkernel_loads(host, image_config, release, spack_built):
     """The R kernel (IRkernel from spack), whenever the release lists R tools."""
-    has_r = any(tool["package"] == "r" or tool["package"].startswith("r-") for tool in release["tools"])
+    has_r = any(tool.package == "r" or tool.package.startswith("r-") for tool in release.tools)
     if not has_r or not spack_built:
         pytest.skip("the release has no R tools" if not has_r else "image built with --no-spack: no tools")
-    folder = f"{VENV}/share/jupyter/kernels/{release['kernel']}-r"
+    folder = f"{VENV}/share/jupyter/kernels/{release.kernel}-r"
     spec = json.loads(host.file(f"{folder}/kernel.json").content_string)
     assert spec["language"] == "R" and spec["argv"] == [f"{folder}/launch.sh", "{connection_file}"]
     assert host.file(f"{folder}/launch.sh").mode & 0o111
@@ -265,15 +265,15 @@ def test_notebook_server_starts_with_the_release_defaults_loaded(host, image_con
     if not spack_built:
         return
     loaded = started.stdout.strip().splitlines()[-1].split(":")
-    for tool in release["tools"]:
-        assert f"{tool['package']}/{tool['default']}" in loaded
-    several = [tool for tool in release["tools"] if len(tool["versions"]) > 1]
+    for tool in release.tools:
+        assert f"{tool.package}/{tool.default}" in loaded
+    several = [tool for tool in release.tools if len(tool.versions) > 1]
     for tool in several:
-        other = next(v for v in tool["versions"] if v != tool["default"])
-        kept = module(host, image_config, f"module load {tool['package']}/{other} && "
+        other = next(v for v in tool.versions if v != tool.default)
+        kept = module(host, image_config, f"module load {tool.package}/{other} && "
                                           f"{VENV}/bin/python -c {shlex.quote(code)}")
         names = kept.stdout.strip().splitlines()[-1].split(":")
-        assert f"{tool['package']}/{other}" in names and f"{tool['package']}/{tool['default']}" not in names
+        assert f"{tool.package}/{other}" in names and f"{tool.package}/{tool.default}" not in names
 
 
 def test_jupyterlmod_lists_the_same_modules(host, image_config, spack_built):
@@ -291,14 +291,14 @@ def test_jupyterlmod_lists_the_same_modules(host, image_config, spack_built):
 def test_gpu_image_has_the_cuda_toolkit_its_tools_were_built_for(host, image_config, release, spack_built):
     if image_config["Labels"].get("org.labforge.variant") != "gpu":
         pytest.skip("a CPU image")
-    gpu = release["gpu"]
+    gpu = release.gpu
     runtime = sh(host, f"ls {gpu['cuda_prefix']}/lib64/libcudart.so* {gpu['cuda_prefix']}/targets/*/lib/libcudart.so* "
                        "2>/dev/null")
     assert runtime.stdout.strip(), f"no CUDA runtime under {gpu['cuda_prefix']} (the base image's toolkit)"
     if not spack_built:
         return
     lock = json.loads(host.file("/opt/spack-environment/spack.lock").content_string)
-    for tool in release["tools"]:
-        if tool["name"] in gpu["variants"]:
-            roots = [r["spec"] for r in lock["roots"] if r["spec"].startswith(tool["package"] + "@")]
-            assert roots and all("+cuda" in spec for spec in roots), (tool["name"], roots)
+    for tool in release.tools:
+        if tool.name in gpu["variants"]:
+            roots = [r["spec"] for r in lock["roots"] if r["spec"].startswith(tool.package + "@")]
+            assert roots and all("+cuda" in spec for spec in roots), (tool.name, roots)

@@ -12,6 +12,7 @@ from labforge.catalog.model import Catalog, CatalogEntry, GpuImage
 from labforge.inputs.project import Project
 from labforge.inputs.releases import require_release
 from labforge.publish.release import tags_for
+from labforge.render.record import parse_record
 from labforge.render.release import lock_problems, render_files
 from tests.helpers.project import REPO, hadolint
 
@@ -100,8 +101,8 @@ def entry(rid: str) -> CatalogEntry:
 
 
 def test_gpu_image_is_tagged_and_catalogued_next_to_its_release():
-    release = require_release(Project(REPO), "2026.11-gpu").release
-    assert tags_for(release, Catalog(), "gpu") == ["2026.11-gpu"]  # never "latest"
+    record = parse_record(rendered("2026.11-gpu")["release.json"], "2026.11-gpu")  # text, as rendered
+    assert tags_for(record, "2026.11-gpu", Catalog()) == ["2026.11-gpu"]  # never "latest"
     gpu = GpuImage(image="r.example/lab/notebook", digest="sha256:" + "2" * 64, created="2026-11-01T00:00:00Z")
     with pytest.raises(ValueError, match="publish its CPU image first"):
         Catalog().with_gpu_image("2026.11", gpu)

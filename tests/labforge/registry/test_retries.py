@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from labforge.core.errors import LabforgeError
-from labforge.core.process import is_transient, with_retries
+from labforge.registry.retries import is_transient, with_retries
 from tests.helpers.project import REPO
 
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from labforge.buildah.notebook import build_command
+from labforge.buildah.bud import build_command
 from labforge.core.errors import LabforgeError
 from labforge.inputs.project import Project
 from labforge.inputs.releases import require_release

@@ -13,8 +13,8 @@ import pytest
 from infra.config.stack import ConfigProblem, parse
 from infra.drive.layout import CAPABILITIES
 from infra.hub.pod import hub_service, share_service, token_service
-from infra.hub.services import share as share_values
-from infra.hub.services import token as token_values
+from infra.hub.services.share import lab_share
+from infra.hub.services.token import lab_token
 from tests.helpers.stack import (
     by_type,
     chart_schema_errors,
@@ -189,5 +189,6 @@ def container_image(values):
 
 
 def test_service_names_agree():
-    for values in (token_values, share_values):
-        assert values.URL_IN_PODS.startswith(f"http://hub:{values.PORT}/services/{values.NAME}/")
+    for service in (lab_token("https://iam/token", "lab", "https://lab/hub/login"), lab_share()):
+        assert service.url_in_pods.startswith(f"http://hub:{service.port}/services/{service.name}/")
+        assert list(service.extra_env().values()) == [service.url_in_pods]
