@@ -10,7 +10,8 @@ STAMPS := build/.stamps
 # Real image tools: buildah builds, skopeo copies, mmdebstrap makes the base, docker-registry
 # is a real OCI registry for tests and the demo; lmod for module checks.
 APT_PACKAGES := buildah skopeo mmdebstrap docker-registry apache2-utils uidmap lmod ca-certificates openssl shellcheck git gnupg curl rsync \
-  chromium chromium-driver fonts-dejavu-core
+  chromium chromium-driver fonts-dejavu-core \
+  prometheus prometheus-alertmanager prometheus-pushgateway restic sqlite3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Builds trust the build host's CA bundle (hosts behind a TLS-intercepting proxy need it);
 # the image never keeps it. Override with DEMO_ARGS="..." (e.g. --registry harbor.example.org/lab).

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumiverse_harbor as harbor
 
+from .cluster.gateway import listener_name, parent_ref
 from .config.stack import StackConfig
 from .options import children
 
@@ -25,21 +26,19 @@ RELEASE_TAGS = "{20[0-9][0-9].[0-1][0-9],latest}"
 
 
 def harbor_values(config: StackConfig, swift=None) -> dict:
-    h, ingress = config.harbor, config.ingress
+    h = config.harbor
     values: dict = {
         "externalURL": f"https://{h.host}",
-        "expose": {
-            "type": "ingress",
-            "tls": {"enabled": True, "certSource": "secret", "secret": {"secretName": "harbor-tls"}},
-            "ingress": {"hosts": {"core": h.host}, "className": ingress.class_name,
-                        "annotations": {"cert-manager.io/cluster-issuer": ingress.issuer,
-                                        "nginx.ingress.kubernetes.io/proxy-body-size": "0"}},
-        },
+        # Through the lab's Gateway (its https-harbor listener terminates TLS): no nginx of Harbor's own.
+        "expose": {"type": "route", "tls": {"enabled": False},
+                   "route": {"parentRefs": [parent_ref(listener_name("harbor"))], "hosts": [h.host]}},
         "existingSecretAdminPassword": "harbor-admin",
         "existingSecretAdminPasswordKey": "HARBOR_ADMIN_PASSWORD",
         "persistence": {"enabled": True, "resourcePolicy": "keep",
                         "persistentVolumeClaim": {"registry": {"size": h.registry_size}}},
         "trivy": {"enabled": True},
+        # /metrics of core, registry, jobservice and the exporter, scraped when the monitoring is on
+        "metrics": {"enabled": config.monitoring.enabled},
         "database": {"type": "internal"},
     }
     if swift is not None:

@@ -15,7 +15,7 @@ from .versions import KUBERNETES_VERSIONS, RENDERED_CHARTS, minor
 # The networks Magnum's Kubernetes uses inside the cluster (calico pods, services): a node subnet
 # overlapping them makes routing to pods or services fail on some nodes.
 CLUSTER_NETWORKS = {"pods": ipaddress.ip_network("10.100.0.0/16"), "services": ipaddress.ip_network("10.254.0.0/16")}
-EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+")
+EXACT_VERSION = re.compile(r"v?[0-9]+\.[0-9]+\.[0-9]+")
 # Query parameters and value shapes that carry a credential.
 SECRET_PARAMETERS = {"token", "private_token", "access_token", "password", "secret", "key", "apikey", "api_key"}
 SECRET_SHAPES = re.compile(r"\b(glpat-|glrt-|ghp_|github_pat_|xox[bp]-)[A-Za-z0-9_-]{8,}")
@@ -140,19 +140,21 @@ def _leaves(data, prefix=""):
 
 def _versions(config) -> list[str]:
     problems = []
-    for key, chart, version in (("hub.chartVersion", "jupyterhub", config.hub.chart_version),
-                                ("harbor.chartVersion", "harbor", config.harbor.chart_version)):
-        if version != RENDERED_CHARTS[chart]:
-            problems.append(f"labforge:{key}: {version!r} is not the {chart} chart version the tests render "
-                            f"with real Helm ({RENDERED_CHARTS[chart]}): use it, or add that chart's copy and test it")
-    pins = [("ingress.ingressNginxVersion", config.ingress.ingress_nginx_version),
-            ("ingress.certManagerVersion", config.ingress.cert_manager_version)]
+    charts = [("hub.chartVersion", "jupyterhub", config.hub.chart_version),
+              ("harbor.chartVersion", "harbor", config.harbor.chart_version),
+              ("gateway.certManagerVersion", "cert-manager", config.gateway.cert_manager_version)]
+    if config.gateway.install:
+        charts.append(("gateway.envoyGatewayVersion", "gateway-helm", config.gateway.envoy_gateway_version))
     if config.cluster.gpu_nodes:
-        pins.append(("cluster.gpuNodes.devicePluginVersion", config.cluster.gpu_nodes.device_plugin_version))
-    for key, version in pins:
+        charts.append(("cluster.gpuNodes.devicePluginVersion", "nvidia-device-plugin",
+                       config.cluster.gpu_nodes.device_plugin_version))
+    for key, chart, version in charts + day_two_charts(config):
         if not EXACT_VERSION.fullmatch(version):
             problems.append(f"labforge:{key}: {version!r} is not an exact version (no latest, ranges or "
                             "wildcards): write e.g. 1.2.3")
+        elif version != RENDERED_CHARTS[chart]:
+            problems.append(f"labforge:{key}: {version!r} is not the {chart} chart version the tests render "
+                            f"with real Helm ({RENDERED_CHARTS[chart]}): use it, or add that chart's copy and test it")
     low, high = KUBERNETES_VERSIONS
     version = config.cluster.kubernetes_version
     if not minor(low) <= minor(version) <= minor(high):
@@ -163,6 +165,19 @@ def _versions(config) -> list[str]:
         problems.append(f"labforge:hub.imageRepository: {repository!r} must be a repository without a tag or "
                         "digest: each release's image is pinned by its digest from the catalog")
     return problems
+
+
+def day_two_charts(config) -> list[tuple[str, str, str]]:
+    """(key, chart, version) of the monitoring and backup charts the stack deploys."""
+    charts = []
+    monitoring = getattr(config, "monitoring", None)
+    if monitoring is not None and monitoring.enabled:
+        charts += [("monitoring.prometheusVersion", "prometheus", monitoring.prometheus_version),
+                   ("monitoring.grafanaVersion", "grafana", monitoring.grafana_version)]
+    backup = getattr(config, "backup", None)
+    if backup is not None and backup.enabled and backup.snapshots:
+        charts.append(("backup.veleroVersion", "velero", backup.velero_version))
+    return charts
 
 
 def _networks(config) -> list[str]:

@@ -12,74 +12,19 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from .base import TAINT, ConfigProblem, NodeLabels, _Model, toleration
+from .backup import Backup
+from .base import ConfigProblem, _Model
 from .checks import cross_checks
+from .cluster import Cluster, GpuNodes, OpenStackCluster  # noqa: F401 -- GpuNodes, OpenStackCluster: read by the components
+from .gateway import INGRESS_RETIRED, Gateway
 from .hubcheck import HubCheck
+from .monitoring import Monitoring
 from .runners import Runners
 
 NAMESPACE = "labforge"
 SECRET_KEYS = ("oidcClientSecret", "harborAdminPassword", "harborOidcClientSecret", "kubeconfig", "gitlabRunnerToken",
-               "hubCheckToken")
-
-
-class OpenStackCluster(_Model):
-    auth_url: str = Field(pattern=r"^https://\S+$")
-    region: str = "RegionOne"
-    external_network: str
-    image: str = "fedora-coreos-40"
-    flavor: str = "m1.large"
-    master_flavor: str = "m1.large"
-    master_count: int = Field(1, ge=1)
-    node_count: int = Field(2, ge=1)
-    user_flavor: str = "m1.xlarge"
-    user_node_count: int = Field(2, ge=0)
-    subnet_cidr: str = Field("10.20.0.0/22", pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")
-    dns_nameservers: list[str] = Field(default_factory=lambda: ["1.1.1.1", "9.9.9.9"])
-    keypair_public_key: str = Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-\S+) \S+")
-    admin_cidrs: list[str] = Field(default_factory=list)
-    availability_zone: str | None = None
-
-
-class GpuNodes(_Model):
-    """Nodes with NVIDIA GPUs for the GPU profiles: a Magnum node group in openstack mode (flavor,
-    count, image), or nodes the existing cluster already has (labels and taint only)."""
-    flavor: str | None = None
-    count: int = Field(1, ge=0)
-    # A node image with the NVIDIA driver and container toolkit (default: the cluster template's).
-    image: str | None = None
-    labels: NodeLabels = Field(default_factory=lambda: {"nvidia.com/gpu.present": "true"})
-    taint: str = Field("nvidia.com/gpu=present:NoSchedule",
-                       pattern=TAINT)
-    gpus_per_server: int = Field(1, ge=1, le=8)
-    device_plugin_version: str = "0.17.1"
-
-    def toleration(self) -> dict:
-        return toleration(self.taint)
-
-
-class Cluster(_Model):
-    mode: Literal["openstack", "existing"]
-    kubernetes_version: str = Field("1.31", pattern=r"^1\.\d+$")
-    openstack: OpenStackCluster | None = None
-    gpu_nodes: GpuNodes | None = None
-
-    @model_validator(mode="after")
-    def _openstack_needs_settings(self) -> "Cluster":
-        if self.mode == "openstack" and self.openstack is None:
-            raise ValueError("cluster.mode is openstack but cluster.openstack is not set")
-        if self.mode == "openstack" and self.gpu_nodes is not None and not self.gpu_nodes.flavor:
-            raise ValueError("cluster.gpuNodes.flavor is required in openstack mode (the GPU flavor of the node group)")
-        return self
-
-
-class Ingress(_Model):
-    install: bool = True
-    class_name: str = "nginx"
-    ingress_nginx_version: str = "4.13.3"
-    cert_manager_version: str = "v1.18.2"
-    acme_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
-    acme_server: str = "https://acme-v02.api.letsencrypt.org/directory"
-    issuer: str = "letsencrypt"
+               "hubCheckToken", "backupPassword", "backupS3Credentials", "hubMetricsToken", "grafanaAdminPassword",
+               "alertWebhookUrl")
 
 
 class Oidc(_Model):
@@ -181,13 +126,15 @@ class Storage(_Model):
 
 class StackConfig(_Model):
     cluster: Cluster
-    ingress: Ingress
+    gateway: Gateway
     oidc: Oidc
     harbor: Harbor
     hub: Hub
     drive: Drive = Drive()
     storage: Storage = Storage()
     runners: Runners | None = None  # GitLab Runner for release pipelines (off by default)
+    backup: Backup = Backup()  # restic and Velero (off unless the stack turns it on; on in the example)
+    monitoring: Monitoring = Monitoring()  # Prometheus, Alertmanager, Grafana (likewise)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "StackConfig":
@@ -197,6 +144,12 @@ class StackConfig(_Model):
             raise ValueError("harbor.storage swift needs cluster.mode openstack; use pvc")
         if self.runners and self.cluster.mode == "openstack" and not self.runners.flavor:
             raise ValueError("runners on a Magnum cluster need runners.flavor (the build nodes' flavor)")
+        if self.backup.enabled and self.cluster.mode == "existing" and not self.backup.repository:
+            raise ValueError("backup.enabled but backups have nowhere to go: an existing cluster has no Swift of the "
+                             "lab's; give backup.repository (s3:https://HOST/BUCKET) and the backupS3Credentials secret")
+        if self.backup.enabled and self.backup.snapshots and self.cluster.mode == "existing":
+            raise ValueError("backup.snapshots takes Cinder and Manila snapshots (Velero's OpenStack plugin) and needs "
+                             "cluster.mode openstack: set backup.snapshots: false")
         return self
 
 
@@ -217,6 +170,9 @@ def parse(values: dict, secrets_present: set[str] | frozenset[str] = frozenset()
     """Validate plain config values; raise ConfigProblem listing every problem with its key."""
     problems: list[str] = []
     config = None
+    if "ingress" in values:  # a stack from before the Gateway: one line that says how to move
+        problems.append(f"{NAMESPACE}:ingress: {INGRESS_RETIRED}")
+        values = {k: v for k, v in values.items() if k != "ingress"}
     try:
         config = StackConfig.model_validate(values)
     except ValidationError as exc:
@@ -225,7 +181,7 @@ def parse(values: dict, secrets_present: set[str] | frozenset[str] = frozenset()
             if err["type"] == "missing":
                 msg = "is required"
             elif err["type"] == "extra_forbidden":
-                msg = "is not a known key (check its spelling against the README table)"
+                msg = "is not a known key (check its spelling against docs/stack-config.md)"
             problems.append(f"{_key(tuple(err['loc']))}: {msg}")
     if config is not None:
         problems += cross_checks(config)
@@ -236,6 +192,10 @@ def parse(values: dict, secrets_present: set[str] | frozenset[str] = frozenset()
         required.add("gitlabRunnerToken")
     if config is not None and config.hub.check.enabled:
         required.add("hubCheckToken")
+    if config is not None and config.backup.enabled:
+        required |= {"backupPassword"} | ({"backupS3Credentials"} if config.backup.repository else set())
+    if config is not None and config.monitoring.enabled:
+        required |= {"hubMetricsToken", "grafanaAdminPassword"}
     for key in sorted(required - set(secrets_present)):
         problems.append(f"{NAMESPACE}:{key}: secret is not set (pulumi config set --secret {key} ...)")
     if problems:
@@ -283,5 +243,5 @@ def _unknown_keys(cfg) -> list[str]:
     known = {f.alias for f in StackConfig.model_fields.values()} | set(SECRET_KEYS)
     keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
     names = sorted(k.split(":", 1)[1] for k in keys if k.startswith(f"{NAMESPACE}:"))
-    return [f"{NAMESPACE}:{k}: is not a known key (check its spelling against the README table)"
-            for k in names if k not in known]
+    return [f"{NAMESPACE}:{k}: is not a known key (check its spelling against docs/stack-config.md)"
+            for k in names if k not in known and k != "ingress"]

@@ -58,6 +58,8 @@ class LabStorage(pulumi.ComponentResource):
         drive, storage = config.drive, config.storage
         self.harbor_container = None
         self.harbor_credential = None
+        self.backup_container_name = self.velero_container_name = None
+        self.backup_credential = self.velero_credential = None
         openstack_mode = config.cluster.mode == "openstack"
 
         server, path = drive.nfs_server, drive.nfs_path
@@ -80,6 +82,8 @@ class LabStorage(pulumi.ComponentResource):
                 access_rules=[{"path": "/v1/**", "method": method, "service": "object-store"}
                               for method in ("GET", "HEAD", "PUT", "POST", "DELETE")],
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(additional_secret_outputs=["secret"])))
+        if openstack_mode and config.backup.enabled:
+            self.backup_storage(name, config, child)
         if openstack_mode and storage.user_buckets:
             openstack.objectstorage.Container(f"{name}-user-buckets", name=f"{name}-user-buckets",
                                               opts=child)
@@ -97,6 +101,25 @@ class LabStorage(pulumi.ComponentResource):
         self.drive_claim = DRIVE_CLAIM
         self.home_storage_class = storage.home_storage_class
         self.register_outputs({"drive_claim": DRIVE_CLAIM})
+
+
+    def backup_storage(self, name: str, config: StackConfig, child: pulumi.ResourceOptions) -> None:
+        """Swift containers for restic's repository and Velero's backups, each with its credential:
+        restic's may only use object storage; Velero's also takes Cinder and Manila snapshots."""
+        secret = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(additional_secret_outputs=["secret"]))
+        if config.backup.repository is None:
+            container = openstack.objectstorage.Container(f"{name}-backups", name=f"{name}-backups", opts=child)
+            self.backup_container_name = f"{name}-backups"
+            self.backup_credential = openstack.identity.ApplicationCredential(
+                f"{name}-backup-swift", name=f"{name}-backup-swift", roles=["member"],
+                access_rules=[{"path": "/v1/**", "method": method, "service": "object-store"}
+                              for method in ("GET", "HEAD", "PUT", "POST", "DELETE")],
+                opts=pulumi.ResourceOptions.merge(secret, pulumi.ResourceOptions(depends_on=[container])))
+        if config.backup.snapshots:
+            openstack.objectstorage.Container(f"{name}-velero", name=f"{name}-velero", opts=child)
+            self.velero_container_name = f"{name}-velero"
+            self.velero_credential = openstack.identity.ApplicationCredential(
+                f"{name}-velero", name=f"{name}-velero", roles=["member"], opts=secret)
 
 
 def _gib(size: str) -> int:

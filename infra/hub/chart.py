@@ -14,10 +14,11 @@ from .values import hub_values
 
 class JupyterHub(pulumi.ComponentResource):
     def __init__(self, name: str, config: StackConfig, catalog: Catalog, client_secret, namespace: str,
-                 drive_claim: str, home_class: str, user_nodes: bool, check_token=None,
+                 drive_claim: str, home_class: str, user_nodes: bool, check_token=None, metrics_token=None,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("labforge:infra:JupyterHub", name, None, opts)
-        values = hub_values(config, catalog, client_secret, drive_claim, home_class, user_nodes, check_token)
+        values = hub_values(config, catalog, client_secret, drive_claim, home_class, user_nodes, check_token,
+                            metrics_token)
         self.release = k8s.helm.v3.Release(
             f"{name}-chart", name="jupyterhub", chart="jupyterhub", version=config.hub.chart_version,
             namespace=namespace, repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo="https://hub.jupyter.org/helm-chart/"),

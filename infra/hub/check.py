@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 from labforge.catalog.model import Catalog
 
 from ..config.stack import StackConfig
+from ..monitoring.component import pushgateway_url
 from ..options import children
 from .services.check import SERVICE
 
@@ -31,7 +32,8 @@ class HubCheckJob(pulumi.ComponentResource):
         container = {
             "name": "check", "image": check.image,
             "command": ["labforge", "hub", "check", "--hub", f"http://proxy-public.{namespace}.svc.cluster.local",
-                        "--catalog", CATALOG_PATH, "--user", check.user, "--timeout", str(check.timeout)],
+                        "--catalog", CATALOG_PATH, "--user", check.user, "--timeout", str(check.timeout),
+                        *(["--pushgateway", pushgateway_url(config.monitoring)] if config.monitoring.enabled else [])],
             "env": [{"name": "LABFORGE_HUB_TOKEN",
                      "valueFrom": {"secretKeyRef": {"name": f"{SERVICE}-token", "key": "token"}}},
                     {"name": "LABFORGE_PROJECT", "value": "/tmp"}],

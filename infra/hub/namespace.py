@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..cluster.gateway import ENVOY_NAMESPACE
 from ..config.stack import Hub
 from ..options import children
 
@@ -25,10 +26,11 @@ def namespace_objects(settings: Hub) -> list[dict]:
         # Deny all ingress by default; the chart's own policies then open only what it needs.
         {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta("default-deny-ingress"),
          "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
-        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta("allow-ingress-controller"),
+        # The Gateway's Envoy proxies reach the hub's proxy (z2jh's proxy-public).
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta("allow-gateway"),
          "spec": {"podSelector": {"matchLabels": {"component": "proxy"}}, "policyTypes": ["Ingress"],
                   "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
-                      "kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                      "kubernetes.io/metadata.name": ENVOY_NAMESPACE}}}],
                       "ports": [{"port": 8000, "protocol": "TCP"}]}]}},
     ]
 

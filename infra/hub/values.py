@@ -7,7 +7,11 @@ from pathlib import Path
 
 from labforge.catalog.model import Catalog
 
+from ..cluster.gateway import NAME as GATEWAY
+from ..cluster.gateway import NAMESPACE as GATEWAY_NAMESPACE
+from ..cluster.gateway import listener_name
 from ..config.stack import StackConfig
+from ..config.versions import KUBE_SCHEDULER
 from ..harbor import PULL_SECRET
 from .egress import singleuser_network_policy
 from .pod import drive_hook, hub_service, lab_spawner
@@ -15,6 +19,7 @@ from .prepull import extra_images
 from .profiles import profile_list, retired_notices
 from .services import share
 from .services.check import labforge_check
+from .services.metrics import labforge_metrics
 from .services.service import FOLDER, HubService, shipped
 from .services.share import lab_share
 from .services.token import lab_token
@@ -135,9 +140,9 @@ def singleuser_values(config: StackConfig, catalog: Catalog, home_class: str, se
 
 
 def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim: str, home_class: str,
-               user_nodes: bool, check_token=None) -> dict:
+               user_nodes: bool, check_token=None, metrics_token=None) -> dict:
     host = config.hub.host
-    services = lab_services(config, check_token)
+    services = lab_services(config, check_token, metrics_token)
     drive = drive_settings(config, drive_claim, default_image_reference(config, catalog))
     return {
         "hub": {
@@ -154,15 +159,11 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
             "allowNamedServers": False,
         },
         "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": True}}},
-        "ingress": {
-            "enabled": True,
-            "ingressClassName": config.ingress.class_name,
-            "hosts": [host],
-            "annotations": {"cert-manager.io/cluster-issuer": config.ingress.issuer},
-            "tls": [{"hosts": [host], "secretName": "lab-hub-tls"}],
-        },
+        # The lab's Gateway terminates TLS (its https-hub listener, certificate by cert-manager).
+        "httpRoute": {"enabled": True, "hostnames": [host],
+                      "gateway": {"name": GATEWAY, "namespace": GATEWAY_NAMESPACE, "sectionName": listener_name("hub")}},
         "singleuser": singleuser_values(config, catalog, home_class, services),
-        "scheduling": {"userScheduler": {"enabled": True},
+        "scheduling": {"userScheduler": {"enabled": True, "image": {"tag": KUBE_SCHEDULER[config.cluster.kubernetes_version]}},
                        "userPods": {"nodeAffinity": {"matchNodePurpose": "require" if user_nodes else "prefer"}}},
         # the default (singleuser.image) and the previous default on every user node (infra/hub/prepull.py)
         "prePuller": {"hook": {"enabled": True}, "continuous": {"enabled": True}, "pullProfileListImages": False,
@@ -171,13 +172,16 @@ def hub_values(config: StackConfig, catalog: Catalog, client_secret, drive_claim
     }
 
 
-def lab_services(config: StackConfig, check_token=None) -> list[HubService]:
-    """The services the hub runs for the lab: lab-token, lab-share, and labforge-check when on."""
+def lab_services(config: StackConfig, check_token=None, metrics_token=None) -> list[HubService]:
+    """The services the hub runs for the lab: lab-token, lab-share; labforge-check and
+    labforge-metrics when the hub check and the monitoring are on."""
     token_url = oidc_endpoints(config.oidc.issuer)["token_url"]
     services = [lab_token(token_url, config.oidc.client_id, f"https://{config.hub.host}/hub/login", (share.NAME,)),
                 lab_share()]
     if config.hub.check.enabled:
         services.append(labforge_check(config.hub.check.user, check_token))
+    if config.monitoring.enabled:
+        services.append(labforge_metrics(metrics_token))
     return services
 
 

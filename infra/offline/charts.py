@@ -3,9 +3,9 @@
 Helm v4's Go SDK (PyPI helm-python-sdk) renders the pinned chart copies in `../shared/charts/`
 (or $LABFORGE_CHARTS) with exactly the values the Pulumi program passes; every object is then
 validated, strictly (no unknown fields), against the Kubernetes API schemas of the lowest and the
-highest Kubernetes version the stack supports. Charts without a local copy (ingress-nginx,
-cert-manager, the NVIDIA device plugin, GitLab Runner) are not rendered: their values keep the
-key checks of tests/infra.
+highest Kubernetes version the stack supports, and a custom resource against its CRD
+(infra/offline/crds.py). Every chart the example stack deploys has a copy; GitLab Runner's (off
+in the example) has none: its values keep the key checks of tests/infra/test_runners.py.
 """
 
 from __future__ import annotations
@@ -125,8 +125,22 @@ def render(record: Record) -> Rendered:
     finally:
         chart.close()
     objects = [obj for path, text in sorted(manifests.items()) if path.endswith((".yaml", ".yml"))
-               for obj in yaml.safe_load_all(text) if obj]
+               for obj in documents(text)]
     return Rendered(release, name, version, namespace, objects)
+
+
+def documents(text: str) -> list[dict]:
+    """A rendered template's objects, split as Helm splits them: on a line starting with `---`
+    (cert-manager writes `---# comment`, which a YAML multi-document load does not split)."""
+    chunks, current = [], []
+    for line in text.splitlines(keepends=True):  # each line with its break: a block scalar keeps its last one
+        if line.startswith("---"):
+            chunks.append("".join(current))
+            current = []
+        else:
+            current.append(line)
+    chunks.append("".join(current))
+    return [obj for chunk in chunks for obj in [yaml.safe_load(chunk)] if obj]
 
 
 def rendered_releases(records: list[Record]) -> tuple[list[Rendered], list[str]]:
@@ -143,9 +157,23 @@ def rendered_releases(records: list[Record]) -> tuple[list[Rendered], list[str]]
 
 def schema_problems(rendered: Rendered, versions: tuple[str, ...] = KUBERNETES_VERSIONS) -> list[str]:
     """Each object against the Kubernetes schemas of `versions`, strictly (no unknown fields)."""
-    return [f"{rendered.chart} {obj.get('kind')}/{obj['metadata'].get('name')} {problem}"
-            for obj in rendered.objects for version in versions
-            if (problem := _object_problem(json.dumps(obj, sort_keys=True), version))]
+    return object_problems(rendered.chart, rendered.objects, versions)
+
+
+def object_problems(source: str, objects: list[dict], versions: tuple[str, ...] = KUBERNETES_VERSIONS) -> list[str]:
+    """Kubernetes' own kinds against each version's schemas; custom resources against their CRDs."""
+    from .crds import custom_problem, is_custom
+
+    problems = []
+    for obj in objects:
+        shown = f"{source} {obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
+        if is_custom(obj):
+            if problem := custom_problem(obj):
+                problems.append(f"{shown} {problem}")
+            continue
+        problems += [f"{shown} {problem}" for version in versions
+                     if (problem := _object_problem(json.dumps(obj, sort_keys=True), version))]
+    return problems
 
 
 @functools.lru_cache(maxsize=4096)

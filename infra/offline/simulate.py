@@ -20,6 +20,10 @@ PLACEHOLDER_SECRETS = {
     "harborAdminPassword": "placeholder-harbor-admin-password",
     "harborOidcClientSecret": "placeholder-harbor-oidc-secret",
     "kubeconfig": "apiVersion: v1\nkind: Config\n# placeholder kubeconfig\n",
+    "backupPassword": "placeholder-backup-password",
+    "hubMetricsToken": "placeholder-hub-metrics-token",
+    "grafanaAdminPassword": "placeholder-grafana-admin-password",
+    "backupS3Credentials": "placeholder-access-key-id:placeholder-secret-access-key",
 }
 
 

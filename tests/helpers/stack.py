@@ -28,11 +28,14 @@ def to_config(values: dict) -> dict[str, str]:
 
 def existing_cluster_values() -> dict:
     values = dev_values()
-    values["labforge:cluster"] = {"mode": "existing", "kubernetesVersion": "1.31"}
+    values["labforge:cluster"] = {"mode": "existing", "kubernetesVersion": "1.35"}
     values["labforge:drive"] = {"mode": "nfs", "size": "2Ti", "nfsServer": "nfs.lab.example.org",
                                 "nfsPath": "/export/drive"}
     values["labforge:harbor"] = {**values["labforge:harbor"], "storage": "pvc"}
     values["labforge:storage"] = {"homeStorageClass": "standard", "createHomeStorageClass": False}
+    # No Swift and no Cinder snapshots here: restic to the site's S3, no Velero.
+    values["labforge:backup"] = {"enabled": True, "repository": "s3:https://s3.lab.example.org/lab-backups",
+                                 "snapshots": False}
     return values
 
 

@@ -111,6 +111,9 @@ def hub_config(values: dict, iam: Iam, hub_port: int, ports: dict[str, int], rec
     hub = values["hub"]
     services = []
     for name, service in hub["services"].items():
+        if "apiToken" in service:  # an API client of the hub (labforge-metrics): a token of its own here
+            services.append({"name": name, "api_token": secrets.token_hex(16)})
+            continue
         service = json.loads(json.dumps(service))
         service["name"] = name
         service["command"] = [sys.executable, str(REPO / "infra" / "hub" / "pod" / SERVICE_FILES[name])]

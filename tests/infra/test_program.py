@@ -31,7 +31,7 @@ def test_openstack_mode_builds_network_cluster_and_storage(openstack_stack):
                      "openstack:identity/applicationCredential:ApplicationCredential"):
         assert expected in types, expected
     assert {r.inputs["name"] for r in by_type(records, "objectstorage/container:Container")} == {
-        "lab-harbor-registry", "lab-user-buckets"}
+        "lab-harbor-registry", "lab-user-buckets", "lab-backups", "lab-velero"}
     router = by_type(records, "networking/router:Router")[0]
     assert router.inputs["externalNetworkId"] == "external-network-id"
     users = next(r for r in by_type(records, "containerinfra/nodeGroup:NodeGroup") if r.name == "lab-user-nodes")
@@ -57,10 +57,10 @@ def test_every_resource_sits_under_a_component(openstack_stack):
     records, _ = openstack_stack
     components = {r.urn: r for r in records if not r.custom}
     assert {c.type for c in components.values()} == {
-        "labforge:infra:Network", "labforge:infra:Cluster", "labforge:infra:Ingress", "labforge:infra:UserNamespace",
+        "labforge:infra:Network", "labforge:infra:Cluster", "labforge:infra:Gateway", "labforge:infra:UserNamespace",
         "labforge:infra:Storage", "labforge:infra:Harbor", "labforge:infra:JupyterHub",
         "labforge:infra:GpuSupport", "labforge:infra:GpuPrePuller",  # the example stack has GPU nodes
-        "labforge:infra:DriveLayout"}
+        "labforge:infra:DriveLayout", "labforge:infra:Monitoring", "labforge:infra:Backups"}
     orphans = [r.name for r in records if r.custom and r.parent not in components
                and not r.type.startswith("pulumi:providers:kubernetes")]
     assert orphans == []
@@ -99,24 +99,33 @@ def test_charts_are_pinned_helm_v3_releases(openstack_stack):
     records, _ = openstack_stack
     expected = {"jupyterhub": ("4.4.0", "https://hub.jupyter.org/helm-chart/"),
                 "harbor": ("1.19.1", "https://helm.goharbor.io"),
-                "ingress-nginx": ("4.13.3", "https://kubernetes.github.io/ingress-nginx"),
-                "cert-manager": ("v1.18.2", "https://charts.jetstack.io")}
+                "gateway-helm": ("v1.9.0", "oci://docker.io/envoyproxy"),
+                "cert-manager": ("v1.21.1", "https://charts.jetstack.io"),
+                "nvidia-device-plugin": ("0.20.0", "https://nvidia.github.io/k8s-device-plugin"),
+                "prometheus": ("29.27.0", "https://prometheus-community.github.io/helm-charts"),
+                "grafana": ("12.11.1", "https://grafana-community.github.io/helm-charts"),
+                "velero": ("12.1.0", "https://vmware-tanzu.github.io/helm-charts")}
+    assert {r.inputs["chart"] for r in by_type(records, "helm.sh/v3:Release")} == set(expected)
     for chart, (version, repo) in expected.items():
         release = helm_release(records, chart)
         assert release.inputs["version"] == version and release.inputs["repositoryOpts"]["repo"] == repo
     hub = helm_release(records, "jupyterhub")
-    ingress_urns = {r.urn for r in by_type(records, "helm.sh/v3:Release")
-                    if r.inputs["chart"] in ("ingress-nginx", "cert-manager")}
-    assert ingress_urns <= set(hub.dependencies)
+    entry_urns = {r.urn for r in by_type(records, "helm.sh/v3:Release") if r.inputs["chart"] in ("gateway-helm",
+                                                                                                  "cert-manager")}
+    assert entry_urns <= set(hub.dependencies)
 
 
-def test_ingress_can_be_left_to_the_cluster():
+def test_gateway_implementation_can_be_left_to_the_cluster():
+    """gateway.install false: the cluster's own Gateway API implementation; cert-manager and the
+    Gateway are still the lab's."""
     values = dev_values()
-    values["labforge:ingress"] = {**values["labforge:ingress"], "install": False}
+    values["labforge:gateway"] = {**values["labforge:gateway"], "install": False, "className": "cilium"}
     records, _ = simulate(values)
     charts = {r.inputs["chart"] for r in by_type(records, "helm.sh/v3:Release")}
-    assert charts == {"jupyterhub", "harbor", "nvidia-device-plugin"}  # the last: the example stack has GPU nodes
-    assert not by_type(records, "ClusterIssuer")
+    assert "gateway-helm" not in charts and "cert-manager" in charts
+    assert not by_type(records, "GatewayClass")
+    gateway = by_type(records, "gateway.networking.k8s.io/v1:Gateway")[0]
+    assert gateway.inputs["spec"]["gatewayClassName"] == "cilium"
 
 
 def test_harbor_projects_robot_retention_and_oidc(openstack_stack):
@@ -134,7 +143,10 @@ def test_harbor_projects_robot_retention_and_oidc(openstack_stack):
     assert auth["authMode"] == "oidc_auth" and auth["oidcEndpoint"] == "https://iam.lab.example.org/realms/lab"
     values = helm_release(records, "harbor").inputs["values"]
     assert values["trivy"]["enabled"] is True and values["externalURL"] == "https://harbor.lab.example.org"
-    assert values["expose"]["tls"]["enabled"] is True and values["persistence"]["imageChartStorage"]["type"] == "swift"
+    # TLS ends at the lab's Gateway (its https-harbor listener); Harbor's route attaches there
+    assert values["expose"]["type"] == "route" and values["expose"]["route"]["hosts"] == ["harbor.lab.example.org"]
+    assert values["expose"]["route"]["parentRefs"][0]["sectionName"] == "https-harbor"
+    assert values["persistence"]["imageChartStorage"]["type"] == "swift" and values["metrics"]["enabled"] is True
 
 
 def test_user_namespace_has_quota_limits_and_policies(openstack_stack):

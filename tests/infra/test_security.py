@@ -12,8 +12,15 @@ SECRETS = {
     "harborAdminPassword": "s3cr3t-harbor-93ab",
     "harborOidcClientSecret": "s3cr3t-harbor-oidc-55ce",
     "kubeconfig": "apiVersion: v1\nkind: Config\n# s3cr3t-kubeconfig-0a9e\n",
+    "backupPassword": "s3cr3t-restic-61b0",
+    "backupS3Credentials": "AKIAS3CR3T:s3cr3t-s3-key-2c4d",
+    "hubMetricsToken": "s3cr3t-metrics-token-8e21",
+    "grafanaAdminPassword": "s3cr3t-grafana-4d7a",
+    "alertWebhookUrl": "https://chat.lab.example.org/hooks/s3cr3t-webhook-9f03",
 }
 MARKERS = ["s3cr3t-oidc-7f1d", "s3cr3t-harbor-93ab", "s3cr3t-harbor-oidc-55ce", "s3cr3t-kubeconfig-0a9e",
+           "s3cr3t-restic-61b0", "s3cr3t-s3-key-2c4d", "s3cr3t-metrics-token-8e21", "s3cr3t-grafana-4d7a",
+           "s3cr3t-webhook-9f03",
            "mock-application-credential-secret", "mock-robot-secret"]
 # Types with a Kubernetes schema (CRDs like cert-manager's ClusterIssuer have none there).
 CORE_GROUPS = ("kubernetes:core/", "kubernetes:networking.k8s.io/", "kubernetes:storage.k8s.io/", "kubernetes:batch/")

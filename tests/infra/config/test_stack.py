@@ -43,7 +43,7 @@ CASES = {
     "bad public key": (changed("labforge:cluster.openstack.keypairPublicKey", "not-a-key"), "keypairPublicKey"),
     "nobody may log in": (changed("labforge:oidc.allowedGroups", []), "set oidc.allowedGroups, or oidc.allowAll"),
     "issuer not https": (changed("labforge:oidc.issuer", "http://iam"), "labforge:oidc.issuer"),
-    "bad acme email": (changed("labforge:ingress.acmeEmail", "ops"), "labforge:ingress.acmeEmail"),
+    "bad acme email": (changed("labforge:gateway.acmeEmail", "ops"), "labforge:gateway.acmeEmail"),
     "cull too short": (changed("labforge:hub.cullTimeout", 5), "labforge:hub.cullTimeout"),
     "manila on existing cluster": (changed("labforge:drive.mode", "manila", existing_cluster_values()),
                                    "drive.mode manila needs cluster.mode openstack"),

@@ -25,19 +25,21 @@ def plan(check: dict | None, token: str | None = TOKEN):
 
 def test_off_by_default():
     records = plan(None)
-    assert by_type(records, "batch/v1:CronJob") == []
+    assert [j for j in by_type(records, "batch/v1:CronJob") if j.name.startswith("hub-check")] == []
     assert "labforge-check" not in helm_release(records, "jupyterhub").inputs["values"]["hub"]["services"]
 
 
 def test_enabled_runs_the_check_with_its_token_from_a_secret():
     records = plan(CHECK)
-    [job] = by_type(records, "batch/v1:CronJob")
+    [job] = [j for j in by_type(records, "batch/v1:CronJob") if j.name.startswith("hub-check")]
     spec = job.inputs["spec"]
     assert spec["schedule"] == "15 4 * * *" and spec["concurrencyPolicy"] == "Forbid"
     pod = spec["jobTemplate"]["spec"]["template"]["spec"]
     [container] = pod["containers"]
     assert container["image"] == CHECK["image"]
     assert container["command"][:3] == ["labforge", "hub", "check"] and "--catalog" in container["command"]
+    # the example stack watches the lab: the results go to Prometheus' Pushgateway
+    assert container["command"][-2:] == ["--pushgateway", "http://prometheus-prometheus-pushgateway.monitoring.svc:9091"]
     env = {e["name"]: e for e in container["env"]}
     assert env["LABFORGE_HUB_TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "labforge-check-token"
     assert TOKEN not in json.dumps(job.inputs)  # never in the job's own spec
@@ -68,6 +70,6 @@ def test_a_check_that_cannot_run_is_refused_before_anything(check, token, key):
 def test_the_cronjob_is_valid_on_the_lowest_and_highest_kubernetes():
     from infra.offline.charts import Rendered, plain, schema_problems
 
-    [job] = by_type(plan(CHECK), "batch/v1:CronJob")
+    [job] = [j for j in by_type(plan(CHECK), "batch/v1:CronJob") if j.name.startswith("hub-check")]
     obj = {"apiVersion": "batch/v1", "kind": "CronJob", **plain(job.inputs)}
     assert schema_problems(Rendered("hub-check", "cronjob", "-", "lab", [obj])) == []

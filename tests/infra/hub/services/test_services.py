@@ -25,7 +25,8 @@ from tests.helpers.stack import (
 )
 
 SECRETS = {"oidcClientSecret": "s3cr3t-oidc-7f1d", "harborAdminPassword": "h", "harborOidcClientSecret": "o",
-           "kubeconfig": "apiVersion: v1\nkind: Config\n"}
+           "kubeconfig": "apiVersion: v1\nkind: Config\n", "backupPassword": "b", "hubMetricsToken": "m",
+           "grafanaAdminPassword": "g", "backupS3Credentials": "AKIA:s"}
 
 
 def plan(values):
