@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
 DEMO_ARGS ?= $(if $(HOST_CA),--ca-cert $(HOST_CA))
 
-.PHONY: all demo test test-fast test-images test-spack test-pipelines test-browser lint docs plan bench golden system venv tools clean
+.PHONY: all demo test test-fast test-images test-spack test-pipelines test-browser test-drills lint docs plan bench golden system venv tools clean
 
 all: test
 
@@ -52,9 +52,18 @@ $(STAMPS)/chp-$(CHP):
 	npm install --silent --no-audit --no-fund --prefix build/tools/chp configurable-http-proxy@$(CHP)
 	@touch $@
 
+# JupyterHub 4 (the previous major), pinned, in a venv of its own: the upgrade test makes a database
+# with it for the current JupyterHub to upgrade.
+JH4_LOCK := tests/fixtures/jupyterhub-4/requirements.lock
+$(STAMPS)/jupyterhub4: $(JH4_LOCK)
+	@mkdir -p $(STAMPS)
+	$(PYTHON) -m venv build/tools/jupyterhub4
+	build/tools/jupyterhub4/bin/pip install -q -r $(JH4_LOCK)
+	@touch $@
+
 system: $(STAMPS)/system
 venv: $(STAMPS)/venv
-tools: $(STAMPS)/gitlab-ci-local-$(GITLAB_CI_LOCAL) $(STAMPS)/chp-$(CHP)
+tools: $(STAMPS)/gitlab-ci-local-$(GITLAB_CI_LOCAL) $(STAMPS)/chp-$(CHP) $(STAMPS)/jupyterhub4
 
 demo: system venv
 	$(BIN)/labforge demo $(DEMO_ARGS)
@@ -66,7 +75,7 @@ export SPACK_PYTHON ?= $(abspath $(BIN))/python
 # after each change), the image builds with buildah (tests/image_builds), the spack tests (need
 # SPACK_ROOT; they say so and skip without it), the example GitLab pipelines in gitlab-ci-local,
 # then the Lab in chromium on the demo's images.
-test: test-fast test-images test-spack test-pipelines test-browser
+test: test-fast test-images test-spack test-pipelines test-browser test-drills
 
 lint: venv
 	$(BIN)/ruff check .
@@ -76,7 +85,7 @@ docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 test-fast: system venv lint docs
-	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack and not images and not pipelines and not hubcheck"
+	$(BIN)/pytest -q -n auto --dist loadfile -m "not spack and not images and not pipelines and not hubcheck and not drills"
 
 # Real images with buildah, without spack: build, rebuild, labels, publish, the base and the GPU variant.
 test-images: system venv
@@ -104,6 +113,11 @@ test-browser: system venv tools
 	  $(BIN)/labforge --project build/demo/project release test $(DEMO_TOOLS) --browser; \
 	else echo "test-browser: no tool release image from the demo (no spack here): the tool parts were skipped"; fi
 	$(BIN)/pytest -q -m hubcheck -rs --durations=3
+
+# Backup and restore drills (restic, real JupyterHubs, a Drive tree, damaged repositories): the
+# runbooks "Restore the lab" and "Give a user a folder back", rehearsed.
+test-drills: system venv tools
+	$(BIN)/pytest -q -m drills -n 2 --dist loadfile --durations=5
 
 plan: venv
 	$(BIN)/python -m infra.offline.plan --out build/plan $(if $(AGAINST),--against $(AGAINST))

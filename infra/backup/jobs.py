@@ -35,11 +35,10 @@ def scripts_configmap(namespace: str) -> dict:
 
 
 def environment(settings: Backup, repository: str) -> list[dict]:
-    keep = settings.retention
+    keep = settings.retention.model_dump()
     return [{"name": "RESTIC", "value": "/tools/restic"}, {"name": "RESTIC_REPOSITORY", "value": repository},
             {"name": "RESTIC_CACHE_DIR", "value": "/tmp/restic-cache"}, {"name": "HOME", "value": "/tmp"},
-            {"name": "KEEP_HOURLY", "value": str(keep.hourly)}, {"name": "KEEP_DAILY", "value": str(keep.daily)},
-            {"name": "KEEP_WEEKLY", "value": str(keep.weekly)}, {"name": "KEEP_MONTHLY", "value": str(keep.monthly)}]
+            *[{"name": f"KEEP_{period.upper()}", "value": str(count)} for period, count in keep.items()]]
 
 
 def pod_spec(images: dict, settings: Backup, repository: str, command: list[str], mounts: list[dict],

@@ -17,6 +17,7 @@ REPOSITORY = r"^s3:https://[A-Za-z0-9.:/_-]{1,250}$"
 
 class Retention(_Model):
     """`restic forget --keep-*`: what stays after each run (the newest snapshot always does)."""
+    last: int = Field(3, ge=1, le=100)  # the newest few whatever their time: a run by hand never drops one
     hourly: int = Field(24, ge=0, le=1000)
     daily: int = Field(14, ge=1, le=1000)
     weekly: int = Field(8, ge=0, le=1000)

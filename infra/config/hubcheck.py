@@ -6,14 +6,13 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from .base import _Model
-
-CRON = r"^(\S+\s+){4}\S+$"
+from .schedule import Schedule
 
 
 class HubCheck(_Model):
     enabled: bool = False
     # When: five cron fields, in the cluster's time zone; the default is early morning.
-    schedule: str = Field("30 5 * * *", pattern=CRON)
+    schedule: Schedule = "30 5 * * *"
     # An image with labforge installed (e.g. the lab's CI image), pinned by tag or digest.
     image: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9._/:@-]*[a-z0-9]$")
     user: str = Field("labforge-check", pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")

@@ -243,5 +243,6 @@ def _unknown_keys(cfg) -> list[str]:
     known = {f.alias for f in StackConfig.model_fields.values()} | set(SECRET_KEYS)
     keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
     names = sorted(k.split(":", 1)[1] for k in keys if k.startswith(f"{NAMESPACE}:"))
-    return [f"{NAMESPACE}:{k}: is not a known key (check its spelling against docs/stack-config.md)"
-            for k in names if k not in known and k != "ingress"]
+    return [f"{NAMESPACE}:{k}: {INGRESS_RETIRED}" if k == "ingress" else
+            f"{NAMESPACE}:{k}: is not a known key (check its spelling against docs/stack-config.md)"
+            for k in names if k not in known]

@@ -81,7 +81,7 @@ def releases_extra_config(catalog: Catalog) -> str:
     """The retired releases' gate (infra/hub/pod/lab_spawner.py) with their messages; the hub
     then spawns with its LabSpawner, a KubeSpawner."""
     return shipped_config(lab_spawner, f"RETIRED_RELEASES.update({_as_python(retired_notices(catalog))})",
-                          "c.JupyterHub.spawner_class = LabSpawner")
+                          "c.JupyterHub.spawner_class = LabSpawner", "register_release_servers()")
 
 
 def shipped_config(module, *lines: str) -> str:

@@ -49,14 +49,19 @@ def hub_check(hub: str = HUB,
               catalog: Optional[Path] = typer.Option(None, "--catalog", help="catalog file (default releases/catalog.json)"),
               user: str = typer.Option("labforge-check", "--user", help="the dedicated check user (created if missing)"),
               timeout: int = typer.Option(300, "--timeout", min=10, max=3600,
-                                          help="seconds a server may take to start (and the check to run)")) -> None:
+                                          help="seconds a server may take to start (and the check to run)"),
+              pushgateway: Optional[str] = typer.Option(
+                  None, "--pushgateway", callback=web_url_option,
+                  help="Prometheus Pushgateway URL for the results (default: LABFORGE_PUSHGATEWAY)")) -> None:
     """Start a server on each offered release as a check user, run its tools in the release kernel,
     compare with the catalog; one line per release, exit 1 if any failed (token: LABFORGE_HUB_TOKEN)."""
     import re
 
     from ..catalog.model import load_catalog
+    from ..core.metrics import push
+    from ..core.metrics import pushgateway as pushgateway_url
     from ..hub.api import Hub, hub_token
-    from ..hub.check import CHECK_SCOPES, check_hub
+    from ..hub.check import CHECK_SCOPES, check_hub, check_metrics
 
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", user):
         raise LabforgeError(Problem("--user", f"{user[:80]!r} is not a hub user name",
@@ -69,6 +74,7 @@ def hub_check(hub: str = HUB,
                              on_step=lambda text: status.update(text))
     for outcome in outcomes:
         out.print(outcome.line(), soft_wrap=True)
+    push(pushgateway_url(pushgateway), "labforge-hub-check", check_metrics(outcomes))
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise LabforgeError([Problem(f"release {o.release}", o.detail) for o in failed])

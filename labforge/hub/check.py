@@ -18,6 +18,7 @@ from typing import Callable
 
 from ..catalog.model import Catalog, CatalogEntry, profile_slug
 from ..core.errors import LabforgeError
+from ..core.metrics import Metrics
 from ..render.record import IN_IMAGE, parse_record
 from .api import Hub
 
@@ -55,6 +56,18 @@ class Outcome:
 
     def line(self) -> str:
         return f"{self.release} ({self.profile}): {'ok' if self.ok else 'FAILED'}: {self.detail} [{self.seconds:.0f} s]"
+
+
+def check_metrics(outcomes: list[Outcome]) -> Metrics:
+    """What Prometheus keeps of a check (the Pushgateway's group `labforge-hub-check`)."""
+    metrics = Metrics()
+    for outcome in outcomes:
+        labels = {"release": outcome.release, "profile": outcome.profile}
+        metrics.gauge("labforge_hub_check_ok", "1 when the release started and its kernel ran as the catalog says",
+                      1 if outcome.ok else 0, **labels)
+        metrics.gauge("labforge_hub_check_seconds", "Seconds the release's check took", outcome.seconds, **labels)
+    metrics.gauge("labforge_hub_check_last_run_timestamp_seconds", "When the hub check last ran", time.time())
+    return metrics
 
 
 class CheckFailed(Exception):

@@ -149,9 +149,10 @@ def hub_config(values: dict, iam: Iam, hub_port: int, ports: dict[str, int], rec
 
 
 @contextlib.contextmanager
-def running_hub(work: Path, iam: Iam, users: tuple[str, ...]):
+def running_hub(work: Path, iam: Iam, users: tuple[str, ...], crypt_key: str | None = None):
     """A real JupyterHub with the plan's services, roles and extraConfig, each user's server
-    started (a recording stand-in); the lab-share store under `work`."""
+    started (a recording stand-in); its database and the lab-share store under `work`.
+    `crypt_key`: the hub's auth-state key (the chart keeps it in the hub's Secret)."""
     from tests.helpers.stack import dev_values, helm_release, simulate
 
     records, _ = simulate(dev_values())
@@ -160,7 +161,8 @@ def running_hub(work: Path, iam: Iam, users: tuple[str, ...]):
     hub_port, ports = free_port(), {"lab-token": free_port(), "lab-share": free_port()}
     store = work / "lab-share" / "grants.json"
     (work / "jupyterhub_config.py").write_text(hub_config(values, iam, hub_port, ports, work / "records", store))
-    env = {**os.environ, "PYTHONPATH": str(REPO / "tests" / "helpers"), "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32)}
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tests" / "helpers"),
+           "JUPYTERHUB_CRYPT_KEY": crypt_key or secrets.token_hex(32)}
     log = work / "hub.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", "jupyterhub_config.py"], cwd=work,
@@ -172,7 +174,8 @@ def running_hub(work: Path, iam: Iam, users: tuple[str, ...]):
         wait_for(lambda: proc.poll() is None and status_of(f"{hub.url}/hub/api/") == 200, "the hub")
         wait_for(lambda: status_of(hub.service_url + "token") == 401, "the lab-token service")
         wait_for(lambda: status_of(hub.share_url + "grants") == 401, "the lab-share service")
-        hub.api("POST", "/users", {"usernames": list(users)})
+        if users:
+            hub.api("POST", "/users", {"usernames": list(users)})
         for user in users:
             hub.api("POST", f"/users/{user}/server")
             wait_for(lambda user=user: hub.api("GET", f"/users/{user}")["servers"].get("", {}).get("ready"),

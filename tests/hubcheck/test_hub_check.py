@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 import urllib.request
@@ -16,63 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from infra.config.stack import Resources
-from infra.hub.profiles import profile_list
-from infra.hub.services.check import labforge_check
-from infra.hub.values import releases_extra_config
-from labforge.catalog.model import Catalog, load_catalog
 from labforge.loopback.registry import free_port
-from tests.helpers.lab_hub import REPO, lab_hub
+from tests.helpers.lab_hub import REPO
+from tests.hubcheck.conftest import TOKEN, WEAK
 
 pytestmark = pytest.mark.hubcheck
-CHP = REPO / "build" / "tools" / "chp" / "node_modules" / ".bin" / "configurable-http-proxy"
-CATALOGS = [REPO / "build" / "demo" / "catalog.json", REPO / "build" / "demo" / "project" / "build" / "catalog.json"]
-TOKEN, WEAK = secrets.token_hex(16), secrets.token_hex(16)
-
-
-def image_exists(release: str) -> bool:
-    return subprocess.run(["buildah", "inspect", "--type", "image", f"localhost/labforge/lab:{release}"],
-                          capture_output=True).returncode == 0
-
-
-def demo_catalog() -> Catalog:
-    """The demo's published releases (2026.11; 2099.01 with tools where spack built it), and one
-    whose image does not exist (its server cannot start)."""
-    catalog = Catalog()
-    for path in CATALOGS:
-        if path.exists():
-            for entry in load_catalog(path).releases:
-                if image_exists(entry.id):
-                    catalog = catalog.with_entry(entry)
-    if catalog.releases:
-        ghost = catalog.releases[0].model_copy(update={"id": "2098.01", "kernel": "lab-2098.01", "default": False})
-        catalog = catalog.with_entry(ghost)
-    return catalog
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    if not CHP.exists():
-        pytest.skip("configurable-http-proxy is installed by 'make tools'")
-    catalog = demo_catalog()
-    if len(catalog.releases) < 2:
-        pytest.skip("no release image from the demo: run 'make demo' first")
-    folder = tmp_path_factory.mktemp("hub")
-    (folder / "catalog.json").write_text(catalog.to_json())
-    profiles = profile_list(catalog, Resources())
-    # the role the Pulumi program gives the check's service: the check user only
-    check_role = labforge_check("labforge-check", TOKEN).roles["labforge-check"]
-    roles = [{"name": "check", **check_role}, {"name": "weak", "scopes": ["read:users:activity"], "services": ["weak"]}]
-    services = [{"name": "labforge-check", "api_token": TOKEN}, {"name": "weak", "api_token": WEAK}]
-    lines = [f"c.KubeSpawner.profile_list = {profiles!r}", "c.Spawner.start_timeout = 180",
-             "c.Spawner.http_timeout = 180", f"c.JupyterHub.services = {services!r}",
-             f"c.JupyterHub.load_roles = {roles!r}"]
-    spawner = "import hub_standins\nc.JupyterHub.spawner_class = hub_standins.loopback_image_spawner()\n"
-    with lab_hub(folder, lines, releases_extra_config(catalog) + spawner, proxy=str(CHP)) as running:
-        try:
-            yield running.url, folder, catalog
-        finally:
-            print((folder / "hub.log").read_text()[-4000:])
 
 
 def check(url: str, token: str, catalog: Path, *args: str) -> subprocess.CompletedProcess:

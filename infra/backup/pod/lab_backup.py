@@ -8,7 +8,7 @@
 `hub` copies the live database with SQLite's online backup API (a consistent copy while the hub
 writes), checks the copy's integrity and the grants' JSON, and records both with a manifest of
 their sha256. Every run unlocks stale locks of killed runs first, then backs up with `--host
-lab-<target> --tag <target>`, then forgets what the retention (KEEP_HOURLY/DAILY/WEEKLY/MONTHLY)
+lab-<target> --tag <target>`, then forgets what the retention (KEEP_LAST/HOURLY/DAILY/WEEKLY/MONTHLY)
 no longer keeps. restic writes a snapshot last, after all its data: a run killed halfway leaves
 no snapshot, so the newest snapshot is always a whole one. A successful `check` records a small
 `check` snapshot, which the exporter's age alert watches.
@@ -28,8 +28,8 @@ from pathlib import Path
 
 from lab_restic import Failed, main, open_repository, restic
 
-RETENTION = {"KEEP_HOURLY": "--keep-hourly", "KEEP_DAILY": "--keep-daily", "KEEP_WEEKLY": "--keep-weekly",
-             "KEEP_MONTHLY": "--keep-monthly"}
+RETENTION = {"KEEP_LAST": "--keep-last", "KEEP_HOURLY": "--keep-hourly", "KEEP_DAILY": "--keep-daily",
+             "KEEP_WEEKLY": "--keep-weekly", "KEEP_MONTHLY": "--keep-monthly"}
 MANIFEST = "labforge-backup.json"
 
 
@@ -116,8 +116,9 @@ def forget(target: str) -> None:
 def check(subset: str) -> str:
     open_repository()
     restic("unlock", timeout=600)
+    restic("check", timeout=24 * 3600)  # the structure first: a lost or truncated pack shows at once
+    restic("check", f"--read-data-subset={subset}", timeout=24 * 3600)  # then the data; never prune a damaged one
     restic("prune", timeout=24 * 3600)  # what forget left behind, once a week
-    restic("check", f"--read-data-subset={subset}", timeout=24 * 3600)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     backup("check", stdin=stamp + b"\n", stdin_name="check-passed")
     return f"check: the repository is whole ({subset} of its data read back)"

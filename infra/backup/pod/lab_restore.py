@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from lab_restic import Failed, main, open_repository, restic, snapshots
+from lab_restic import Failed, main, open_repository, reason, restic, snapshots
 
 USER = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}", re.ASCII)  # the hub's user names (lab-share's rule)
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -66,6 +66,16 @@ def taken(snapshot: dict) -> dt.datetime:
     return dt.datetime.fromisoformat(match.group(1) + zone)
 
 
+def whole() -> None:
+    """The repository opens and its structure is whole (`restic check`: every index, pack size and
+    snapshot tree; a truncated or lost pack shows here), before anything is restored from it."""
+    open_repository()
+    checked = restic("--no-lock", "check", check=False, timeout=24 * 3600)  # a backup may run meanwhile
+    if checked.returncode != 0:
+        raise Failed(f"the backup repository is damaged ({reason(checked)}): nothing was restored; "
+                     "restore from Velero's snapshot or an older repository copy")
+
+
 def hub_answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/hub/api/", timeout=5):
@@ -80,7 +90,7 @@ def restore_hub(into: Path, before: str | None, hub_url: str) -> str:
     if hub_answers(hub_url):
         raise Failed(f"a hub answers at {hub_url}: stop it first (kubectl scale deploy/hub --replicas=0), "
                      "or it writes over what is restored")
-    open_repository()
+    whole()
     snapshot = chosen("hub", before)
     with tempfile.TemporaryDirectory(prefix="lab-restore-", dir=into.parent if into.parent.exists() else None) as tmp:
         staging = Path(tmp)
@@ -138,7 +148,7 @@ def user_folder(drive: Path, user: str, path: str) -> tuple[Path, str]:
 
 def restore_folder(drive: Path, user: str, path: str, before: str | None) -> str:
     home, rel = user_folder(drive, user, path)
-    open_repository()
+    whole()
     snapshot = chosen("drive", before)
     wanted = f"/users/{user}/{rel}"
     with tempfile.TemporaryDirectory(prefix="lab-restore-", dir=drive) as tmp:

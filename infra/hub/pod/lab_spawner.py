@@ -9,7 +9,11 @@ Run by the hub as part of jupyterhub_config.py (hub.extraConfig, infra/hub/value
   KubeSpawner's "No such profile".
 - Each server's state records the release and image it runs (`labforge_release`,
   `labforge_image`), kept after it stops: `labforge hub usage` reads them through the REST API.
+- The hub's /hub/metrics gains `labforge_servers{release, image, state}`: the servers the hub
+  holds (running or starting) per release and image, counted at each scrape.
 """
+
+from collections import Counter
 
 from kubespawner import KubeSpawner
 
@@ -56,3 +60,44 @@ class LabSpawner(ReleaseRecord, KubeSpawner):
         result = await super().load_user_options()
         self.note_release()
         return result
+
+
+class ReleaseServers:
+    """A Prometheus collector over the hub's own spawners (the users it holds in memory: every
+    user with a running or starting server)."""
+
+    def describe(self):
+        yield self.family()
+
+    @staticmethod
+    def family():
+        from prometheus_client.core import GaugeMetricFamily
+
+        return GaugeMetricFamily("labforge_servers", "Servers the hub holds, per release and image",
+                                 labels=["release", "image", "state"])
+
+    def collect(self):
+        from jupyterhub.app import JupyterHub
+
+        family = self.family()
+        app = JupyterHub.instance() if JupyterHub.initialized() else None
+        ready = app is not None and bool(app.tornado_settings)  # the hub has loaded its users
+        counts = Counter()
+        for user in list(app.users.values()) if ready else []:
+            for spawner in list(user.spawners.values()):
+                state = "running" if spawner.ready else "starting" if spawner.pending == "spawn" else None
+                image = getattr(spawner, "labforge_image", None)
+                if state and image:
+                    counts[(getattr(spawner, "labforge_release", None) or "unknown", image, state)] += 1
+        for labels, count in sorted(counts.items()):
+            family.add_metric(list(labels), count)
+        yield family
+
+
+def register_release_servers():
+    from prometheus_client import REGISTRY
+
+    try:
+        REGISTRY.register(ReleaseServers())
+    except ValueError:  # the configuration ran twice in one process (the tests)
+        pass

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from ...core.errors import LabforgeError, Problem
+from ...core.metrics import Metrics, push, pushgateway
 from ..app import release_app
 from ..options import (
     BUILDER,
@@ -58,6 +60,7 @@ def release_build(
         spack_cache=spack_cache, unsigned_cache=unsigned_cache, signing_key=signing_key))
     for line in build_summary(result):
         out.print(f"{release_id}: {line}")
+    push(pushgateway(None), "labforge-build", build_metrics(result), release=release_id)
     if tools:
         from ...buildah.batch import build_batch
 
@@ -75,6 +78,19 @@ def batch_summary(batch) -> list[str]:
     lines += [f"batch image up to date: {ref}" for ref in batch.skipped]
     lines += [f"note: {note}" for note in batch.notes]
     return lines or ["no batch tool images"]
+
+
+def build_metrics(result) -> Metrics:
+    """A build's packages by where they came from (LABFORGE_PUSHGATEWAY): the dashboard's cache hits."""
+    metrics = Metrics()
+    report = result.spack
+    from_cache, compiled = (report.from_cache, report.compiled) if report is not None and report.ran else (0, 0)
+    text = "Packages the build installed, by source (the build cache, or compiled)"
+    metrics.gauge("labforge_build_packages", text, from_cache, release=result.release_id, source="cache")
+    metrics.gauge("labforge_build_packages", text, compiled, release=result.release_id, source="compiled")
+    metrics.gauge("labforge_build_last_timestamp_seconds", "When the release was last built", time.time(),
+                  release=result.release_id)
+    return metrics
 
 
 def build_summary(result) -> list[str]:

@@ -51,6 +51,21 @@ CASES = {
     "bad memory": (changed("labforge:hub.resources", {"memLimit": "8 GB"}), "labforge:hub.resources.memLimit"),
     "negative pod quota": (changed("labforge:hub.quotaPods", -1), "labforge:hub.quotaPods"),
     "negative group cap": (changed("labforge:drive.maxGroups", -3), "labforge:drive.maxGroups"),
+    "a stack from before the Gateway": ({**dev_values(), "labforge:ingress": {"acmeEmail": "ops@lab.example.org"}},
+                                        "labforge:ingress: ingress-nginx was retired in March 2026"),
+    "backups with nowhere to go": (changed("labforge:backup", {"enabled": True, "snapshots": False},
+                                           existing_cluster_values()), "backups have nowhere to go"),
+    "snapshots without OpenStack": (changed("labforge:backup.snapshots", True, existing_cluster_values()),
+                                    "backup.snapshots takes Cinder and Manila snapshots"),
+    "a repository that is not S3": (changed("labforge:backup.repository", "sftp:backup@host:/lab"),
+                                    "labforge:backup.repository"),
+    "an hour of 25": (changed("labforge:backup.hubSchedule", "0 25 * * *"), "labforge:backup.hubSchedule"),
+    "a schedule in other digits": (changed("labforge:backup.driveSchedule", "0 \u0663 * * *"),
+                                   "labforge:backup.driveSchedule"),
+    "monitoring without storage": (changed("labforge:monitoring.storageClass", None),
+                                   "monitoring.enabled needs monitoring.storageClass"),
+    "a retention that keeps nothing": (changed("labforge:backup.retention", {"daily": 0}),
+                                       "labforge:backup.retention.daily"),
 }
 
 

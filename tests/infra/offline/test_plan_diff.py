@@ -75,3 +75,19 @@ def test_a_catalog_verb_shows_as_the_chart_values_it_changes(tmp_path):
     changed = "\n".join(lines)
     assert 'display_name: "Release 2026.05" -> "Release 2026.05 (deprecated)"' in changed, changed
     assert "LAB_RELEASE_NOTICE: added" in changed
+
+
+def test_a_chart_upgrade_shows_its_version_and_each_value_that_changes():
+    """What "Upgrade the lab" reviews: the plan before (cert-manager 1.18, its CRDs without the
+    Gateway API support) against the plan after, value by value."""
+    new = document(dev_values())
+    old = json.loads(json.dumps(new))
+    release = next(r for r in old["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release"
+                   and r["inputs"]["chart"] == "cert-manager")
+    release["inputs"]["version"] = "v1.18.2"
+    del release["inputs"]["values"]["config"]
+    assert diff_plans(old, new) == ["~ kubernetes:helm.sh/v3:Release  gateway-cert-manager",
+                                    '    values.config.apiVersion: added "controller.config.cert-manager.io/v1alpha1"',
+                                    "    values.config.enableGatewayAPI: added true",
+                                    '    values.config.kind: added "ControllerConfiguration"',
+                                    '    version: "v1.18.2" -> "v1.21.1"']
