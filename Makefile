@@ -65,8 +65,10 @@ system: $(STAMPS)/system
 venv: $(STAMPS)/venv
 tools: $(STAMPS)/gitlab-ci-local-$(GITLAB_CI_LOCAL) $(STAMPS)/chp-$(CHP) $(STAMPS)/jupyterhub4
 
+# DEMO_ARGS: several arguments, split on spaces from the environment (no shell syntax, no globs).
+export DEMO_ARGS
 demo: system venv
-	$(BIN)/labforge demo $(DEMO_ARGS)
+	set -f; $(BIN)/labforge demo $$DEMO_ARGS
 
 # Spack runs its concretizer with the venv's clingo (requirements.lock): nothing is bootstrapped.
 export SPACK_PYTHON ?= $(abspath $(BIN))/python
@@ -119,18 +121,20 @@ test-browser: system venv tools
 test-drills: system venv tools
 	$(BIN)/pytest -q -m drills -n 2 --dist loadfile --durations=5
 
+# AGAINST reaches the program as one argument, from the environment (make exports command-line
+# variables): never shell text, whatever it holds.
 plan: venv
-	$(BIN)/python -m infra.offline.plan --out build/plan $(if $(AGAINST),--against $(AGAINST))
+	$(BIN)/python -m infra.offline.plan --out build/plan $${AGAINST:+"--against=$$AGAINST"}
 
 bench: venv
 	$(BIN)/python -m bench.render
 	$(BIN)/python -m bench.plan
-	$(BIN)/python -m bench.build $(DEMO_ARGS)
-	$(BIN)/python -m bench.incremental $(DEMO_ARGS)
-	$(BIN)/python -m bench.toolbuild $(DEMO_ARGS)
-	$(BIN)/python -m bench.batch $(DEMO_ARGS)
+	set -f; $(BIN)/python -m bench.build $$DEMO_ARGS
+	set -f; $(BIN)/python -m bench.incremental $$DEMO_ARGS
+	set -f; $(BIN)/python -m bench.toolbuild $$DEMO_ARGS
+	set -f; $(BIN)/python -m bench.batch $$DEMO_ARGS
 	$(BIN)/python -m bench.scaleout
-	$(BIN)/python -m bench.pull $(DEMO_ARGS)
+	set -f; $(BIN)/python -m bench.pull $$DEMO_ARGS
 
 # Rewrite the golden files after an intended change to a template; review the diff.
 golden: venv

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from infra.offline.simulate import run, stack_file_config
-from labforge.catalog.model import Catalog, CatalogEntry, save_catalog
+from labforge.catalog.model import Catalog, CatalogEntry
+from labforge.catalog.store import save_catalog
 
 REPO = Path(__file__).resolve().parents[1]
 

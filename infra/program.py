@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pulumi
 
-from labforge.catalog.model import Catalog, load_catalog
+from labforge.catalog.model import Catalog
+from labforge.catalog.store import load_catalog
 
 from .backup.component import LabBackups
 from .cluster.gateway import LabGateway

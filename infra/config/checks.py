@@ -25,7 +25,7 @@ UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
 
 def quantity(text: str) -> float | None:
     """A Kubernetes quantity (4, 500m, 2G, 8Gi) as a number, or None."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(m|[KMGT]i?)?", str(text).strip())
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(m|[KMGT]i?)?", str(text).strip())
     if not match:
         return None
     number, unit = float(match.group(1)), match.group(2) or ""

@@ -11,7 +11,7 @@ from .base import TAINT, NodeLabels, _Model, toleration
 
 
 class OpenStackCluster(_Model):
-    auth_url: str = Field(pattern=r"^https://\S+$")
+    auth_url: str = Field(pattern=r"^https://[!-~]+$")
     region: str = "RegionOne"
     external_network: str
     image: str = "fedora-coreos-40"
@@ -21,9 +21,9 @@ class OpenStackCluster(_Model):
     node_count: int = Field(2, ge=1)
     user_flavor: str = "m1.xlarge"
     user_node_count: int = Field(2, ge=0)
-    subnet_cidr: str = Field("10.20.0.0/22", pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")
+    subnet_cidr: str = Field("10.20.0.0/22", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$")
     dns_nameservers: list[str] = Field(default_factory=lambda: ["1.1.1.1", "9.9.9.9"])
-    keypair_public_key: str = Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-\S+) \S+")
+    keypair_public_key: str = Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-[!-~]+) [!-~]+")
     admin_cidrs: list[str] = Field(default_factory=list)
     availability_zone: str | None = None
 

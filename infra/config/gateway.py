@@ -22,6 +22,6 @@ class Gateway(_Model):
     class_name: str = Field("envoy", pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
     envoy_gateway_version: str = "v1.9.0"
     cert_manager_version: str = "v1.21.1"
-    acme_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
-    acme_server: str = Field("https://acme-v02.api.letsencrypt.org/directory", pattern=r"^https://\S+$")
+    acme_email: str = Field(pattern=r"^[!-?A-~]+@[!-?A-~]+$")
+    acme_server: str = Field("https://acme-v02.api.letsencrypt.org/directory", pattern=r"^https://[!-~]+$")
     issuer: str = Field("letsencrypt", pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")

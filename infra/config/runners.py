@@ -9,13 +9,14 @@ from .base import TAINT, NodeLabels, _Model, toleration
 
 
 class Runners(_Model):
-    gitlab_url: str = Field(pattern=r"^https://\S+$")
-    chart_version: str = Field("0.86.0", pattern=r"^\d+\.\d+\.\d+$")  # gitlab/gitlab-runner; tests/fixtures/gitlab-runner-0.86.0
+    gitlab_url: str = Field(pattern=r"^https://[!-~]+$")
+    # gitlab/gitlab-runner; its facts: tests/fixtures/gitlab-runner-0.86.0
+    chart_version: str = Field("0.86.0", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
     namespace: str = Field("gitlab-runner", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
     # Jobs at once over all build nodes; each job is a pod asking for jobCpu and jobMemory.
     concurrent: int = Field(8, ge=1, le=500)
-    job_cpu: str = Field("4", pattern=r"^\d+(\.\d+)?$|^\d+m$")
-    job_memory: str = Field("8Gi", pattern=r"^\d+[MG]i$")
+    job_cpu: str = Field("4", pattern=r"^[0-9]+(\.[0-9]+)?$|^[0-9]+m$")
+    job_memory: str = Field("8Gi", pattern=r"^[0-9]+[MG]i$")
     # The build node group (Magnum): its own flavor, scaled between minNodes and maxNodes.
     flavor: str | None = None
     min_nodes: int = Field(1, ge=0)

@@ -28,7 +28,7 @@ SECRET_KEYS = ("oidcClientSecret", "harborAdminPassword", "harborOidcClientSecre
 
 
 class Oidc(_Model):
-    issuer: str = Field(pattern=r"^https://\S+[^/]$")
+    issuer: str = Field(pattern=r"^https://[!-~]+[!-.0-~]$")
     client_id: str
     harbor_client_id: str = "harbor"
     username_claim: str = "preferred_username"
@@ -51,15 +51,15 @@ class Harbor(_Model):
     host: str
     chart_version: str = "1.19.1"
     storage: Literal["swift", "pvc"] = "swift"
-    registry_size: str = Field("200Gi", pattern=r"^\d+[GT]i$")
+    registry_size: str = Field("200Gi", pattern=r"^[0-9]+[GT]i$")
     keep_experimental: int = Field(5, ge=1)
 
 
 class Resources(_Model):
     cpu_guarantee: float = Field(0.5, gt=0)
     cpu_limit: float = Field(4, gt=0)
-    mem_guarantee: str = Field("2G", pattern=r"^\d+[MG]$")
-    mem_limit: str = Field("8G", pattern=r"^\d+[MG]$")
+    mem_guarantee: str = Field("2G", pattern=r"^[0-9]+[MG]$")
+    mem_limit: str = Field("8G", pattern=r"^[0-9]+[MG]$")
 
 
 class Dataset(_Model):
@@ -75,7 +75,7 @@ class Hub(_Model):
     catalog: str = "releases/catalog.json"
     image_repository: str | None = None
     cull_timeout: int = Field(12 * 3600, ge=600)
-    home_size: str = Field("10Gi", pattern=r"^\d+[MGT]i$")
+    home_size: str = Field("10Gi", pattern=r"^[0-9]+[MGT]i$")
     resources: Resources = Resources()
     profile_resources: dict[str, Resources] = Field(default_factory=dict)
     datasets: list[Dataset] = Field(default_factory=list)
@@ -98,7 +98,7 @@ class Hub(_Model):
 
 class Drive(_Model):
     mode: Literal["manila", "nfs", "storageClass"] = "manila"
-    size: str = Field("1Ti", pattern=r"^\d+[GT]i$")
+    size: str = Field("1Ti", pattern=r"^[0-9]+[GT]i$")
     share_type: str = "default"
     nfs_server: str | None = None
     nfs_path: str | None = None

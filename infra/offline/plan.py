@@ -87,20 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         records, _ = run(stack_file_config(args.stack_file))
         document = plan_document(records)
         old = old_plan(args.against, args.stack_file, REPO) if args.against else None
+        text = summary(records)
+        files = {"plan.json": json.dumps(document, indent=2, sort_keys=True) + "\n", "plan.txt": text}
+        if old is not None:  # the diff first: nothing is written when it fails
+            lines = diff_plans(old, document)
+            files["plan-diff.txt"] = f"Against {args.against}: {summary_line(lines)}\n" + "".join(f"{line}\n"
+                                                                                                 for line in lines)
     except (ConfigProblem, LabforgeError, ValueError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
-    text = summary(records)
-    write_text(args.out / "plan.json", json.dumps(document, indent=2, sort_keys=True) + "\n")
-    write_text(args.out / "plan.txt", text)
-    sys.stdout.write(text)
-    written = [args.out / "plan.json", args.out / "plan.txt"]
-    if old is not None:
-        lines = diff_plans(old, document)
-        diff = f"Against {args.against}: {summary_line(lines)}\n" + "".join(f"{line}\n" for line in lines)
-        write_text(args.out / "plan-diff.txt", diff)
-        sys.stdout.write("\n" + diff)
-        written.append(args.out / "plan-diff.txt")
+    written = []
+    for name, body in files.items():
+        write_text(args.out / name, body)
+        written.append(args.out / name)
+    sys.stdout.write(text + ("\n" + files["plan-diff.txt"] if "plan-diff.txt" in files else ""))
     print("written: " + ", ".join(map(str, written)))
     return 0
 

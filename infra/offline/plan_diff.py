@@ -74,18 +74,40 @@ def summary_line(lines: list[str]) -> str:
     return f"{counts['+']} to add, {counts['-']} to remove, {counts['~']} to change"
 
 
+def plan_shaped(data: bytes, shown: str) -> dict:
+    """A plan document as `make plan` writes it, or ValueError naming what is wrong."""
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        raise ValueError(f"--against {shown}: not JSON: not a plan.json of `make plan`") from None
+    resources = document.get("resources") if isinstance(document, dict) else None
+    if not isinstance(resources, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("urn"), str) and isinstance(r.get("type"), str)
+            and isinstance(r.get("name"), str) and isinstance(r.get("inputs", {}), dict) for r in resources):
+        raise ValueError(f"--against {shown}: not a plan.json of `make plan` (no list of resources with urn, type, "
+                         "name and inputs)")
+    return document
+
+
 def old_plan(against: str, stack_file: Path, repo: Path) -> dict:
     """The plan document of `against`: a plan.json file, or a git ref planned in a worktree."""
+    shown = repr(against[:80]) if not against.isprintable() else against[:80]
     path = Path(against)
     if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
+        return plan_shaped(path.read_bytes()[: 64 * 2**20], shown)
+    if against.startswith("-") or not against.isprintable():
+        raise ValueError(f"--against {shown}: neither a plan.json nor a git ref (a ref does not start with '-')")
+    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", "--end-of-options",
+                             f"{against}^{{commit}}"], capture_output=True, text=True)
+    if commit.returncode != 0 or not commit.stdout.strip():
+        raise ValueError(f"--against {shown}: neither a plan.json nor a git ref here")
     with tempfile.TemporaryDirectory(prefix="labforge-plan-") as tmp:
         tree = Path(tmp) / "tree"
-        added = subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", "--quiet", str(tree), against],
-                               capture_output=True, text=True)
+        added = subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", "--quiet", "--", str(tree),
+                                commit.stdout.strip()], capture_output=True, text=True)
         if added.returncode != 0:
-            raise ValueError(f"--against {against}: neither a plan.json nor a git ref here "
-                             f"({added.stderr.strip().splitlines()[-1] if added.stderr.strip() else 'git failed'})")
+            raise ValueError(f"--against {shown}: git could not check it out "
+                             f"({added.stderr.strip().splitlines()[-1][:200] if added.stderr.strip() else 'git failed'})")
         try:
             relative = stack_file.resolve().relative_to(repo) if stack_file.resolve().is_relative_to(repo) else None
             stack = tree / relative if relative and (tree / relative).exists() else stack_file
@@ -94,6 +116,6 @@ def old_plan(against: str, stack_file: Path, repo: Path) -> dict:
                                    "--out", str(out)], cwd=tree, capture_output=True, text=True)
             if made.returncode != 0:
                 raise ValueError(f"--against {against}: its plan failed: {made.stderr.strip()[-300:]}")
-            return json.loads((out / "plan.json").read_text(encoding="utf-8"))
+            return plan_shaped((out / "plan.json").read_bytes(), shown)
         finally:
             subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)], capture_output=True)

@@ -46,10 +46,12 @@ def build_command(builder: str, isolation: str, context: Path, reference: str, b
                *extra_args, "-f", containerfile, "-t", reference]
     if builder == "buildah":
         # OCI format: its config has no container id, so identical inputs give identical digests.
-        return ["buildah", "bud", "--isolation", isolation, "--format", "oci", "--layers",
+        # --force-rm: a failed build leaves no working container (and its storage) behind either
+        return ["buildah", "bud", "--isolation", isolation, "--format", "oci", "--layers", "--force-rm",
                 "--timestamp", str(timestamp), *common, str(context)]
     if builder == "podman":
-        return ["podman", "build", "--format", "oci", "--timestamp", str(timestamp), *common, str(context)]
+        return ["podman", "build", "--format", "oci", "--force-rm", "--timestamp", str(timestamp), *common,
+                str(context)]
     return ["docker", "buildx", "build", "--load", *common, str(context)]
 
 

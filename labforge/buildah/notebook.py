@@ -29,7 +29,7 @@ from .base import build_base
 from .bud import build_command, build_secrets
 from .store import exists, local_config
 
-STEP = re.compile(r"^(?:\[(\d+)/(\d+)\] )?STEP (\d+)/(\d+): (.*)$")
+STEP = re.compile(r"^(?:\[([0-9]+)/([0-9]+)\] )?STEP ([0-9]+)/([0-9]+): (.*)$")
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,14 @@ This module is the one reader and writer of the format.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from ..core.atomic import write_text
-from ..core.errors import LabforgeError, Problem
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
 
-RELEASE_ID = r"^(\d{4}\.(0[1-9]|1[0-2])|experimental)$"
+RELEASE_ID = r"^([0-9]{4}\.(0[1-9]|1[0-2])|experimental)$"
 
 
 class PublishedImage(BaseModel):
@@ -28,7 +24,7 @@ class PublishedImage(BaseModel):
 
     image: str = Field(min_length=1, description="repository, without tag or digest")
     digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
-    created: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+    created: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
     input_digest: str | None = None
 
     @property
@@ -45,10 +41,10 @@ class Deprecation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    until: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    until: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
     use: str | None = Field(None, pattern=RELEASE_ID)
     # Shown on the spawn page and in every server on the release: one line of text, no markup.
-    message: str | None = Field(None, max_length=300, pattern=r"^[^\x00-\x1f\x7f<>]*$")
+    message: str | None = Field(None, max_length=300, pattern="^[^\x00-\x1f\x7f-\x9f\u2028\u2029<>]*$")
 
 
 class Retirement(BaseModel):
@@ -56,7 +52,7 @@ class Retirement(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    since: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    since: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
     use: str | None = Field(None, pattern=RELEASE_ID)
 
 
@@ -101,6 +97,18 @@ class Catalog(BaseModel):
             raise ValueError("more than one release is marked default")
         if self.pinned_default is not None and self.pinned_default not in ids:
             raise ValueError(f"pinned_default {self.pinned_default} is not a release of the catalog")
+        if self.schema_version != SCHEMA_VERSION:
+            raise ValueError(f"schema {self.schema_version} is not the catalog schema this labforge knows "
+                             f"({SCHEMA_VERSION}): use the labforge that wrote it, or upgrade")
+        default = next((r for r in self.releases if r.default), None)
+        if default is not None and (default.status != "supported" or default.channel != "stable"):
+            raise ValueError(f"the default release {default.id} is {default.status} and {default.channel}: "
+                             "the default must be a supported stable release (labforge catalog default ID)")
+        for entry in self.releases:
+            for what, successor in (("deprecation", entry.deprecation), ("retirement", entry.retirement)):
+                if successor is not None and successor.use is not None and successor.use not in ids:
+                    raise ValueError(f"release {entry.id}'s {what} names {successor.use}, which is not in the "
+                                     "catalog")
         keys = [(t.tool, t.version, t.release) for t in self.tools]
         if len(keys) != len(set(keys)):
             raise ValueError("a tool image (tool, version, release) appears twice")
@@ -179,39 +187,3 @@ def profile_slug(entry: CatalogEntry, is_default: bool) -> str:
     if entry.channel == "experimental":
         return "experimental"
     return "latest" if is_default else f"release-{entry.id.replace('.', '-')}"
-
-
-MAX_BYTES = 16 * 2**20
-
-
-def load_catalog(path: Path, display: str | None = None, require_releases: bool = False) -> Catalog:
-    name = display or str(path)
-    if not path.exists():
-        raise LabforgeError(Problem(name, "release catalog not found",
-                                    "publish a release first (labforge release publish) or point to the catalog"))
-    if path.stat().st_size > MAX_BYTES:
-        raise LabforgeError(Problem(name, f"is larger than {MAX_BYTES // 2**20} MiB",
-                                    "a catalog of every release ever published is far smaller: check the file"))
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise LabforgeError(Problem(name, f"not valid JSON: {exc.msg}", line=exc.lineno)) from None
-    except UnicodeDecodeError:
-        raise LabforgeError(Problem(name, "not UTF-8 text", "the catalog is JSON in UTF-8")) from None
-    except RecursionError:
-        raise LabforgeError(Problem(name, "nested too deeply to be a catalog")) from None
-    try:
-        catalog = Catalog.model_validate(data)
-    except ValidationError as exc:
-        raise LabforgeError([
-            Problem(name, e["msg"].removeprefix("Value error, "), field=".".join(str(p) for p in e["loc"]))
-            for e in exc.errors()
-        ]) from None
-    if require_releases and not catalog.offered():
-        raise LabforgeError(Problem(name, "the catalog lists no supported release",
-                                    "publish a release before deploying the hub", field="releases"))
-    return catalog
-
-
-def save_catalog(path: Path, catalog: Catalog) -> None:
-    write_text(path, catalog.to_json())

@@ -18,7 +18,7 @@ from .project import State
 @catalog_app.command("show")
 def catalog_show(catalog: Optional[Path] = typer.Option(None, help="catalog file (default releases/catalog.json)")) -> None:
     """Print the release catalog as a table, and its batch tool images."""
-    from ..catalog.model import load_catalog
+    from ..catalog.store import load_catalog
     from ..catalog.tables import catalog_table, tool_images_table
 
     project = State.project()
@@ -37,17 +37,16 @@ CATALOG = typer.Option(None, "--catalog", help="catalog file (default releases/c
 def _change(catalog: Optional[Path], verb) -> None:
     """Load the catalog, apply `verb(catalog, shown)`, write it only when it changed, and say what
     new servers get now."""
-    from ..catalog.model import load_catalog, save_catalog
+    from ..catalog.store import change
 
     project = State.project()
     path = catalog or project.catalog_path
     shown = project.rel(path)
-    before = load_catalog(path, shown)
-    after = verb(before, shown)
+    # under the catalog's lock: a verb run at the same moment waits, then changes what this one wrote
+    before, after = change(path, shown, lambda current: verb(current, shown))
     if after.to_json() == before.to_json():
         out.print(f"{shown}: unchanged")
         return
-    save_catalog(path, after)
     default = after.default_entry()
     was = before.default_entry()
     pinned = " (pinned: labforge catalog default --newest undoes it)" if after.pinned_default else ""

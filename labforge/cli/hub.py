@@ -16,7 +16,21 @@ from .options import web_url_option
 from .output import err, out
 from .project import State
 
-HUB = typer.Option(..., "--hub", callback=web_url_option, help="the hub's URL, e.g. https://lab.example.org")
+
+def hub_url_option(ctx, param, value: str | None) -> str | None:
+    """--hub: the hub's http(s) URL, no credentials in it (a password in it is never echoed)."""
+    from ..hub.api import hub_url
+
+    try:
+        return hub_url(value) if value is not None else None
+    except ValueError as exc:
+        message, _, hint = str(exc).partition(" -- ")
+        raise LabforgeError(Problem("--hub", message, hint)) from None
+
+
+HUB = typer.Option(..., "--hub", callback=hub_url_option, help="the hub's URL, e.g. https://lab.example.org")
+# `hub usage` as a whole may take this long on the largest hub (pages of 200 users)
+USAGE_DEADLINE = 600
 
 
 @hub_app.command("usage")
@@ -24,21 +38,23 @@ def hub_usage(hub: str = HUB, as_json: bool = typer.Option(False, "--json", help
     """Running and stopped servers per release and image, before a release is retired
     (token: LABFORGE_HUB_TOKEN)."""
     from rich.table import Table
+    from rich.text import Text
 
+    from ..core.text import plain
     from ..hub.api import Hub, hub_token
     from ..hub.usage import servers, usage
 
-    groups = usage(servers(Hub(hub, hub_token()).users()))
+    groups = usage(servers(Hub(hub, hub_token(), deadline=USAGE_DEADLINE).users()))
     if as_json:
         sys.stdout.write(json.dumps({"hub": hub, "releases": groups}, indent=2, sort_keys=True) + "\n")
         return
     table = Table(title=f"servers on {hub}")
     for column in ("release", "image digest", "running", "stopped", "users"):
         table.add_column(column, overflow="fold")
-    for group in groups:
+    for group in groups:  # every cell is what the hub said: shown as text, never as markup
         names = ", ".join(sorted({u["user"] for u in group["users"]}))
-        table.add_row(group["release"], group["digest"][:19] or "(not recorded)", str(group["running"]),
-                      str(group["stopped"]), names)
+        table.add_row(*(Text(plain(cell, 2000)) for cell in (group["release"], group["digest"][:19] or "(not recorded)",
+                                                             str(group["running"]), str(group["stopped"]), names)))
     out.print(table)
     if not groups:
         out.print("no servers, running or stopped")
@@ -57,9 +73,12 @@ def hub_check(hub: str = HUB,
     compare with the catalog; one line per release, exit 1 if any failed (token: LABFORGE_HUB_TOKEN)."""
     import re
 
-    from ..catalog.model import load_catalog
+    from rich.text import Text
+
+    from ..catalog.store import load_catalog
     from ..core.metrics import push
     from ..core.metrics import pushgateway as pushgateway_url
+    from ..core.text import plain
     from ..hub.api import Hub, hub_token
     from ..hub.check import CHECK_SCOPES, check_hub, check_metrics
 
@@ -73,7 +92,7 @@ def hub_check(hub: str = HUB,
         outcomes = check_hub(Hub(hub, hub_token(), scopes=CHECK_SCOPES), releases, user, timeout,
                              on_step=lambda text: status.update(text))
     for outcome in outcomes:
-        out.print(outcome.line(), soft_wrap=True)
+        out.print(Text(plain(outcome.line(), 2000)), soft_wrap=True)
     push(pushgateway_url(pushgateway), "labforge-hub-check", check_metrics(outcomes))
     failed = [o for o in outcomes if not o.ok]
     if failed:

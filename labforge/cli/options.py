@@ -59,7 +59,7 @@ def check_tool_wanted(ctx, param, value: str | list[str] | None):
 
     for item in _items(value):
         name, at, version = item.partition("@")
-        if not re.match(TOOL_NAME, name) or (at and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", version)):
+        if not re.fullmatch(TOOL_NAME, name, re.ASCII) or (at and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", version)):
             raise LabforgeError(Problem(_named(param), f"{item[:80]!r} is not a tool (NAME or NAME@VERSION)",
                                         "write e.g. nest or nest@3.0; labforge tool check lists the tools"))
     return value

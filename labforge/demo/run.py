@@ -52,7 +52,7 @@ def render_all(project: Project, console: Console) -> None:
 def run_demo(project: Project, options: DemoOptions, console: Console,
              progress: Callable[[str, Callable], object]) -> list[str]:
     """Returns the summary lines."""
-    from ..catalog.model import load_catalog
+    from ..catalog.store import load_catalog
     from ..catalog.tables import catalog_table
     from ..loopback.registry import local_registry
     from .tools import run_tool_demo

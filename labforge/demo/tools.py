@@ -142,7 +142,7 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
     (demo.releases_dir / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"]))
     cycle("one tool version added")
     show_modules(RELEASE, console, ["module -t avail", f"module load py-six/1.16.0 && module -t list && {version}"])
-    from ..catalog.model import load_catalog
+    from ..catalog.store import load_catalog
     from ..catalog.tables import tool_images_table
 
     console.print(tool_images_table(load_catalog(catalog), project.rel(catalog)))

@@ -19,8 +19,9 @@ from typing import Callable
 from ..catalog.model import Catalog, CatalogEntry, profile_slug
 from ..core.errors import LabforgeError
 from ..core.metrics import Metrics
+from ..core.text import plain
 from ..render.record import IN_IMAGE, parse_record
-from .api import Hub
+from .api import KERNEL, USER, Hub, segment
 
 CHECK_SCOPES = "admin:users, admin:servers, admin:server_state, access:servers (for the check user)"
 MARK = "LABFORGE-CHECK "
@@ -93,7 +94,7 @@ def check_hub(hub: Hub, catalog: Catalog, user: str, timeout: float,
             detail = check_release(hub, entry, profile, user, timeout, on_step)
             outcomes.append(Outcome(entry.id, profile, True, detail, time.monotonic() - started))
         except CheckFailed as failure:
-            outcomes.append(Outcome(entry.id, profile, False, str(failure), time.monotonic() - started))
+            outcomes.append(Outcome(entry.id, profile, False, plain(str(failure), 300), time.monotonic() - started))
         finally:
             try:
                 stop_server(hub, user, timeout)
@@ -103,19 +104,21 @@ def check_hub(hub: Hub, catalog: Catalog, user: str, timeout: float,
 
 
 def ensure_user(hub: Hub, user: str) -> None:
-    if hub.call("GET", f"/users/{user}", missing_ok=True) is None:
-        hub.call("POST", f"/users/{user}")
+    if hub.call("GET", f"/users/{segment(user, 'user name', USER)}", missing_ok=True) is None:
+        hub.call("POST", f"/users/{segment(user, 'user name', USER)}")
 
 
 def server_of(hub: Hub, user: str) -> dict | None:
-    model = hub.call("GET", f"/users/{user}") or {}
-    return (model.get("servers") or {}).get("")
+    model = hub.call("GET", f"/users/{segment(user, 'user name', USER)}")
+    servers = model.get("servers") if isinstance(model, dict) else None
+    server = servers.get("") if isinstance(servers, dict) else None
+    return server if isinstance(server, dict) else None
 
 
 def stop_server(hub: Hub, user: str, timeout: float) -> None:
     if server_of(hub, user) is None:
         return
-    hub.call("DELETE", f"/users/{user}/server", missing_ok=True)
+    hub.call("DELETE", f"/users/{segment(user, 'user name', USER)}/server", missing_ok=True)
     if not _wait(lambda: server_of(hub, user) is None, timeout):
         raise CheckFailed(f"the server did not stop in {timeout:.0f} s")
 
@@ -123,14 +126,15 @@ def stop_server(hub: Hub, user: str, timeout: float) -> None:
 def check_release(hub: Hub, entry: CatalogEntry, profile: str, user: str, timeout: float,
                   on_step: Callable[[str], None]) -> str:
     try:
-        hub.call("POST", f"/users/{user}/server", {"profile": profile})
+        hub.call("POST", f"/users/{segment(user, 'user name', USER)}/server", {"profile": profile})
     except LabforgeError as exc:  # the spawner failed at once: the hub answers 500 with its reason
         raise CheckFailed(f"the server failed to start ({exc.problems[0].message.split(': ', 1)[0]}; the hub's "
                           f"log says why, under user {user})") from None
     wait_ready(hub, user, timeout)
     server = server_of(hub, user) or {}
-    image = (server.get("state") or {}).get("labforge_image")
-    if image and not image.endswith(entry.digest):
+    state = server.get("state") if isinstance(server.get("state"), dict) else {}
+    image = state.get("labforge_image")
+    if image and not (isinstance(image, str) and image.endswith(entry.digest)):
         raise CheckFailed(f"the server runs {image}, not the catalog's {entry.digest[:19]}")
     on_step(f"{entry.id}: running the check in kernel {entry.kernel}")
     found = run_probe(hub, user, entry.kernel, timeout)
@@ -161,13 +165,14 @@ def run_probe(hub: Hub, user: str, kernel: str, timeout: float) -> dict:
     """Start kernel `kernel` on the user's server, run PROBE, read its line, shut the kernel down."""
     import websocket  # websocket-client
 
-    base = f"{hub.url}/user/{user}/api/kernels"
+    base = f"{hub.url}/user/{segment(user, 'user name', USER)}/api/kernels"
     headers = {"Authorization": f"token {hub.token}"}
     started = _server_api(hub, "POST", base, {"name": kernel})
-    if not started or "id" not in started:
-        raise CheckFailed(f"kernel {kernel} did not start")
+    if not isinstance(started, dict) or not KERNEL.fullmatch(str(started.get("id", ""))):
+        raise CheckFailed(f"kernel {kernel} did not start (the server gave no kernel id)")
+    kernel_id = segment(started["id"], "kernel id", KERNEL)
     try:
-        socket_url = f"{base}/{started['id']}/channels".replace("http", "ws", 1)
+        socket_url = f"{base}/{kernel_id}/channels".replace("http", "ws", 1)
         connection = websocket.create_connection(socket_url, header=[f"{k}: {v}" for k, v in headers.items()],
                                                  timeout=timeout)
         try:
@@ -177,7 +182,7 @@ def run_probe(hub: Hub, user: str, kernel: str, timeout: float) -> dict:
     except (OSError, websocket.WebSocketException) as exc:
         raise CheckFailed(f"could not talk to kernel {kernel}: {exc.__class__.__name__}: {exc}") from None
     finally:
-        _server_api(hub, "DELETE", f"{base}/{started['id']}")
+        _server_api(hub, "DELETE", f"{base}/{kernel_id}")
 
 
 def _execute(connection, code: str, timeout: float) -> dict:
@@ -190,12 +195,18 @@ def _execute(connection, code: str, timeout: float) -> dict:
                     "allow_stdin": False, "stop_on_error": True}}))
     deadline, output, error = time.monotonic() + timeout, "", None
     while time.monotonic() < deadline:
-        message = json.loads(connection.recv())
-        if message.get("parent_header", {}).get("msg_id") != msg_id:
+        connection.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            message = json.loads(connection.recv())
+        except ValueError:
+            continue  # not JSON: not a message of ours
+        parent = message.get("parent_header") if isinstance(message, dict) else None
+        if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
             continue
-        kind, content = message.get("msg_type"), message.get("content", {})
+        kind, content = message.get("msg_type"), message.get("content")
+        content = content if isinstance(content, dict) else {}
         if kind == "stream":
-            output += content.get("text", "")
+            output += str(content.get("text", ""))[:1 << 20]
         elif kind == "error":
             error = f"{content.get('ename')}: {content.get('evalue')}"
         elif kind == "execute_reply":
@@ -203,9 +214,11 @@ def _execute(connection, code: str, timeout: float) -> dict:
     line = next((row for row in output.splitlines() if row.startswith(MARK)), None)
     if line is None:
         raise CheckFailed(f"the check code did not finish: {error or output.strip()[-200:] or 'no output'}")
-    found = json.loads(line[len(MARK):])
     try:
+        found = json.loads(line[len(MARK):])
         record = parse_record(found.pop("record"), IN_IMAGE)
+    except (ValueError, AttributeError, KeyError, TypeError):
+        raise CheckFailed("the check code printed something that is not its report") from None
     except LabforgeError as exc:
         raise CheckFailed(f"the image's release record: {exc.problems[0].message}") from None
     found["release"] = record.id
@@ -220,8 +233,8 @@ def _server_api(hub: Hub, method: str, url: str, body=None):
     try:
         return hub.fetch(method, url, body)
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise CheckFailed(f"the server's API answered {getattr(exc, 'code', '')} {getattr(exc, 'reason', exc)} to "
-                          f"{method} {url.split('/user/', 1)[-1]}") from None
+        raise CheckFailed(f"the server's API answered {getattr(exc, 'code', '')} "
+                          f"{hub.cleaned(getattr(exc, 'reason', exc))} to {method} the kernels API") from None
 
 
 def wait_ready(hub: Hub, user: str, timeout: float) -> None:

@@ -32,7 +32,7 @@ class GpuVariant(BaseModel):
     base_image: StrictStr
 
     _base_image = field_validator("base_image")(check_reference)
-    cuda: StrictStr = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
+    cuda: StrictStr = Field(pattern=r"^[0-9]+\.[0-9]+(\.[0-9]+)?$")
     cuda_prefix: AbsolutePath = "/usr/local/cuda"
     variants: dict[StrictStr, StrictStr] = Field(min_length=1)
 

@@ -70,7 +70,7 @@ class PublishSettings(_Strict):
     # pull lazily, file by file; other runtimes read it as plain zstd). See README "Figures".
     compression: str = Field("gzip", pattern=r"^(gzip|zstd|zstd:chunked)$")
     # The oldest container runtime on the lab's nodes: it must unpack what is pushed.
-    node_runtime: str = Field("containerd 1.7", pattern=r"^(containerd|cri-o) \d+\.\d+$")
+    node_runtime: str = Field("containerd 1.7", pattern=r"^(containerd|cri-o) [0-9]+\.[0-9]+$")
 
 
 class Settings(_Strict):

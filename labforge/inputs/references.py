@@ -9,7 +9,7 @@ import re
 _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?)"
 _PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_TAG = r"[\w][\w.-]{0,127}"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 _REST = rf"{_PATH_PART}(?:/{_PATH_PART})*(?::{_TAG})?(?:@{_DIGEST})?\Z"
 REFERENCE = re.compile(rf"{_DOMAIN}/{_REST}")
@@ -25,7 +25,7 @@ def reference_problem(value: str) -> str | None:
         return f"{value!r} looks like a command-line option, not an image reference"
     first = value.split("/", 1)[0]
     has_host = "/" in value and ("." in first or ":" in first or first == "localhost")
-    if not (REFERENCE if has_host else WITHOUT_HOST).match(value) or len(name) > MAX_NAME:
+    if not (REFERENCE if has_host else WITHOUT_HOST).fullmatch(value) or len(name) > MAX_NAME:
         return f"{value!r} is not an image reference -- write HOST/PATH:TAG (or @sha256:DIGEST)"
     return None
 
@@ -51,6 +51,6 @@ def location_problem(value: str) -> str | None:
         return f"{value!r} looks like a command-line option, not HOST[/PATH]"
     if "://" in value:
         return f"{value!r} has a scheme: write HOST[:PORT][/PATH] (TLS is --tls-verify's business)"
-    if not _LOCATION.match(value) or len(value) > MAX_NAME:
+    if not _LOCATION.fullmatch(value) or len(value) > MAX_NAME:
         return f"{value!r} is not a registry location -- write HOST[:PORT]/PATH in lower case, e.g. harbor.lab.org/lab"
     return None

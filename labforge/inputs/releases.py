@@ -21,10 +21,10 @@ from .references import check_reference
 from .tools import TOOL_NAME, LoadedTool, load_all
 
 EXPERIMENTAL = "experimental"
-STABLE_ID = re.compile(r"^(\d{4})\.(0[1-9]|1[0-2])$")
+STABLE_ID = re.compile(r"^([0-9]{4})\.(0[1-9]|1[0-2])$")
 # What a command may be given as a release: a stable id or experimental, either with -gpu. It names
 # files (releases/ID.yaml, build/logs/ID-build.log), so nothing else is ever joined to a path.
-IMAGE_ID = re.compile(r"(?:\d{4}\.(?:0[1-9]|1[0-2])|experimental)(?:-gpu)?")
+IMAGE_ID = re.compile(r"(?:[0-9]{4}\.(?:0[1-9]|1[0-2])|experimental)(?:-gpu)?")
 
 
 def id_problem(value: str) -> str | None:
@@ -83,7 +83,7 @@ class Release(BaseModel):
     def _id_matches_channel(self) -> "Release":
         if self.channel == "experimental" and self.id != EXPERIMENTAL:
             raise ValueError("the experimental channel's id must be 'experimental' -- set id: experimental")
-        if self.channel == "stable" and not STABLE_ID.match(self.id):
+        if self.channel == "stable" and not STABLE_ID.fullmatch(self.id):
             raise ValueError(f"stable release id {self.id!r} is not YYYY.MM -- e.g. id: \"2026.11\"")
         if self.channel == "experimental" and self.date is None:
             raise ValueError("the experimental channel needs a date -- set date: YYYY-MM-DD of the newest change")

@@ -47,7 +47,7 @@ class ToolSubmission(BaseModel):
     name: StrictStr = Field(pattern=TOOL_NAME)
     package: StrictStr = Field(pattern=TOOL_NAME)
     summary: StrictStr = Field(min_length=1)
-    homepage: StrictStr = Field(pattern=r"^https?://\S+$")
+    homepage: StrictStr = Field(pattern=r"^https?://[!-~]+$")
     maintainers: list[StrictStr] = Field(min_length=1)
     license: StrictStr = Field(min_length=1)
     versions: list[ToolVersion] = Field(min_length=1)

@@ -19,7 +19,7 @@ from ..core.errors import LabforgeError, Problem
 from ..inputs.project import Project
 from ..registry.bundle import push_bundle
 from ..registry.client import Registry
-from ..registry.names import bundle_tag
+from ..registry.names import build_tag, bundle_tag, digest_bundle_tag
 from ..render.batch import BATCHFILE, BatchImage
 from ..render.record import DIGEST_LABEL, ReleaseRecord
 from .sbom import make_sbom
@@ -52,18 +52,23 @@ def publish_batch_images(plan: BatchPlan, record: ReleaseRecord, context: Path, 
                          compression: list[str], log: Path,
                          step: Callable[[str], None]) -> tuple[list[PublishedTool], list[ToolImage]]:
     published, entries = [], []
+    staged = []
     with tempfile.TemporaryDirectory(prefix="labforge-batch-") as tmp:
-        for image in plan.images:
+        for image in plan.images:  # every image and its bundle, by digest: nothing anyone pulls moves yet
             repository, tag = image.repository(registry.location), image.tag
-            step(f"pushing {image.local_reference()} to {repository}:{tag}")
-            digest = registry.push(image.local_reference(), f"{repository}:{tag}", log,
-                                   f"push to {registry.location}", compression)
+            staging = f"{repository}:{tag}-{build_tag(record)}"
+            step(f"pushing {image.local_reference()} to {staging}")
+            digest = registry.push(image.local_reference(), staging, log, f"push to {registry.location}", compression)
             folder = Path(tmp) / image.stage
             write_batch_bundle(context, record, image, tool_lock(plan.lock, image), digest, folder)
-            bundle = bundle_tag(repository, tag)
             step(f"attaching the bundle of {image.module} (oras)")
-            push_bundle(registry, bundle, folder, registry.manifest(f"{repository}@{digest}"))
-            published.append(PublishedTool(f"{repository}@{digest}", bundle))
+            subject = registry.manifest(f"{repository}@{digest}")
+            push_bundle(registry, f"{repository}:{digest_bundle_tag(digest)}", folder, subject)
+            staged.append((image, repository, tag, digest, folder, subject))
+        for image, repository, tag, digest, folder, subject in staged:  # then the tags, all of them
+            registry.tag(f"{repository}@{digest}", f"{repository}:{tag}", log, f"tag on {registry.location}")
+            push_bundle(registry, bundle_tag(repository, tag), folder, subject)
+            published.append(PublishedTool(f"{repository}@{digest}", bundle_tag(repository, tag)))
             entries.append(ToolImage(tool=image.tool, version=image.version, release=record.id, image=repository,
                                      digest=digest, created=record.created, module=image.module,
                                      command=image.command, input_digest=record.input_digest))

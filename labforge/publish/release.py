@@ -1,7 +1,10 @@
-"""`labforge release publish`: one flow. Read the release record of the built image, push the
-image and attach its bundle (spack.yaml and lock, Containerfile, Apptainer definition, release
-notes, SBOM) through the registry client; with --tools, the batch tool images and their bundles
-too; then write the catalog, once, only after every push succeeded."""
+"""`labforge release publish`: one flow, with no half state. Read the release record of the built
+image; push the image under its build's own tag (`build-<input digest>`: nothing anyone pulls
+moves); attach its bundle (spack.yaml and lock, Containerfile, Apptainer definition, release
+notes, SBOM) by the image's digest; only then move the tags people use (`ID`, `latest`,
+`experimental`, `ID-bundle`); with --tools, the batch tool images alike; and last, under the
+catalog's lock, record them in the catalog as it is then. A failure anywhere leaves every tag
+people use, and the catalog, where they were."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..buildah.store import mounted, require_local_image
-from ..catalog.model import Catalog, CatalogEntry, GpuImage, load_catalog, save_catalog
+from ..catalog.model import Catalog, CatalogEntry, GpuImage
+from ..catalog.store import change, load_catalog
 from ..core.atomic import write_text
 from ..core.errors import LabforgeError, Problem
 from ..core.process import require
@@ -20,7 +24,7 @@ from ..inputs.project import Project
 from ..registry.bundle import push_bundle
 from ..registry.client import Registry
 from ..registry.compression import skopeo_args
-from ..registry.names import bundle_tag, notebook_repository
+from ..registry.names import build_tag, bundle_tag, digest_bundle_tag, notebook_repository
 from ..registry.names import tools_registry as default_tools_registry
 from ..render.record import DIGEST_LABEL, IN_IMAGE, ReleaseRecord, read_record
 from .batch import PublishedTool, checked_batch_images, publish_batch_images
@@ -67,7 +71,7 @@ def tags_for(record: ReleaseRecord, release_id: str, catalog: Catalog) -> list[s
 
 def publish(project: Project, release_id: str, registry: str, catalog_path: Path, *, notebook: bool = True,
             tools: bool = False, tools_registry: str | None = None, tls_verify: bool = True,
-            authfile: Path | None = None, attempts: int = 4,
+            authfile: Path | None = None, attempts: int = 4, ca_files: list[Path] | None = None,
             on_step: Callable[[str], None] | None = None) -> Publication:
     """Push the release's notebook image (and, with `tools`, its batch tool images) with their
     bundles; record them in the catalog, written once at the end."""
@@ -93,44 +97,58 @@ def publish(project: Project, release_id: str, registry: str, catalog_path: Path
     if notebook:
         log = logs / f"{release_id}-publish.log"
         log.write_text("")
-        with Registry(registry, tls_verify, authfile, attempts).session() as target:
-            result.release, catalog = push_notebook(project, release_id, record, context, reference, target,
-                                                    catalog, compression, log, step)
+        with Registry(registry, tls_verify, authfile, attempts, ca_files).session() as target:
+            result.release = push_notebook(project, release_id, record, context, reference, target, catalog,
+                                           compression, log, step)
+    entries = []
     if batch is not None:
         where = tools_registry or default_tools_registry(registry)
         log = logs / f"{release_id}-batch-publish.log"
         log.write_text("")
-        with Registry(where, tls_verify, authfile, attempts).session() as target:
+        with Registry(where, tls_verify, authfile, attempts, ca_files).session() as target:
             result.tools, entries = publish_batch_images(batch, record, context, target, compression, log, step)
-        catalog = catalog.with_tool_images(entries)
-    save_catalog(catalog_path, catalog)  # only now, after every push succeeded
+
+    def recorded(current: Catalog) -> Catalog:  # the catalog as it is now: a change made meanwhile is kept
+        if result.release is not None:
+            current = record_image(current, record, release_id, result.release, project.rel(catalog_path))
+        return current.with_tool_images(entries) if entries else current
+
+    change(catalog_path, project.rel(catalog_path), recorded, missing_ok=True)  # only now, after every push
     return result
 
 
 def push_notebook(project: Project, release_id: str, record: ReleaseRecord, context: Path, reference: str,
                   registry: Registry, catalog: Catalog, compression: list[str], log: Path,
-                  step: Callable[[str], None]) -> tuple[PublishResult, Catalog]:
+                  step: Callable[[str], None]) -> PublishResult:
     repository = notebook_repository(registry.location)
     tags = tags_for(record, release_id, catalog)
-    step(f"pushing {reference} to {repository}:{release_id}")
-    digest = registry.push(reference, f"{repository}:{release_id}", log, f"push to {registry.location}", compression)
-    for tag in tags[1:]:
-        step(f"tagging {repository}:{tag}")
-        registry.tag(f"{repository}@{digest}", f"{repository}:{tag}", log, f"tag on {registry.location}")
+    staging = f"{repository}:{build_tag(record)}"
+    step(f"pushing {reference} to {staging}")
+    digest = registry.push(reference, staging, log, f"push to {registry.location}", compression)
     step("attaching the release bundle (oras)")
     bundle = bundle_tag(repository, release_id)
     with tempfile.TemporaryDirectory(prefix="labforge-publish-") as tmp:
         folder = Path(tmp) / "bundle"
         write_bundle(project, release_id, record, context, reference, digest, folder)
-        push_bundle(registry, bundle, folder, registry.manifest(f"{repository}@{digest}"))
+        subject = registry.manifest(f"{repository}@{digest}")
+        push_bundle(registry, f"{repository}:{digest_bundle_tag(digest)}", folder, subject)
+        for tag in tags:  # now, and only now, what people pull moves
+            step(f"tagging {repository}:{tag}")
+            registry.tag(f"{repository}@{digest}", f"{repository}:{tag}", log, f"tag on {registry.location}")
+        push_bundle(registry, bundle, folder, subject)
+    return PublishResult(release_id, repository, digest, tags, bundle)
+
+
+def record_image(catalog: Catalog, record: ReleaseRecord, release_id: str, pushed: PublishResult, shown: str) -> Catalog:
     if record.variant != "cpu":
-        updated = catalog.with_gpu_image(record.id, GpuImage(image=repository, digest=digest, created=record.created,
-                                                             input_digest=record.input_digest))
-    else:
-        updated = catalog.with_entry(CatalogEntry(
-            id=release_id, channel=record.channel, image=repository, digest=digest, created=record.created,
-            status=record.status, kernel=record.kernel, input_digest=record.input_digest, with_spack=record.with_spack))
-    return PublishResult(release_id, repository, digest, tags, bundle), updated
+        if catalog.entry(record.id) is None:
+            raise LabforgeError(Problem(shown, f"release {record.id} left the catalog while its GPU image was pushed",
+                                        f"publish its CPU image again: labforge release publish {record.id}"))
+        return catalog.with_gpu_image(record.id, GpuImage(image=pushed.repository, digest=pushed.digest,
+                                                          created=record.created, input_digest=record.input_digest))
+    return catalog.with_entry(CatalogEntry(
+        id=release_id, channel=record.channel, image=pushed.repository, digest=pushed.digest, created=record.created,
+        status=record.status, kernel=record.kernel, input_digest=record.input_digest, with_spack=record.with_spack))
 
 
 def write_bundle(project: Project, release_id: str, record: ReleaseRecord, context: Path, reference: str, digest: str,

@@ -25,12 +25,12 @@ MEDIA_TYPES = {
 TITLE = "labforge release bundle"
 
 
-def challenge(registry: Registry) -> str:
+def challenge(registry: Registry, scheme: str, verify) -> str:
     """The registry's WWW-Authenticate challenge for an anonymous request ("" when it asks none)."""
     import requests
 
     try:
-        answer = requests.get(f"{'https' if registry.tls_verify else 'http'}://{registry.host}/v2/", timeout=10)
+        answer = requests.get(f"{scheme}://{registry.host}/v2/", timeout=10, verify=verify)
     except requests.RequestException:
         return ""  # the push says what is wrong, with its retries
     return answer.headers.get("WWW-Authenticate", "") if answer.status_code == 401 else ""
@@ -46,10 +46,12 @@ def push_bundle(registry: Registry, target: str, folder: Path, subject_manifest:
         "mediaType", "application/vnd.oci.image.manifest.v1+json"),
         digest="sha256:" + hashlib.sha256(subject_manifest).hexdigest(), size=len(subject_manifest))
     pair = registry.login()
+    scheme = registry.scheme()
+    verify = (registry.ca_bundle() or True) if registry.tls_verify else False  # skopeo's trust, for requests
     # Harbor answers with a Bearer challenge (oras' token flow), a plain registry with a Basic one.
-    backend = "basic" if pair and challenge(registry).lower().startswith("basic") else "token"
-    client = oras.client.OrasClient(hostname=registry.host, insecure=not registry.tls_verify,
-                                    tls_verify=registry.tls_verify, auth_backend=backend)
+    backend = "basic" if pair and challenge(registry, scheme, verify).lower().startswith("basic") else "token"
+    client = oras.client.OrasClient(hostname=registry.host, insecure=scheme == "http", tls_verify=verify,
+                                    auth_backend=backend)
     if pair:
         client.auth.set_basic_auth(*pair)
     files = [f"{name}:{MEDIA_TYPES[name]}" for name in sorted(MEDIA_TYPES) if (folder / name).exists()]

@@ -1,6 +1,12 @@
 """The one registry client: every skopeo command line labforge runs is built here, with the
 registry's TLS setting and credentials, and the retry policy of registry/retries.py.
 
+TLS means the same to every client: `tls_verify` false skips verifying the certificate (HTTPS
+still, plain HTTP only where the registry speaks nothing else), and one CA setting reaches skopeo
+and oras alike: `--ca-cert` files when given (a cert dir for skopeo, a bundle for requests), else
+SSL_CERT_FILE, else REQUESTS_CA_BUNDLE, else the system's bundle (requests would otherwise trust
+only certifi's, never the lab's own CA installed on the host).
+
 A `Registry` is opened for a piece of work (`with Registry(...).session() as registry:`): the
 credentials come from `--authfile` or the environment's robot pair (registry/auth.py), are
 written at most once to a private temporary auth file for skopeo and buildah, kept in memory
@@ -10,6 +16,8 @@ for oras (registry/bundle.py), and the file is removed when the session ends.
 from __future__ import annotations
 
 import json
+import os
+import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +36,9 @@ class Registry:
     tls_verify: bool = True
     authfile: Path | None = None  # --authfile, else the environment's pair
     attempts: int = 4
+    ca_files: list[Path] | None = None  # --ca-cert: extra CA certificates that sign the registry's certificate
     auth: Path | None = field(default=None, init=False)  # the session's auth file for skopeo and buildah
+    cert_dir: Path | None = field(default=None, init=False)  # the session's `ca.crt` folder for skopeo
 
     @property
     def host(self) -> str:
@@ -36,19 +46,51 @@ class Registry:
 
     @contextmanager
     def session(self) -> Iterator["Registry"]:
-        with credentials.auth_file(self.host, self.authfile) as path:
+        with credentials.auth_file(self.host, self.authfile) as path, \
+                tempfile.TemporaryDirectory(prefix="labforge-ca-") as certs:
             self.auth = path
+            if self.ca_files:
+                bundle = "".join(Path(f).read_text(encoding="utf-8", errors="replace") for f in self.ca_files)
+                (Path(certs) / "ca.crt").write_text(bundle)
+                self.cert_dir = Path(certs)
             try:
                 yield self
             finally:
-                self.auth = None
+                self.auth = self.cert_dir = None
+
+    def ca_bundle(self) -> str | None:
+        """The CA file requests (oras) verifies with: the same trust skopeo has."""
+        if self.cert_dir is not None:
+            return str(self.cert_dir / "ca.crt")
+        for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+            if os.environ.get(variable) and Path(os.environ[variable]).is_file():
+                return os.environ[variable]
+        import ssl
+
+        system = ssl.get_default_verify_paths().cafile
+        return system if system and Path(system).is_file() else None
+
+    def scheme(self) -> str:
+        """https, verified or not; http only where the registry answers nothing else (skopeo's rule)."""
+        if self.tls_verify:
+            return "https"
+        import requests
+
+        try:
+            requests.get(f"https://{self.host}/v2/", timeout=10, verify=False)
+            return "https"
+        except requests.exceptions.SSLError:
+            return "http"  # a plain-HTTP registry answered the TLS handshake with HTTP
+        except requests.RequestException:
+            return "https"  # unreachable: the push says so, with its retries
 
     def login(self) -> tuple[str, str] | None:
         """(user, password) for this registry, in memory (oras)."""
         return credentials.login_pair(self.host, self.authfile)
 
     def _tls(self, prefix: str = "") -> list[str]:
-        return [f"--{prefix}tls-verify={str(self.tls_verify).lower()}"]
+        certs = [f"--{prefix}cert-dir", str(self.cert_dir)] if self.cert_dir else []
+        return [f"--{prefix}tls-verify={str(self.tls_verify).lower()}", *certs]
 
     def _auth(self, prefix: str = "") -> list[str]:
         return [f"--{prefix}authfile", str(self.auth)] if self.auth else []
@@ -98,3 +140,32 @@ class Registry:
 def inspect_manifest(reference: str, tls_verify: bool = True) -> bytes:
     """An anonymous registry's manifest of `reference` (the benches and tests, on loopback)."""
     return Registry(host(reference), tls_verify).manifest(reference)
+
+
+def credentials_refused(location: str, tls_verify: bool, pair: tuple[str, str], ca_files=None) -> str | None:
+    """Whether the registry of `location` (HOST/REPOSITORY) refuses `pair` for pulling from that
+    repository: its reason, or None when it takes them. Follows the registry's own challenge: Basic
+    (a plain registry) is asked directly, Bearer (Harbor) at its token service for the repository's
+    pull scope. A registry that cannot be reached is not a refusal (the caller probes reachability)."""
+    import requests
+
+    registry = Registry(location, tls_verify, ca_files=ca_files)
+    with registry.session():
+        verify = (registry.ca_bundle() or True) if tls_verify else False
+        base = f"{registry.scheme()}://{registry.host}/v2/"
+        try:
+            first = requests.get(base, timeout=15, verify=verify)
+            if first.status_code != 401:
+                return None  # no login asked (an open registry)
+            challenge = first.headers.get("WWW-Authenticate", "")
+            if challenge.lower().startswith("bearer"):
+                fields = dict(re.findall(r'([A-Za-z0-9_]+)="([^"]*)"', challenge))
+                repository = location.split("/", 1)[1] if "/" in location else ""
+                answer = requests.get(fields.get("realm", ""), timeout=15, verify=verify, auth=pair,
+                                      params={"service": fields.get("service", ""),
+                                              "scope": f"repository:{repository}:pull"})
+            else:
+                answer = requests.get(base, timeout=15, verify=verify, auth=pair)
+        except (requests.RequestException, ValueError):
+            return None
+    return f"HTTP {answer.status_code}" if answer.status_code in (401, 403) else None

@@ -24,6 +24,17 @@ def bundle_tag(repository: str, tag: str) -> str:
     return f"{repository}:{tag}-bundle"
 
 
+def build_tag(record) -> str:
+    """The tag a build's image is pushed under first: named by the build's input digest, pulled
+    by nobody, moved by nobody; the tags people use are set only after its bundle is attached."""
+    return f"build-{record.input_digest.removeprefix('sha256:')[:16]}"
+
+
+def digest_bundle_tag(digest: str) -> str:
+    """Where an image's bundle is pushed first: named by the image's digest (as cosign names signatures)."""
+    return digest.replace(":", "-") + ".bundle"
+
+
 def builder_image(registry: str, release_id: str) -> str:
     return f"{registry.rstrip('/')}/{BUILDER}:{release_id}"
 

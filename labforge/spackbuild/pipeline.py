@@ -27,6 +27,9 @@ from ..core.process import run
 from ..inputs.project import Project
 from ..inputs.releases import require_release
 from ..registry.auth import PASSWORD_ENV, USER_ENV
+from ..registry.auth import credentials as env_credentials
+from ..registry.client import credentials_refused
+from ..registry.retries import AUTH_HINT
 from ..render.layout import ImagePaths
 from ..render.release import spack_environment
 from ..render.spackstage import require_current_lock
@@ -129,12 +132,27 @@ def probe(location: str, tls_verify: bool) -> str | None:
     return None
 
 
-def require_reachable(location: str, tls_verify: bool) -> None:
+def registry_credentials() -> tuple[str, str] | None:
+    """The pair the jobs will use: the CI variables, else the files the lab's runners mount."""
+    pair = env_credentials()
+    files = Path(JOB_CREDENTIALS)
+    if pair is None and (files / "user").is_file() and (files / "password").is_file():
+        pair = ((files / "user").read_text().strip(), (files / "password").read_text().strip())
+    return pair
+
+
+def require_reachable(location: str, tls_verify: bool, credentials: bool = False) -> None:
+    """The cache answers, and takes the pipeline's credentials: spack reads a cache that refuses
+    them as an empty one, and the pipeline would then build every package from source."""
     reason = probe(location, tls_verify)
     if reason is not None:
         raise LabforgeError(Problem("--spack-cache", f"the build cache {location} is not reachable "
                                     f"({reason})", "the pipeline leaves out what the cache holds, so it must be "
                                     "reachable: check the address and that the registry is up"))
+    pair = registry_credentials() if credentials else None
+    if pair is not None and (refused := credentials_refused(location, tls_verify, pair)):
+        raise LabforgeError(Problem("--spack-cache", f"the build cache {location} refused the credentials ({refused})",
+                                    AUTH_HINT))
 
 
 def jobs_of(pipeline: dict) -> dict[str, dict]:
@@ -199,7 +217,7 @@ def generate_pipeline(project: Project, release_id: str, out: Path, options: Pip
     loaded = require_release(project, release_id)
     spack_yaml, inputs = spack_environment(project, loaded)
     lock = require_current_lock(project, loaded, spack_yaml, inputs)
-    require_reachable(options.cache, options.tls_verify)
+    require_reachable(options.cache, options.tls_verify, options.credentials)
     spack_root, packages, _ = pinned_spack(project)
     log = project.build_dir / "logs" / f"{release_id}-pipeline.log"
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -10,12 +10,12 @@ from pathlib import Path
 from ..core.errors import Problem
 from ..core.process import RETRY_LINE
 
-INSTALL = re.compile(r"labforge-install: from-cache=(\d+) compiled=(\d+)")
+INSTALL = re.compile(r"labforge-install: from-cache=([0-9]+) compiled=([0-9]+)")
 COMPILED = re.compile(r"labforge-compiled: (\S+)")
-PUSH = re.compile(r"labforge-cache-push: (\w+)")
+PUSH = re.compile(r"labforge-cache-push: ([A-Za-z0-9_]+)")
 PUSHED = re.compile(r"labforge-pushed: (\S+)")
 REACH = re.compile(r"labforge-cache: (reachable|not reachable)")
-LAYERS = re.compile(r"labforge-layers: (\d+) packages in (\d+) layers")
+LAYERS = re.compile(r"labforge-layers: ([0-9]+) packages in ([0-9]+) layers")
 # labforge/process.py prints it before it runs a build again: what was read so far no longer holds
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infra.config.stack import ConfigProblem, parse
-from labforge.catalog.model import load_catalog
+from labforge.catalog.store import load_catalog
 from labforge.core.errors import LabforgeError
 from labforge.inputs.importer import plan_import
 from labforge.inputs.project import Project

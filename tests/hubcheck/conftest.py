@@ -15,7 +15,8 @@ from infra.hub.profiles import profile_list
 from infra.hub.services.check import labforge_check
 from infra.hub.services.metrics import labforge_metrics
 from infra.hub.values import releases_extra_config
-from labforge.catalog.model import Catalog, load_catalog
+from labforge.catalog.model import Catalog
+from labforge.catalog.store import load_catalog
 from tests.helpers.lab_hub import REPO, lab_hub
 
 CHP = REPO / "build" / "tools" / "chp" / "node_modules" / ".bin" / "configurable-http-proxy"

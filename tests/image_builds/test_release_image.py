@@ -17,11 +17,13 @@ import pytest
 
 from labforge.buildah.notebook import build_release
 from labforge.buildah.store import local_config
-from labforge.catalog.model import Catalog, CatalogEntry, load_catalog, save_catalog
+from labforge.catalog.model import Catalog, CatalogEntry
+from labforge.catalog.store import load_catalog, save_catalog
 from labforge.core.errors import LabforgeError
 from labforge.loopback.registry import free_port, local_registry, self_signed
 from labforge.publish.release import publish
 from labforge.registry.auth import write_auth_file
+from labforge.registry.client import Registry
 from labforge.suites.image.runner import test_release as run_image_suite
 from tests.helpers.image_builds import RELEASE, make_project
 from tests.helpers.project import HOST_CA
@@ -115,14 +117,22 @@ def test_push_to_a_dead_registry_leaves_the_catalog(built, tmp_path):
     assert catalog_path.read_bytes() == before
 
 
+def working_containers() -> set[str]:
+    listed = subprocess.run(["buildah", "containers", "--noheading", "--format", "{{.ContainerName}}"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    return {name for name in listed if name.endswith("-working-container")}
+
+
 def test_a_build_failing_midway_changes_nothing(tmp_path, test_ca):
     project = make_project(tmp_path / "broken", extra_python="labforge-no-such-package==0.0.0")
     catalog_path = tmp_path / "catalog.json"
     before = catalog_with_one_release(catalog_path)
+    containers = working_containers()
     with pytest.raises(LabforgeError) as info:
         build_release(project, RELEASE, with_spack=False, ca_certs=[str(test_ca)], force=True,
                       registry=None)
     assert "buildah build of 2030.01" in str(info.value) and "full log" in str(info.value)
+    assert working_containers() == containers  # --force-rm: the failed build left none behind
     config = local_config(f"localhost/labforge/lab:{RELEASE}")
     assert config is None or "labforge-no-such-package" not in json.dumps(config)
     assert catalog_path.read_bytes() == before
@@ -143,6 +153,11 @@ def test_killed_publish_leaves_a_valid_unchanged_catalog(built, tmp_path):
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGKILL)  # the whole group: labforge and its skopeo
         proc.wait()
+        # killed during the first push: the tags people pull were not moved (the image goes under
+        # its build's own tag first)
+        with Registry(f"{address}/lab", tls_verify=False).session() as registry:
+            assert registry.labels(f"{address}/lab/notebook:{RELEASE}") is None
+            assert registry.labels(f"{address}/lab/notebook:latest") is None
     assert catalog_path.read_bytes() == before
     load_catalog(catalog_path)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".catalog.json")]

@@ -91,8 +91,8 @@ def lab(tmp_path_factory):
             "RELEASE": RELEASE, "REGISTRY": f"{address}/lab", "BUILD_ARGS": f"--ca-cert {bundle}",
             # `$$`: GitLab (and gitlab-ci-local) expand `$lab` in a variable's value otherwise
             "LABFORGE_REGISTRY_USER": ROBOT.replace("$", "$$"), "LABFORGE_REGISTRY_PASSWORD": PASSWORD,
-            "LABFORGE_SIGNING_KEY_FILE": str(signing_key), "SSL_CERT_FILE": str(bundle),
-            "REQUESTS_CA_BUNDLE": str(bundle), "PARENT_PIPELINE_ID": "1001"}
+            # one CA setting for skopeo, oras (publish's bundle) and spack: no REQUESTS_CA_BUNDLE
+            "LABFORGE_SIGNING_KEY_FILE": str(signing_key), "SSL_CERT_FILE": str(bundle), "PARENT_PIPELINE_ID": "1001"}
         # SPACK_ROOT, SPACK_PACKAGES_ROOT and SPACK_PYTHON reach the host jobs from this process's
         # environment, as a shell runner's own environment does (gitlab-ci-local takes a variable
         # naming an existing path for a File variable, and a folder cannot be one).

@@ -24,7 +24,7 @@ def manifest_layers(reference: str) -> list[str]:
 def test_batch_images_share_the_notebook_layers_pass_their_suite_and_reach_the_catalog(tmp_path):
     from labforge.buildah.batch import build_batch
     from labforge.buildah.notebook import build_release
-    from labforge.catalog.model import load_catalog
+    from labforge.catalog.store import load_catalog
     from labforge.loopback.registry import local_registry
     from labforge.publish.release import publish
     from labforge.spackbuild.concretize import lock_release

@@ -91,15 +91,33 @@ class NotFound(JsonHandler):
         raise web.HTTPError(404, "no such endpoint: see the service's own URL for what it offers")
 
 
+@web.stream_request_body
 class ServiceHandler(JsonHandler):
     """A JSON endpoint of the service `service` that a user's notebook server calls with its own
-    hub API token."""
+    hub API token. The body is taken as it streams in: a Content-Length over MAX_BODY is answered
+    with a JSON 413 before a byte of it is read (never a dropped connection), a body that runs
+    over without one is cut at MAX_BODY."""
 
     service = "lab-service"
 
     def prepare(self):
-        if len(self.request.body or b"") > MAX_BODY:
-            raise ClientError(413, "too_large", f"the request body is larger than {MAX_BODY} bytes")
+        length = self.request.headers.get("Content-Length", "")
+        if length and not (length.isascii() and length.isdigit() and len(length) <= 12):
+            raise ClientError(400, "bad_request", "the Content-Length is not a number")
+        if length and int(length) > MAX_BODY:
+            self.too_large()
+        self.request.body = b""
+
+    def data_received(self, chunk):
+        if self._finished:
+            return
+        if len(self.request.body) + len(chunk) > MAX_BODY:
+            self.too_large()
+        self.request.body += chunk
+
+    def too_large(self):
+        self.set_header("Connection", "close")  # the rest of the body is not read
+        raise ClientError(413, "too_large", f"the request body is larger than {MAX_BODY} bytes")
 
     def json_body(self):
         """The request body as a JSON object, or ClientError."""

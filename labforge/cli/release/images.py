@@ -155,6 +155,9 @@ def release_publish(
     tools: bool = typer.Option(False, "--tools", help="also push the batch tool images (after the notebook image)"),
     tools_registry: Optional[str] = typer.Option(None, callback=registry_location,
                                                  help="HOST/PROJECT of batch images (default: HOST/tools)"),
+    ca_cert: list[Path] = typer.Option([], "--ca-cert", callback=ca_cert_files,
+                                       help="CA certificate (PEM) of the registry, for skopeo and oras alike "
+                                            "(default: SSL_CERT_FILE, else the system's); repeatable"),
 ) -> None:
     """Push the image and its bundle (spack.yaml/lock, Containerfile, Apptainer def, notes, SBOM); update the catalog."""
     from ...publish.release import publish
@@ -163,7 +166,8 @@ def release_publish(
     path = catalog or project.catalog_path
     with err.status(f"publishing {release_id} to {registry}") as status:
         done = publish(project, release_id, registry, path, tools=tools, tools_registry=tools_registry,
-                       tls_verify=tls_verify, authfile=authfile, on_step=lambda text: status.update(text))
+                       tls_verify=tls_verify, authfile=authfile, ca_files=list(ca_cert),
+                       on_step=lambda text: status.update(text))
     result = done.release
     out.print(f"{release_id}: {result.repository}@{result.digest} tags {', '.join(result.tags)}; "
               f"bundle {result.bundle}; catalog {project.rel(path)}")

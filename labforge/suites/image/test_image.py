@@ -19,9 +19,9 @@ SEARCHED_FOR_SECRETS = ["/etc", "/home", "/root", "/opt/labforge", "/usr/local",
 
 def test_jupyterlab_and_singleuser_run(host):
     lab = host.run(f"{VENV}/bin/jupyter lab --version")
-    assert lab.rc == 0 and re.match(r"^\d+\.\d+\.\d+", lab.stdout.strip()), lab.stderr
+    assert lab.rc == 0 and re.match(r"^[0-9]+\.[0-9]+\.[0-9]+", lab.stdout.strip()), lab.stderr
     single = host.run(f"HOME=/tmp {VENV}/bin/jupyterhub-singleuser --version")
-    assert single.rc == 0 and re.match(r"^\d+\.\d+\.\d+", single.stdout.strip()), single.stderr
+    assert single.rc == 0 and re.match(r"^[0-9]+\.[0-9]+\.[0-9]+", single.stdout.strip()), single.stderr
 
 
 def test_pinned_versions_are_installed(host, rootfs):

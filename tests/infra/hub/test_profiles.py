@@ -8,7 +8,8 @@ import pytest
 from infra.config.stack import Resources
 from infra.hub.profiles import profile_list
 from infra.offline.plan import main as plan_main
-from labforge.catalog.model import Catalog, CatalogEntry, load_catalog, save_catalog
+from labforge.catalog.model import Catalog, CatalogEntry
+from labforge.catalog.store import load_catalog, save_catalog
 from labforge.core.errors import LabforgeError
 
 

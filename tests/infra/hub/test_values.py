@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from labforge.catalog.model import load_catalog
+from labforge.catalog.store import load_catalog
 from tests.helpers.project import REPO
 from tests.helpers.stack import dev_values, helm_release, simulate
 

@@ -63,7 +63,7 @@ def test_a_catalog_verb_shows_as_the_chart_values_it_changes(tmp_path):
     import datetime as dt
 
     from labforge.catalog.lifecycle import deprecate
-    from labforge.catalog.model import load_catalog, save_catalog
+    from labforge.catalog.store import load_catalog, save_catalog
 
     path = tmp_path / "catalog.json"
     save_catalog(path, deprecate(load_catalog(REPO / "releases" / "catalog.json"), "catalog", "2026.05",

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from labforge.catalog.model import CatalogEntry, load_catalog
+from labforge.catalog.model import CatalogEntry
+from labforge.catalog.store import load_catalog
 
 
 def releases(project) -> dict[str, dict]:

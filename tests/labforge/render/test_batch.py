@@ -152,7 +152,8 @@ def test_tools_without_the_spack_stage_are_refused(cli, project):
 
 
 def test_catalog_show_prints_the_batch_images(cli, project, tmp_path):
-    from labforge.catalog.model import Catalog, CatalogEntry, ToolImage, save_catalog
+    from labforge.catalog.model import Catalog, CatalogEntry, ToolImage
+    from labforge.catalog.store import save_catalog
 
     entry = CatalogEntry(id="2026.11", channel="stable", image="r.example/lab/notebook", digest="sha256:" + "1" * 64,
                          created="2026-11-01T00:00:00Z", kernel="lab-2026.11")

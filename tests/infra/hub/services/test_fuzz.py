@@ -173,3 +173,30 @@ def test_each_reported_client_mistake_is_a_json_4xx(hub, iam, case):
                            token_for(hub, "server"))
     assert (code, json.loads(answer)["error"]) == (status, error), answer[:300]
     assert (hub.share_store.read_bytes() if hub.share_store.exists() else None) == before
+
+
+@pytest.mark.parametrize("service", ["lab-share", "lab-token"])
+def test_a_30_mb_body_is_answered_with_a_json_413_not_a_dropped_connection(hub, service):
+    """Reported: a 30 MB body got its connection dropped (behind the proxy: a 502). The service
+    answers from the headers, before reading the body."""
+    import socket
+
+    url = hub.share_url + "grants" if service == "lab-share" else hub.service_url + "token"
+    parsed = urllib.parse.urlsplit(url)
+    token = hub.server_env("alice")["JUPYTERHUB_API_TOKEN"]
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=30) as sock:
+        sock.sendall(f"POST {parsed.path} HTTP/1.1\r\nHost: {parsed.hostname}\r\nAuthorization: token {token}\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {30 * 2**20}\r\n\r\n".encode())
+        try:
+            sock.sendall(b"x" * (256 * 1024))  # the client goes on sending; the answer is already there
+        except OSError:
+            pass
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert json.loads(body)["error"] == "too_large"
