@@ -73,10 +73,10 @@ demo: system venv
 # Spack runs its concretizer with the venv's clingo (requirements.lock): nothing is bootstrapped.
 export SPACK_PYTHON ?= $(abspath $(BIN))/python
 
-# Every test, in five parts: the fast loop (lint, then every test that builds no image: run it
+# Every test, in six parts: the fast loop (lint, then every test that builds no image: run it
 # after each change), the image builds with buildah (tests/image_builds), the spack tests (need
 # SPACK_ROOT; they say so and skip without it), the example GitLab pipelines in gitlab-ci-local,
-# then the Lab in chromium on the demo's images.
+# the Lab in chromium on the demo's images, then the backup and restore drills.
 test: test-fast test-images test-spack test-pipelines test-browser test-drills
 
 lint: venv

@@ -84,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
                                                          "git ref (e.g. origin/main) planned with its own files")
     args = parser.parse_args(argv)
     try:
+        old = old_plan(args.against, args.stack_file, REPO) if args.against else None  # a bad one stops first
         records, _ = run(stack_file_config(args.stack_file))
         document = plan_document(records)
-        old = old_plan(args.against, args.stack_file, REPO) if args.against else None
         text = summary(records)
         files = {"plan.json": json.dumps(document, indent=2, sort_keys=True) + "\n", "plan.txt": text}
         if old is not None:  # the diff first: nothing is written when it fails

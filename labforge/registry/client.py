@@ -39,6 +39,7 @@ class Registry:
     ca_files: list[Path] | None = None  # --ca-cert: extra CA certificates that sign the registry's certificate
     auth: Path | None = field(default=None, init=False)  # the session's auth file for skopeo and buildah
     cert_dir: Path | None = field(default=None, init=False)  # the session's `ca.crt` folder for skopeo
+    bundle: str | None = field(default=None, init=False)  # the session's CA bundle for requests (oras)
 
     @property
     def host(self) -> str:
@@ -49,26 +50,27 @@ class Registry:
         with credentials.auth_file(self.host, self.authfile) as path, \
                 tempfile.TemporaryDirectory(prefix="labforge-ca-") as certs:
             self.auth = path
+            folder = Path(certs)
             if self.ca_files:
-                bundle = "".join(Path(f).read_text(encoding="utf-8", errors="replace") for f in self.ca_files)
-                (Path(certs) / "ca.crt").write_text(bundle)
-                self.cert_dir = Path(certs)
+                (folder / "ca.crt").write_text(_pem(self.ca_files))
+                self.cert_dir = folder
+            # requests' bundle: what skopeo trusts for this registry (the given CA, or the host's
+            # /etc/containers/certs.d/HOST/), on top of the process's (SSL_CERT_FILE) or the system's
+            extra = list(self.ca_files or []) or sorted((CERTS_D / self.host).glob("*.crt"))
+            base = _base_bundle()
+            if extra:
+                (folder / "requests.pem").write_text(_pem(extra) + (Path(base).read_text() if base else ""))
+                self.bundle = str(folder / "requests.pem")
+            else:
+                self.bundle = base
             try:
                 yield self
             finally:
-                self.auth = self.cert_dir = None
+                self.auth = self.cert_dir = self.bundle = None
 
     def ca_bundle(self) -> str | None:
         """The CA file requests (oras) verifies with: the same trust skopeo has."""
-        if self.cert_dir is not None:
-            return str(self.cert_dir / "ca.crt")
-        for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
-            if os.environ.get(variable) and Path(os.environ[variable]).is_file():
-                return os.environ[variable]
-        import ssl
-
-        system = ssl.get_default_verify_paths().cafile
-        return system if system and Path(system).is_file() else None
+        return self.bundle if self.bundle is not None else _base_bundle()
 
     def scheme(self) -> str:
         """https, verified or not; http only where the registry answers nothing else (skopeo's rule)."""
@@ -135,6 +137,23 @@ class Registry:
         last = ((probe.stderr or probe.stdout).strip().splitlines() or ["no answer"])[-1]
         # skopeo's logrus line: msg="Error parsing image name \"docker://...\": <the reason>"
         return last.split('msg="', 1)[-1].rstrip('"').replace('\\"', '"').split('": ', 1)[-1]
+
+
+CERTS_D = Path("/etc/containers/certs.d")  # where skopeo and buildah find a registry's own CA
+
+
+def _pem(files) -> str:
+    return "".join(Path(f).read_text(encoding="utf-8", errors="replace").rstrip("\n") + "\n" for f in files)
+
+
+def _base_bundle() -> str | None:
+    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        if os.environ.get(variable) and Path(os.environ[variable]).is_file():
+            return os.environ[variable]
+    import ssl
+
+    system = ssl.get_default_verify_paths().cafile
+    return system if system and Path(system).is_file() else None
 
 
 def inspect_manifest(reference: str, tls_verify: bool = True) -> bytes:

@@ -10,7 +10,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Iterator
 from labforge.catalog.lifecycle import deprecate, retire
 from labforge.catalog.model import Catalog, CatalogEntry, GpuImage
 from labforge.loopback.registry import free_port
+from tests.helpers.waiting import wait_until
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -39,16 +39,14 @@ class RunningHub:
 
     def wait(self, check, timeout: float = 60) -> None:
         """Until `check()` is true; the hub's log tail when it stops or the time is up."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if check():
-                    return
-            except OSError:
-                pass
+        def alive() -> None:
             assert self.proc.poll() is None, (self.folder / "hub.log").read_text()[-3000:]
-            time.sleep(0.3)
-        raise AssertionError((self.folder / "hub.log").read_text()[-3000:])
+        try:
+            wait_until(check, "the hub", timeout, alive=alive)
+        except AssertionError as exc:
+            if "timed out" not in str(exc):
+                raise
+            raise AssertionError((self.folder / "hub.log").read_text()[-3000:]) from None
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from infra.monitoring.scrape import Targets, scrape_configs
 from labforge.core.process import stop
 from labforge.loopback.registry import free_port
 from tests.helpers.project import REPO
+from tests.helpers.waiting import wait_until
 
 ALERTS = REPO / "infra" / "monitoring" / "alerts.yaml"
 POD = REPO / "infra" / "backup" / "pod"
@@ -42,18 +42,6 @@ class Monitoring:
     def get(self, path: str) -> dict:
         with urllib.request.urlopen(f"{self.prometheus}{path}", timeout=30) as answer:
             return json.load(answer)
-
-
-def wait_until(check, what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def answers(url: str) -> bool:
@@ -90,9 +78,9 @@ def monitoring(folder: Path, hub: str, hub_token: str, restic_env: dict, drive: 
                                               env=exporter_env if name == "exporter" else None))
         running = Monitoring(f"http://127.0.0.1:{ports['prometheus']}", f"http://127.0.0.1:{ports['pushgateway']}",
                              f"http://127.0.0.1:{ports['exporter']}")
-        wait_until(lambda: answers(f"{running.prometheus}/-/ready"), "Prometheus")
-        wait_until(lambda: answers(f"{running.pushgateway}/-/ready"), "the Pushgateway")
-        wait_until(lambda: answers(f"{running.exporter}/metrics"), "the lab exporter")
+        wait_until(lambda: answers(f"{running.prometheus}/-/ready"), "Prometheus", timeout=90)
+        wait_until(lambda: answers(f"{running.pushgateway}/-/ready"), "the Pushgateway", timeout=90)
+        wait_until(lambda: answers(f"{running.exporter}/metrics"), "the lab exporter", timeout=90)
         yield running
     finally:
         for proc in procs:

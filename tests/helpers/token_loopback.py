@@ -20,6 +20,7 @@ from pathlib import Path
 
 from labforge.loopback.registry import free_port
 from tests.helpers.project import REPO
+from tests.helpers.waiting import wait_until
 
 ADMIN_TOKEN = secrets.token_hex(16)
 CLIENT_SECRET = "iam-client-secret-" + secrets.token_hex(4)
@@ -188,15 +189,7 @@ def running_hub(work: Path, iam: Iam, users: tuple[str, ...], crypt_key: str | N
 
 
 def wait_for(check, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_until(check, what, timeout, interval=0.2)
 
 
 def status_of(url: str) -> int:

@@ -18,7 +18,8 @@ import pytest
 
 from infra.monitoring.dashboards import queries
 from tests.helpers.lab_hub import REPO
-from tests.helpers.monitoring import monitoring, wait_until
+from tests.helpers.monitoring import monitoring
+from tests.helpers.waiting import wait_until
 from tests.hubcheck.conftest import METRICS, TOKEN
 
 pytestmark = pytest.mark.hubcheck

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import time
 
+from selenium.common.exceptions import (
+    ElementNotInteractableException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -97,16 +102,25 @@ def wait_idle(driver, seconds: float = 180) -> None:
 def run_cell(driver, code: str, seconds: float = 180) -> str:
     """Type `code` into a new cell at the end of the active notebook, run it, return its output."""
     panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-    cells = driver.find_elements(By.CSS_SELECTOR, f"{panel} .jp-CodeCell")
-    cell = cells[-1]
-    editor = cell.find_element(By.CSS_SELECTOR, ".cm-content")
+
+    def last_editor(_):
+        # Right after File > New the notebook being left may still be the visible panel for a
+        # moment: wait for an editor that can take a click
+        cells = driver.find_elements(By.CSS_SELECTOR, f"{panel} .jp-CodeCell")
+        try:
+            editor = cells[-1].find_element(By.CSS_SELECTOR, ".cm-content") if cells else None
+            return (cells[-1], editor) if editor and editor.is_displayed() and editor.is_enabled() else False
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+    cell, editor = WebDriverWait(driver, 30).until(last_editor)
     if editor.text.strip():  # the last cell is used: add one below
         editor.click()
         ActionChains(driver).send_keys(Keys.ESCAPE).send_keys("b").perform()
         time.sleep(0.5)
         cell = driver.find_elements(By.CSS_SELECTOR, f"{panel} .jp-CodeCell")[-1]
         editor = cell.find_element(By.CSS_SELECTOR, ".cm-content")
-    editor.click()
+    WebDriverWait(driver, 30, ignored_exceptions=(ElementNotInteractableException,)).until(
+        lambda _: editor.click() or True)
     editor.send_keys(code)
     ActionChains(driver).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
 

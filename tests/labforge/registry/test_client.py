@@ -30,7 +30,7 @@ def harbor_like(tmp_path_factory):
 def test_the_ca_given_reaches_requests_as_it_reaches_skopeo(harbor_like):
     address, ca = harbor_like
     with Registry(f"{address}/lab", ca_files=[ca]).session() as registry:
-        assert registry.scheme() == "https" and open(registry.ca_bundle()).read() == ca.read_text()
+        assert registry.scheme() == "https" and ca.read_text().strip() in open(registry.ca_bundle()).read()
         assert registry.cert_dir is not None and "--cert-dir" in registry._tls()
 
 
