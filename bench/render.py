@@ -44,7 +44,7 @@ def synthetic_project(root: Path) -> Project:
     return project
 
 
-def write_synthetic_lock(project: Project) -> None:
+def write_synthetic_lock(project: Project, release_id: str = "2030.01") -> None:
     """A current lock shaped like a real one: each tool version with two packages of its own and
     three from a pool of 50 shared libraries (about 950 packages: the layer plan buckets them)."""
     import base64
@@ -67,7 +67,7 @@ def write_synthetic_lock(project: Project) -> None:
     shared = [(f"lib-{k:02d}", digest(f"lib-{k}")) for k in range(50)]
     for n, h in shared:
         specs[h] = node(n, "1.0", [])
-    loaded = require_release(project, "2030.01")
+    loaded = require_release(project, release_id)
     for entry, version, spec in loaded.specs():
         own = [(f"{entry.name}-dep{j}", digest(f"{entry.name}{version}{j}")) for j in range(2)]
         for n, h in own:
@@ -79,7 +79,7 @@ def write_synthetic_lock(project: Project) -> None:
     spack_yaml, inputs = spack_environment(project, loaded)
     lock = {"_meta": {"file-type": "spack-lockfile", "lockfile-version": 6, "specfile-version": 5},
             "spack": {"version": "1.1.0", "type": "release"}, "roots": roots, "concrete_specs": specs}
-    lock_path(project.releases_dir, "2030.01").write_bytes(
+    lock_path(project.releases_dir, release_id).write_bytes(
         lock_bytes(lock, current_inputs(project, spack_yaml, inputs)))
 
 

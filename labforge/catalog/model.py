@@ -66,6 +66,8 @@ class CatalogEntry(PublishedImage):
     gpu: GpuImage | None = None
     deprecation: Deprecation | None = None
     retirement: Retirement | None = None
+    # Packages the image takes from its base instead of building ("NAME@VERSION at PREFIX").
+    provided: list[str] = Field(default_factory=list)
 
 
 class ToolImage(PublishedImage):
@@ -175,8 +177,8 @@ class Catalog(BaseModel):
         if data["pinned_default"] is None:
             del data["pinned_default"]
         for entry in data["releases"]:
-            for key in ("gpu", "deprecation", "retirement"):
-                if entry[key] is None:
+            for key in ("gpu", "deprecation", "retirement", "provided"):
+                if not entry[key]:
                     del entry[key]
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 

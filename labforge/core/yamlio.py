@@ -52,6 +52,8 @@ MAX_DEPTH = 64
 def load(path: Path, display: str | None = None) -> Located:
     display = display or str(path)
     try:
+        if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+            raise LabforgeError(Problem(display, "is not a regular file", "give the path of a YAML file"))
         if path.is_file() and path.stat().st_size > MAX_BYTES:
             raise LabforgeError(Problem(display, f"is larger than {MAX_BYTES // 1024} KiB",
                                         "a labforge YAML file is a few KB; check that this is the right file"))
@@ -155,3 +157,16 @@ _Dumper.add_representer(str, _str)
 def dump(data: Any) -> str:
     """Deterministic YAML: insertion order kept, block style, unicode as is."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+
+
+def anchor_line(text: str) -> int | None:
+    """The line of the first anchor, alias or merge key (`<<`) in `text`, or None: for files
+    labforge reads only as plain values (imported spack environments)."""
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)) or (
+                    isinstance(token, yaml.ScalarToken) and token.plain and token.value == "<<"):
+                return token.start_mark.line + 1
+    except yaml.YAMLError:
+        return None  # load() says what is wrong with it
+    return None

@@ -15,6 +15,7 @@ from ..core.fields import Pin, WebUrl
 from ..core.validation import to_model
 from ..core.yamlio import Located, load
 from .gpu_variant import GpuVariant, check_gpu, split_id
+from .package_rules import PackageRule, check_names
 from .platforms import PLATFORMS
 from .project import Project
 from .references import check_reference
@@ -78,6 +79,10 @@ class Release(BaseModel):
     gpu: GpuVariant | None = None
     # When the release was cut; stable releases default to the first day of their month.
     date: dt.date | None = None
+    # Spack package rules beside labforge's own: requirements, providers, externals (package_rules.py).
+    packages: dict[StrictStr, PackageRule] = Field(default_factory=dict)
+
+    _packages = field_validator("packages")(check_names)
 
     @model_validator(mode="after")
     def _id_matches_channel(self) -> "Release":

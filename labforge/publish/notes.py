@@ -53,7 +53,15 @@ def diff_releases(old: Release, new: Release, packages: list[str] | None = None)
     if not changed:
         lines += ["No tool changes.", ""]
     lines += packages or []
+    lines += provided(new)
     return "\n".join(lines)
+
+
+def provided(release: Release) -> list[str]:
+    """The packages the image takes from its base instead of building (externals of `packages:`)."""
+    items = [f"- {external.spec} from `{external.prefix}`" + ("" if rule.buildable else " (never built)")
+             for _, rule in sorted(release.packages.items()) for external in rule.externals]
+    return ["## Provided by the base image", "", *items, ""] if items else []
 
 
 def release_notes(project: Project, release_id: str, against: str | None = None) -> str:
@@ -63,7 +71,7 @@ def release_notes(project: Project, release_id: str, against: str | None = None)
     loaded = require_release(project, release_id)
     against = against if against is not None else previous_release(project, loaded.release.id)
     if against is None:
-        return f"# Release {loaded.release.id}\n\n{loaded.release.notes}"
+        return "\n".join([f"# Release {loaded.release.id}", "", loaded.release.notes, *provided(loaded.release)])
     packages = package_section(release_lock(project, against), release_lock(project, loaded.id))
     return diff_releases(require_release(project, against).release, loaded.release, packages)
 

@@ -148,7 +148,8 @@ def record_image(catalog: Catalog, record: ReleaseRecord, release_id: str, pushe
                                                           created=record.created, input_digest=record.input_digest))
     return catalog.with_entry(CatalogEntry(
         id=release_id, channel=record.channel, image=pushed.repository, digest=pushed.digest, created=record.created,
-        status=record.status, kernel=record.kernel, input_digest=record.input_digest, with_spack=record.with_spack))
+        status=record.status, kernel=record.kernel, input_digest=record.input_digest, with_spack=record.with_spack,
+        provided=record.provided))
 
 
 def write_bundle(project: Project, release_id: str, record: ReleaseRecord, context: Path, reference: str, digest: str,

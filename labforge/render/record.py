@@ -44,9 +44,15 @@ class ReleaseRecord(_Record):
     labforge: str  # the builder's version and source fingerprint
     tools: list[ToolRecord]
     inputs: dict[str, str]  # project-relative path -> sha256 of every input file
+    # What the image takes from its base instead of building: "NAME@VERSION at PREFIX" (the
+    # release's externals); records without any leave it out.
+    provided: list[str] = []
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+        data = self.model_dump(mode="json")
+        if not data["provided"]:
+            del data["provided"]
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @property
     def shipped_tools(self) -> list[ToolRecord]:

@@ -115,6 +115,10 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "manifest": project.rel(loaded.path),
         "release": release,
         "specs": [spec for _, _, spec in specs],
+        # The release's own package rules (release import keeps them), beside labforge's
+        "release_all": release.packages["all"].as_spack() if "all" in release.packages else {},
+        "release_packages": {name: rule.as_spack() for name, rule in sorted(release.packages.items())
+                             if name != "all" and not (loaded.gpu and name == "cuda")},
         "default_specs": defaults,
         "modules": modules if with_spack else [],
         "settings": settings,
@@ -170,6 +174,8 @@ def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes],
                           default=e.default_version, tests=loaded.tools[e.name].tool.tests.model_dump())
                for e in release.tools],
         inputs={path: "sha256:" + hashlib.sha256(data).hexdigest() for path, data in sorted(inputs.items())},
+        provided=[f"{external.spec} at {external.prefix}" for _, rule in sorted(release.packages.items())
+                  for external in rule.externals],
     ).to_json()
 
 

@@ -143,15 +143,24 @@ def test_catalog_reader(tmp_path_factory, data):
     check(lambda: load_catalog(path, "catalog.json"), path.parent, before, "catalog.json")
 
 
+RICH_ENV = REPO / "tests" / "fixtures" / "spack-env"
+
+
 @FUZZ
 @given(data=st.one_of(fuzz_inputs(REPO / "tests" / "golden" / "2026.11" / "spack.yaml"),
+                      fuzz_inputs(RICH_ENV / "spack.yaml"),
                       documents.map(lambda d: yaml.safe_dump({"spack": d}).encode()),
-                      documents.map(lambda d: yaml.safe_dump({"spack": {"specs": d}}).encode())))
-def test_import_of_a_spack_environment(scratch, tmp_path_factory, data):
+                      documents.map(lambda d: yaml.safe_dump({"spack": {"specs": d}}).encode())),
+       included=st.one_of(st.just((RICH_ENV / "common" / "defs.yaml").read_bytes()), st.binary(max_size=200),
+                          documents.map(lambda d: yaml.safe_dump(d).encode())))
+def test_import_of_a_spack_environment(scratch, tmp_path_factory, data, included):
     source = tmp_path_factory.mktemp("import") / "spack.yaml"
     source.write_bytes(data)
+    (source.parent / "common").mkdir()
+    (source.parent / "common" / "defs.yaml").write_bytes(included)  # what the rich example includes
     before = snapshot(scratch.root)
-    check(lambda: plan_import(scratch, source, "2031.01"), scratch.root, before, str(source))
+    # a problem names spack.yaml or the file it includes: both are in its folder
+    check(lambda: plan_import(scratch, source, "2031.01"), scratch.root, before, str(source.parent))
 
 
 @pytest.mark.parametrize("text", ["spack: [1, 2]\n", "spack: hello\n", "- spack\n", "spack:\n  specs: 3\n"])

@@ -98,26 +98,44 @@ def release_import(
     spack_yaml: Path = typer.Argument(..., metavar="SPACK_YAML"),
     release_id: str = typer.Option(..., "--id", callback=check_release_id, help="new release id (YYYY.MM or experimental)"),
     suite: str = typer.Option("bookworm", help="Debian suite of the base image"),
+    pin: str = typer.Option("auto", help="unversioned roots: 'concretized' (the version spack concretizes them "
+                            "to; needs spack), 'preferred' (their recipe's preferred version), or 'auto' "
+                            "(concretized when spack is found)"),
+    skip_include: list[str] = typer.Option([], "--skip-include", metavar="PATH",
+                                           help="an include: of the environment not to read (e.g. a CI scope)"),
     force: bool = typer.Option(False, help="overwrite an existing release manifest"),
 ) -> None:
     """Make a release manifest and stub tool submissions from a spack environment."""
     from pydantic import ValidationError
 
     from ...inputs.importer import plan_import, write_import
+    from ...inputs.pins import CHOICES
     from ...inputs.platforms import PLATFORMS
 
     project = State.project()
     if suite not in PLATFORMS:
         raise LabforgeError(Problem("--suite", f"unknown suite {suite!r}",
                                     f"use one of {', '.join(PLATFORMS)}"))
+    if pin not in CHOICES:
+        raise LabforgeError(Problem("--pin", f"unknown choice {pin[:40]!r}", f"use one of {', '.join(CHOICES)}"))
+    concretizer = None
+    if pin != "preferred":
+        from ...spackbuild.pin import concretizer_for
+
+        concretizer = concretizer_for(project, suite, required=pin == "concretized")
     try:
-        plan = plan_import(project, spack_yaml, release_id, suite)
+        with err.status(f"importing {spack_yaml.name}" + (" (spack concretizes the roots)" if concretizer else "")):
+            plan = plan_import(project, spack_yaml, release_id, suite, tuple(skip_include), concretizer)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise LabforgeError(Problem("--id", first["msg"].removeprefix("Value error, "))) from None
     write_import(plan, force)
     out.print(f"wrote {project.rel(plan.release_path)} and {len(plan.new_tools)} stub tool submission(s)")
-    for path in sorted(plan.new_tools):
-        out.print(f"  needs metadata: {project.rel(path)}")
+    stubs = sorted(project.rel(path) for path in plan.new_tools)
+    for path in stubs[:10]:
+        out.print(f"  needs metadata: {path}")
+    if len(stubs) > 10:
+        out.print(f"  needs metadata: {len(stubs) - 10} more in {project.rel(project.tools_dir)}/ "
+                  "(needs_metadata: true)")
     for note in plan.notes:
-        out.print(f"  check: {note}")
+        out.print(f"  check: {note}", soft_wrap=True)  # one line each, whatever the terminal

@@ -83,3 +83,17 @@ def test_a_catalog_is_bounded_by_bytes_read(tmp_path):
 def test_the_repository_catalog_keeps_the_rules():
     copy = load_catalog(REPO / "releases" / "catalog.json")
     assert copy.default_entry() is not None and shutil.which("python3")
+
+
+def test_what_an_image_takes_from_its_base_is_in_its_entry(tmp_path):
+    from labforge.catalog.model import Catalog, CatalogEntry
+    from labforge.catalog.store import save_catalog
+
+    entry = dict(id="2026.12", channel="stable", image="registry.example/lab/notebook", digest="sha256:" + "2" * 64,
+                 created="2026-12-01T00:00:00Z", kernel="lab-2026.12")
+    path = tmp_path / "catalog.json"
+    save_catalog(path, Catalog().with_entry(CatalogEntry(**entry, provided=["r@4.2.2 at /usr"])))
+    assert json.loads(path.read_text())["releases"][0]["provided"] == ["r@4.2.2 at /usr"]
+    assert load_catalog(path).releases[0].provided == ["r@4.2.2 at /usr"]
+    save_catalog(path, Catalog().with_entry(CatalogEntry(**entry)))
+    assert "provided" not in json.loads(path.read_text())["releases"][0]  # catalogs without stay as they were

@@ -33,7 +33,8 @@ def test_round_trip_is_canonical():
     ("nest@3.6,3.8", "version list"),
     ("nest/abcdef", "hash reference"),
     ("nest -mpi", "'-variant' spelling"),
-    ("nest@3.8 build='Release'", "quoted value"),
+    ("nest@3.8 cflags='-O3; rm -rf /'", "closing quote"),
+    ("nest ^[virtuals=$(x)] y", "virtuals=NAME"),
     ("Nest@3.8", "package name"),
     ("nest@3.7 @3.8", "a second version"),
     ("nest +mpi ~mpi", "given twice"),
@@ -45,3 +46,19 @@ def test_rejects_with_a_reason(text, fragment):
         parse(text)
     assert fragment in str(info.value)
     assert "column" in str(info.value)
+
+
+def test_quoted_flags_and_edge_attributes_read_as_spack_writes_them():
+    spec = parse("paraview +qt cflags=\"-O3 -g\" ^[virtuals=gl] glx")
+    assert spec.variants == {"qt": True, "cflags": "-O3 -g"}
+    assert spec.dependencies[0].edge == "[virtuals=gl]" and spec.dependencies[0].name == "glx"
+    assert str(spec) == 'paraview cflags="-O3 -g" +qt ^[virtuals=gl] glx'
+
+
+@pytest.mark.parametrize("text, version", [
+    ("llvm@14:", "14:"), ("py-numpy@:1.26", ":1.26"), ("hdf5@1.12:1.14,1.8", "1.12:1.14,1.8"),
+])
+def test_ranges_are_read_in_other_peoples_environments(text, version):
+    assert parse(text, foreign=True).version == version
+    with pytest.raises(SpecSyntaxError):
+        parse(text)
