@@ -135,6 +135,7 @@ bench: venv
 	set -f; $(BIN)/python -m bench.batch $$DEMO_ARGS
 	$(BIN)/python -m bench.scaleout
 	set -f; $(BIN)/python -m bench.pull $$DEMO_ARGS
+	$(BIN)/python -m bench.labenv
 
 # Rewrite the golden files after an intended change to a template; review the diff.
 golden: venv

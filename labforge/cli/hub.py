@@ -34,19 +34,31 @@ USAGE_DEADLINE = 600
 
 
 @hub_app.command("usage")
-def hub_usage(hub: str = HUB, as_json: bool = typer.Option(False, "--json", help="print JSON, not a table")) -> None:
+def hub_usage(hub: str = HUB, as_json: bool = typer.Option(False, "--json", help="print JSON, not a table"),
+              drive: Optional[Path] = typer.Option(None, "--drive", help="the Drive share, mounted here (its users/ "
+                                                   "and groups/): also count users' own environments per release")
+              ) -> None:
     """Running and stopped servers per release and image, before a release is retired
-    (token: LABFORGE_HUB_TOKEN)."""
+    (token: LABFORGE_HUB_TOKEN); with --drive, users' and groups' own environments too."""
     from rich.table import Table
     from rich.text import Text
 
     from ..core.text import plain
     from ..hub.api import Hub, hub_token
+    from ..hub.environments import environments, per_release
     from ..hub.usage import servers, usage
 
+    if drive is not None and not (drive.is_dir() and ((drive / "users").is_dir() or (drive / "groups").is_dir())):
+        raise LabforgeError(Problem("--drive", f"{plain(str(drive), 200)} holds no users/ or groups/ folder",
+                                    "mount the Drive share and give its top folder"))
     groups = usage(servers(Hub(hub, hub_token(), deadline=USAGE_DEADLINE).users()))
+    envs, stopped = environments(drive) if drive is not None else ([], False)
+    by_release = per_release(envs)
     if as_json:
-        sys.stdout.write(json.dumps({"hub": hub, "releases": groups}, indent=2, sort_keys=True) + "\n")
+        document = {"hub": hub, "releases": groups}
+        if drive is not None:
+            document["environments"] = by_release
+        sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
         return
     table = Table(title=f"servers on {hub}")
     for column in ("release", "image digest", "running", "stopped", "users"):
@@ -58,6 +70,15 @@ def hub_usage(hub: str = HUB, as_json: bool = typer.Option(False, "--json", help
     out.print(table)
     if not groups:
         out.print("no servers, running or stopped")
+    if drive is not None:
+        shown = Table(title="users' own environments on the Drive (lab-env)")
+        for column in ("built on release", "environments", "owners"):
+            shown.add_column(column, overflow="fold")
+        for group in by_release:
+            shown.add_row(group["release"], str(group["environments"]), Text(", ".join(group["owners"])))
+        out.print(shown if by_release else "no environments on the Drive")
+        if stopped:
+            out.print("the Drive holds more environments than were counted (the scan stops at 100,000)")
 
 
 @hub_app.command("check")

@@ -1,7 +1,8 @@
 """The demo's tool part, when spack can be had: a small release built for real in minutes.
 
-Two versions of py-six and py-packaging (sources on PyPI, pure Python), locked, built with the
-local registry as build cache, tested (modules included), and shown: `module avail` and
+Two versions of py-six and py-packaging (sources on PyPI, pure Python), and R with IRkernel from
+Debian's packages as spack externals (the release's R kernel, nothing compiled), locked, built
+with the local registry as build cache, tested (modules and the R kernel included), and shown: `module avail` and
 `module load` in the image. Then a one-tool change (py-six 1.16.0 added), built again: the
 summary says how many packages were compiled and how many bytes reached the registry.
 The big example releases stay for `labforge release build`.
@@ -36,11 +37,33 @@ def tool_yaml(name: str) -> str:
             "command: python3\n")
 
 
-def manifest(six_versions: list[str], release_id: str = RELEASE) -> str:
+# R from Debian's packages as spack externals (nothing compiled, no CRAN): the release's R kernel.
+R_TOOLS = {
+    "r": ("4.2.2", "R, the language for statistics (Debian's r-base-core, a spack external)", "R --version"),
+    "r-irkernel": ("1.3.2", "IRkernel, the Jupyter kernel for R (Debian's r-cran-irkernel, a spack external)",
+                   "Rscript -e 'library(IRkernel)'"),
+}
+# what the manifest says for them: the Debian packages, the externals, the tools
+R_BASE = ("base:\n  packages: [r-base-core, r-cran-irkernel]\npackages:\n"
+          + "".join(f'  {name}:\n    buildable: false\n    externals:\n    - spec: "{name}@{version}"\n      prefix: /usr\n'
+                    for name, (version, _, _) in R_TOOLS.items()))
+R_RELEASE_TOOLS = "".join(f'- name: {name}\n  versions: ["{version}"]\n' for name, (version, _, _) in R_TOOLS.items())
+
+
+def r_tool_yaml(name: str) -> str:
+    version, summary, check = R_TOOLS[name]
+    return (f"name: {name}\npackage: {name}\nsummary: {summary}\nhomepage: https://www.r-project.org\n"
+            f'maintainers: [demo@example.org]\nlicense: GPL-2.0-or-later\nversions:\n- version: "{version}"\n'
+            f'default: "{version}"\ntests:\n  commands: ["{check}"]\ncommand: Rscript\n')
+
+
+def manifest(six_versions: list[str], release_id: str = RELEASE, with_r: bool = False) -> str:
+    """The small release; `with_r`: R and IRkernel too, as externals from Debian's packages."""
     listed = ", ".join(f'"{v}"' for v in six_versions)
-    return (f'id: "{release_id}"\nchannel: stable\npython: "3.11"\ntools:\n- name: py-six\n  versions: [{listed}]\n'
-            '  default: "1.17.0"\n- name: py-packaging\n  versions: ["25.0"]\n'
-            "notes: The demo's small release (labforge demo).\n")
+    return (f'id: "{release_id}"\nchannel: stable\npython: "3.11"\n' + (R_BASE if with_r else "")
+            + f'tools:\n- name: py-six\n  versions: [{listed}]\n  default: "1.17.0"\n'
+            + '- name: py-packaging\n  versions: ["25.0"]\n' + (R_RELEASE_TOOLS if with_r else "")
+            + "notes: The demo's small release (labforge demo).\n")
 
 
 def small_release_project(source: Project, root: Path, release_id: str = RELEASE,
@@ -66,7 +89,8 @@ def demo_project(project: Project) -> Project:
         raise LabforgeError(Problem(str(root), "exists but is not the demo's scratch project",
                                     "move it away; the demo makes this directory anew each run"))
     shutil.rmtree(root, ignore_errors=True)  # the demo's own scratch copy (it has the marker)
-    demo = small_release_project(project, root)
+    demo = small_release_project(project, root, extra_tools={name: r_tool_yaml(name) for name in R_TOOLS})
+    (demo.releases_dir / f"{RELEASE}.yaml").write_text(manifest(["1.17.0"], with_r=True))
     marker.write_text("labforge demo scratch project: replaced on every run\n")
     demo.build_dir.mkdir(parents=True, exist_ok=True)
     return demo
@@ -138,8 +162,10 @@ def run_tool_demo(project: Project, registry: str, tls_verify: bool, ca_certs: l
 
     version = "python3 -c 'import six; print(\"six\", six.__version__)'"
     cycle("demo release")
-    show_modules(RELEASE, console, ["module -t avail", f"module load py-six && module -t list && {version}"])
-    (demo.releases_dir / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"]))
+    r_kernel = "Rscript -e 'library(IRkernel); cat(R.version.string, \"with IRkernel\", \"\\n\")'"
+    show_modules(RELEASE, console, ["module -t avail", f"module load py-six && module -t list && {version}",
+                                    f"module load r-irkernel && {r_kernel}"])
+    (demo.releases_dir / f"{RELEASE}.yaml").write_text(manifest(["1.17.0", "1.16.0"], with_r=True))
     cycle("one tool version added")
     show_modules(RELEASE, console, ["module -t avail", f"module load py-six/1.16.0 && module -t list && {version}"])
     from ..catalog.store import load_catalog

@@ -163,6 +163,26 @@ def compare(entry: CatalogEntry, found: dict) -> str:
 
 def run_probe(hub: Hub, user: str, kernel: str, timeout: float) -> dict:
     """Start kernel `kernel` on the user's server, run PROBE, read its line, shut the kernel down."""
+    output, error = run_code(hub, user, kernel, PROBE, timeout)
+    line = next((row for row in output.splitlines() if row.startswith(MARK)), None)
+    if line is None:
+        raise CheckFailed(f"the check code did not finish: {error or output.strip()[-200:] or 'no output'}")
+    try:
+        found = json.loads(line[len(MARK):])
+        record = parse_record(found.pop("record"), IN_IMAGE)
+    except (ValueError, AttributeError, KeyError, TypeError):
+        raise CheckFailed("the check code printed something that is not its report") from None
+    except LabforgeError as exc:
+        raise CheckFailed(f"the image's release record: {exc.problems[0].message}") from None
+    found["release"] = record.id
+    found["expected"] = [{"package": t.package, "default": t.default, "versions": t.versions,
+                          "imports": t.tests.get("imports", [])} for t in record.shipped_tools]
+    return found
+
+
+def run_code(hub: Hub, user: str, kernel: str, code: str, timeout: float) -> tuple[str, str | None]:
+    """Run `code` in a new kernel `kernel` on the user's running server (Jupyter's kernel protocol
+    through the hub's proxy): its printed output and its error, if any. The kernel is shut down."""
     import websocket  # websocket-client
 
     base = f"{hub.url}/user/{segment(user, 'user name', USER)}/api/kernels"
@@ -176,7 +196,7 @@ def run_probe(hub: Hub, user: str, kernel: str, timeout: float) -> dict:
         connection = websocket.create_connection(socket_url, header=[f"{k}: {v}" for k, v in headers.items()],
                                                  timeout=timeout)
         try:
-            return _execute(connection, PROBE, timeout)
+            return _execute(connection, code, timeout)
         finally:
             connection.close()
     except (OSError, websocket.WebSocketException) as exc:
@@ -185,7 +205,7 @@ def run_probe(hub: Hub, user: str, kernel: str, timeout: float) -> dict:
         _server_api(hub, "DELETE", f"{base}/{kernel_id}")
 
 
-def _execute(connection, code: str, timeout: float) -> dict:
+def _execute(connection, code: str, timeout: float) -> tuple[str, str | None]:
     msg_id = uuid.uuid4().hex
     connection.send(json.dumps({
         "header": {"msg_id": msg_id, "username": "labforge-check", "session": uuid.uuid4().hex,
@@ -211,20 +231,7 @@ def _execute(connection, code: str, timeout: float) -> dict:
             error = f"{content.get('ename')}: {content.get('evalue')}"
         elif kind == "execute_reply":
             break
-    line = next((row for row in output.splitlines() if row.startswith(MARK)), None)
-    if line is None:
-        raise CheckFailed(f"the check code did not finish: {error or output.strip()[-200:] or 'no output'}")
-    try:
-        found = json.loads(line[len(MARK):])
-        record = parse_record(found.pop("record"), IN_IMAGE)
-    except (ValueError, AttributeError, KeyError, TypeError):
-        raise CheckFailed("the check code printed something that is not its report") from None
-    except LabforgeError as exc:
-        raise CheckFailed(f"the image's release record: {exc.problems[0].message}") from None
-    found["release"] = record.id
-    found["expected"] = [{"package": t.package, "default": t.default, "versions": t.versions,
-                          "imports": t.tests.get("imports", [])} for t in record.shipped_tools]
-    return found
+    return output, error
 
 
 def _server_api(hub: Hub, method: str, url: str, body=None):

@@ -26,6 +26,8 @@ STABLE_ID = re.compile(r"^([0-9]{4})\.(0[1-9]|1[0-2])$")
 # What a command may be given as a release: a stable id or experimental, either with -gpu. It names
 # files (releases/ID.yaml, build/logs/ID-build.log), so nothing else is ever joined to a path.
 IMAGE_ID = re.compile(r"(?:[0-9]{4}\.(?:0[1-9]|1[0-2])|experimental)(?:-gpu)?")
+# Debian policy's package names (ASCII only): they reach apt-get's command line in a RUN step.
+DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]{1,62}")
 
 
 def id_problem(value: str) -> str | None:
@@ -42,8 +44,22 @@ class Base(BaseModel):
     # A site registry's base image instead of the one labforge makes with mmdebstrap.
     image: StrictStr | None = None
     mirror: WebUrl | None = None
+    # Debian packages of the suite the image holds beyond labforge's own, where spack finds them
+    # too: what the release's externals are (R as r-base-core at /usr, so the R kernel needs no CRAN).
+    packages: list[StrictStr] = Field(default_factory=list, max_length=100)
 
     _image = field_validator("image")(check_reference)
+
+    @field_validator("packages")
+    @classmethod
+    def _debian_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not DEBIAN_PACKAGE.fullmatch(name):
+                raise ValueError(f"{name[:80]!r} is not a Debian package name (lowercase letters, digits and +-., "
+                                 "starting with a letter or digit) -- e.g. r-base-core")
+        if len(set(value)) != len(value):
+            raise ValueError("a Debian package is listed twice -- list each once")
+        return value
 
 
 class ReleaseTool(BaseModel):

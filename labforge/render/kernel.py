@@ -48,9 +48,13 @@ def kernel_json(release: Release, launcher: str) -> str:
     return json.dumps(spec, indent=2, sort_keys=True) + "\n"
 
 
+def r_kernel_label(release: Release) -> str:
+    """The R kernel's display name, for a release with R tools."""
+    return f"{kernel_label(release)} (R)" if release.channel != "experimental" else "Lab experimental (R)"
+
+
 def r_kernel_json(release: Release, launcher: str) -> str:
-    label = "Lab experimental (R)" if release.channel == "experimental" else f"Lab {release.id} (R)"
-    spec = {"argv": [launcher, "{connection_file}"], "display_name": label, "language": "R",
+    spec = {"argv": [launcher, "{connection_file}"], "display_name": r_kernel_label(release), "language": "R",
             "metadata": {"lab_release": release.id}}
     return json.dumps(spec, indent=2, sort_keys=True) + "\n"
 

@@ -78,6 +78,7 @@ LAB_TOKEN = "lab_token.py"  # the notebook's helper for the hub's lab-token serv
 LAB_SHARE = "lab_share.py"  # the `lab-share` command, for the hub's lab-share service
 LAB_KERNELS = "lab_kernels.py"  # the server's kernel manager: restarts see the modules loaded since
 LAB_NOTICE = "lab_notice.py"  # a deprecated release's notice in each kernel
+LAB_ENV = "lab_env.py"  # the `lab-env` command: users' own environments on the Drive
 
 # The builder's own code that shapes a render: a change here must change the digest too.
 BUILDER_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
@@ -129,6 +130,7 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "base_image": base_image(loaded),
         "build_packages": BUILD_PACKAGES,
         "runtime_packages": RUNTIME_PACKAGES,
+        "system_packages": list(loaded.release.base.packages),
         "clingo": CLINGO,
         "ca_env": CA_ENV,
         "title": title,
@@ -216,12 +218,12 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         RECORD: release_record(loaded, digest, inputs, with_spack),
     }
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
-    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS, LAB_NOTICE):
+    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS, LAB_NOTICE, LAB_ENV):
         files[name] = project.shipped_file("notebook", name).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)
     return files, {"kernel/launch.sh": 0o755, "kernel-r/launch.sh": 0o755, spackstage.STAGE_SCRIPT: 0o755,
-                   LAB_TOKEN: 0o755, LAB_SHARE: 0o755, batch.ENTRYPOINT: 0o755}
+                   LAB_TOKEN: 0o755, LAB_SHARE: 0o755, LAB_ENV: 0o755, batch.ENTRYPOINT: 0o755}
 
 
 def spack_environment(project: Project, loaded: LoadedRelease) -> tuple[bytes, dict[str, bytes]]:

@@ -149,3 +149,35 @@ def test_ordinary_references_are_accepted(value):
 def test_a_node_name_is_a_spack_name_or_refused(name):
     spec = {"name": name, "version": "1.0", "hash": "a" * 32}
     assert (node_problem("a" * 32, spec) is None) == bool(NAME.match(name))
+
+
+@pytest.mark.parametrize("value, said", [
+    (["r-base-core; rm -rf /"], "is not a Debian package name"), (["--allow-unauthenticated"], "is not a Debian"),
+    (["R-Base-Core"], "is not a Debian package name"), (["r-base-core", "r-base-core"], "listed twice"),
+    (["r-base-core=4.2.2"], "is not a Debian package name"), (["ｒ-base"], "is not a Debian package name"),
+    ([f"p{i}" for i in range(101)], "at most 100"),
+])
+def test_a_releases_debian_packages_are_names_only(cli, project, value, said):
+    """base.packages reach apt-get's command line in a RUN step: names only, each once."""
+    path = project / "releases" / "2026.11.yaml"
+    path.write_text(path.read_text().replace("base:\n", f"base:\n  packages: {json.dumps(value)}\n"))
+    out = project / "o"
+    for command in (("release", "validate", "2026.11"), ("release", "render", "2026.11", "--out", str(out))):
+        result = cli(project, *command)
+        assert result.code == 1 and "releases/2026.11.yaml:" in result.stderr and said in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_releases_debian_packages_are_installed_where_spack_and_users_find_them(cli, project):
+    path = project / "releases" / "2026.11.yaml"
+    path.write_text(path.read_text().replace("base:\n", "base:\n  packages: [r-base-core, r-cran-irkernel]\n"))
+    result = cli(project, "release", "render", "2026.11", "--out", str(project / "o"))
+    assert result.code == 0, result.stderr
+    text = (project / "o" / "Containerfile").read_text()
+    runtime = text.split("FROM base AS runtime", 1)[1]
+    builder = text.split("FROM base AS spack-builder", 1)[1].split("FROM ", 1)[0]
+    for stage in (runtime, builder):
+        assert "      r-base-core \\\n      r-cran-irkernel \\\n" in stage
+    assert "/usr/share/jupyter/kernels" in runtime  # the "ir" kernel they bring: the release's own only
+    batch = (project / "o" / "Batchfile").read_text()
+    assert batch.count("      r-cran-irkernel \\\n") == batch.count("FROM base AS batch-") + 1  # + the builder

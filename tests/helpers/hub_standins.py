@@ -89,14 +89,33 @@ def loopback_lab_spawner():
     return LoopbackLabSpawner
 
 
+def drive_volumes(spawner, drive_dir: str) -> list[str]:
+    """buildah --volume arguments for the claim mounts the Drive hook gave the pod (subPaths of
+    `drive_dir`, the stand-in for the Drive's claim); the writable folders are made as the image
+    user first, which is the Drive's init container's job."""
+    claims = {v.get("name") for v in spawner.volumes if isinstance(v, dict) and "persistentVolumeClaim" in v}
+    arguments = []
+    for mount in spawner.volume_mounts if drive_dir else []:
+        if mount.get("name") not in claims or ".." in mount["subPath"].split("/"):
+            continue
+        host = os.path.join(drive_dir, mount["subPath"])
+        os.makedirs(host, exist_ok=True)
+        if not mount.get("readOnly"):
+            os.chown(host, 1000, 1000)
+        arguments += ["--volume", f"{host}:{mount['mountPath']}:{'ro' if mount.get('readOnly') else 'rw'}"]
+    return arguments
+
+
 def loopback_image_spawner():
     """The hub's LabSpawner whose "pod" is the release's local image run as `release try` runs it
-    (buildah, chroot, host network), with jupyterhub-singleuser and the environment the hub gives
-    a server: the stand-in for the kubelet pulling the catalog's image by digest."""
+    (buildah, chroot, host network), with jupyterhub-singleuser, the environment the hub gives
+    a server and the Drive's folders the Drive hook mounts (from `drive_dir`): the stand-in for
+    the kubelet pulling the catalog's image by digest."""
     from infra.hub.pod.lab_spawner import LabSpawner
 
     class LoopbackImageSpawner(LocalServer, LabSpawner):
         container = None
+        drive_dir = Unicode("", config=True)
 
         async def start(self):
             await self.load_user_options()
@@ -109,6 +128,7 @@ def loopback_image_spawner():
                 raise RuntimeError(f"no local image of release {release}: {made.stderr.strip()[-200:]}")
             env = {**self.get_env(), "HOME": "/home/jovyan"}
             command = ["buildah", "run", "--isolation", "chroot", "--network", "host",
+                       *drive_volumes(self, self.drive_dir),
                        *[a for k, v in sorted(env.items()) for a in ("--env", f"{k}={v}")], self.container, "--",
                        "jupyterhub-singleuser", "--ip=127.0.0.1", f"--port={port}"]
             self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -14,7 +14,7 @@ from infra.config.stack import Resources
 from infra.hub.profiles import profile_list
 from infra.hub.services.check import labforge_check
 from infra.hub.services.metrics import labforge_metrics
-from infra.hub.values import releases_extra_config
+from infra.hub.values import drive_extra_config, releases_extra_config
 from labforge.catalog.model import Catalog
 from labforge.catalog.store import load_catalog
 from tests.helpers.lab_hub import REPO, lab_hub
@@ -22,6 +22,10 @@ from tests.helpers.lab_hub import REPO, lab_hub
 CHP = REPO / "build" / "tools" / "chp" / "node_modules" / ".bin" / "configurable-http-proxy"
 CATALOGS = [REPO / "build" / "demo" / "catalog.json", REPO / "build" / "demo" / "project" / "build" / "catalog.json"]
 TOKEN, WEAK, METRICS = secrets.token_hex(16), secrets.token_hex(16), secrets.token_hex(16)
+ADMIN = secrets.token_hex(16)  # the tests' own service, in the hub's admin role: users, groups, servers
+# The Drive as the Pulumi program configures it, its claim a host folder (the hub's folder/drive)
+DRIVE = {"claim": "lab-drive", "volume": "lab-drive", "root": "/home/jovyan/drive", "groups": ["collab-neuro"],
+         "patterns": [], "max_groups": 3, "image": "unused", "uid": 1000, "gid": 1000}
 
 
 def image_exists(release: str) -> bool:
@@ -59,14 +63,17 @@ def hub(tmp_path_factory):
     # and Prometheus': read:metrics only
     metrics_role = labforge_metrics(METRICS).roles["labforge-metrics"]
     roles = [{"name": "check", **check_role}, {"name": "weak", "scopes": ["read:users:activity"], "services": ["weak"]},
-             {"name": "metrics", "scopes": metrics_role["scopes"], "services": metrics_role["services"]}]
+             {"name": "metrics", "scopes": metrics_role["scopes"], "services": metrics_role["services"]},
+             {"name": "admin", "services": ["tester"]}]
     services = [{"name": "labforge-check", "api_token": TOKEN}, {"name": "weak", "api_token": WEAK},
-                {"name": "labforge-metrics", "api_token": METRICS}]
+                {"name": "labforge-metrics", "api_token": METRICS}, {"name": "tester", "api_token": ADMIN}]
     lines = [f"c.KubeSpawner.profile_list = {profiles!r}", "c.Spawner.start_timeout = 180",
              "c.Spawner.http_timeout = 180", f"c.JupyterHub.services = {services!r}",
-             f"c.JupyterHub.load_roles = {roles!r}"]
+             f"c.JupyterHub.load_roles = {roles!r}",
+             f"c.LoopbackImageSpawner.drive_dir = {str(folder / 'drive')!r}"]
     spawner = "import hub_standins\nc.JupyterHub.spawner_class = hub_standins.loopback_image_spawner()\n"
-    with lab_hub(folder, lines, releases_extra_config(catalog) + spawner, proxy=str(CHP)) as running:
+    hooks = releases_extra_config(catalog) + drive_extra_config(DRIVE)
+    with lab_hub(folder, lines, hooks + spawner, proxy=str(CHP)) as running:
         try:
             yield running.url, folder, catalog
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -117,10 +118,16 @@ def test_push_to_a_dead_registry_leaves_the_catalog(built, tmp_path):
     assert catalog_path.read_bytes() == before
 
 
+# What `buildah bud --layers` names the container of a step: the id of the image it starts from.
+# (Other tests' `buildah from IMAGE` containers, e.g. an image mounted for its suite, are named
+# after the image: "lab-working-container"; they are theirs, not this build's.)
+STEP_CONTAINER = re.compile(r"[0-9a-f]{12}-working-container(?:-[0-9]+)?")
+
+
 def working_containers() -> set[str]:
     listed = subprocess.run(["buildah", "containers", "--noheading", "--format", "{{.ContainerName}}"],
                             capture_output=True, text=True, check=True).stdout.split()
-    return {name for name in listed if "-working-container" in name}
+    return {name for name in listed if STEP_CONTAINER.fullmatch(name)}
 
 
 def builds_running() -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,9 @@ class Lab:
 @pytest.fixture(scope="session")
 def lab(facts):
     served = Lab(facts)
-    served.start()
+    session = served.start()
+    # the Drive's folder outlives a run: a previous run's environments would be in the launcher
+    shutil.rmtree(session.folders["drive"] / ".lab-envs", ignore_errors=True)
     yield served
     served.stack.close()
 

@@ -17,7 +17,7 @@ from ...buildah.store import require_local_image
 from ...core.errors import LabforgeError, Problem
 from ...inputs.project import Project
 from ...inputs.releases import require_release
-from ...render.kernel import kernel_label
+from ...render.kernel import kernel_label, r_kernel_label
 
 SUITE = Path(__file__).resolve().parent
 BROWSER = ("chromium", "chromedriver")
@@ -33,15 +33,17 @@ def require_browser() -> dict[str, str]:
 
 
 def release_facts(project: Project, release_id: str, config: dict) -> dict:
-    """What the suite expects of the image (`config`: its local config): its kernel, and the
-    tools when spack built them."""
+    """What the suite expects of the image (`config`: its local config): its kernels (the R one
+    for a release with R tools), and the tools when spack built them."""
     loaded = require_release(project, release_id)
     labels = config.get("Labels") or {}
     tools = [{"package": loaded.tools[e.name].tool.package, "versions": list(e.versions),
               "default": e.default_version, "imports": list(loaded.tools[e.name].tool.tests.imports)}
              for e in loaded.release.tools]
+    with_tools = labels.get("org.labforge.spack-stage") == "built"
     return {"id": release_id, "kernel": loaded.release.kernel_name, "kernel_label": kernel_label(loaded.release),
-            "with_tools": labels.get("org.labforge.spack-stage") == "built", "tools": tools}
+            "r_kernel_label": r_kernel_label(loaded.release) if with_tools and loaded.has_r else None,
+            "with_tools": with_tools, "tools": tools}
 
 
 def browser_test(project: Project, release_id: str, extra_args: list[str] | None = None) -> int:

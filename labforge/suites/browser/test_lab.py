@@ -49,7 +49,8 @@ def test_lab_loads_with_no_error_dialog_and_no_news_prompt(browser, lab, shots):
 
 
 def test_launcher_shows_the_release_kernel_and_only_it(browser, facts):
-    assert launcher_kernels(browser) == [facts["kernel_label"]]
+    assert launcher_kernels(browser) == [facts["kernel_label"], *([facts["r_kernel_label"]] if facts["r_kernel_label"]
+                                                                  else [])]
 
 
 def test_new_notebook_opens_on_the_release_kernel_without_asking(browser, lab, facts):
@@ -151,6 +152,47 @@ def test_a_notebook_saved_in_the_drive_is_there_after_a_restart(browser, lab):
     open_lab(browser, session, "drive")
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".jp-DirListing-itemText")]
     assert name in names
+
+
+def test_a_users_environment_has_a_kernel_at_once_and_after_a_restart(browser, lab, shots):
+    """`lab-env create` in a terminal: after a reload (no server restart) the launcher offers the
+    environment's kernel, which imports the user's package; a restarted server offers it again."""
+    import shutil
+
+    from labforge.suites.image.helpers import wheel
+
+    drive = lab.session.folders["drive"]
+    (drive / "wheels").mkdir(exist_ok=True)
+    wheel(drive / "wheels", "labenvdemo", "1.0")
+    open_lab(browser, lab.session)
+    terminal_run(browser, "lab-env create mine --no-index --wheel ~/drive/wheels/labenvdemo-1.0-py3-none-any.whl")
+    WebDriverWait(browser, 180).until(lambda _: (drive / ".lab-envs/kernels/lab-env-mine/kernel.json").is_file())
+    open_lab(browser, lab.session)
+    assert "mine (environment)" in launcher_kernels(browser)
+    browser.find_element(By.CSS_SELECTOR, '.jp-LauncherCard[data-category="Notebook"][title="mine (environment)"]').click()
+    assert kernel_label(browser) == "mine (environment)"
+    wait_idle(browser)
+    assert run_cell(browser, "import labenvdemo; print(labenvdemo.__version__)").strip() == "1.0"
+    browser.save_screenshot(str(shots / "environment.png"))
+    session = lab.restart()
+    open_lab(browser, session)
+    assert "mine (environment)" in launcher_kernels(browser)
+    shutil.rmtree(drive / ".lab-envs")  # the later tests see the release's kernels only
+
+
+def test_the_r_kernel_runs_the_releases_r_with_irkernel(browser, lab, facts, shots):
+    """A release with R tools: its R kernel (IRkernel, R from the release's modules) runs a cell."""
+    if not facts["r_kernel_label"]:
+        pytest.skip("the release has no R tools")
+    r = next(t for t in facts["tools"] if t["package"] == "r")
+    open_lab(browser, lab.session, "drive")
+    browser.find_element(By.CSS_SELECTOR, f'.jp-LauncherCard[data-category="Notebook"]'
+                                          f'[title="{facts["r_kernel_label"]}"]').click()
+    assert kernel_label(browser) == facts["r_kernel_label"]
+    wait_idle(browser)
+    found = run_cell(browser, 'cat(paste(R.version$major, R.version$minor, sep="."), Sys.getenv("LAB_RELEASE"))')
+    assert found.split() == [r["default"], facts["id"]], found
+    browser.save_screenshot(str(shots / "r-kernel.png"))
 
 
 NOTICE = "Release X is deprecated: it can be started until 2099-03-31; move to release Y."

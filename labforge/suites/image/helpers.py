@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import shlex
+import zipfile
+from pathlib import Path
 
 VENV = "/opt/venv"
+WHEELS = "/tmp/lab-env-wheels"  # where the lab-env tests put their wheels in the image
 # setuid/setgid programs Debian itself installs for users' own accounts.
 SETUID_ALLOWED = {
     "/usr/bin/chage", "/usr/bin/chfn", "/usr/bin/chsh", "/usr/bin/expiry", "/usr/bin/gpasswd", "/usr/bin/mount",
@@ -20,3 +25,19 @@ def sh(host, command: str):
 def as_user(uid: int, env: list[str]) -> str:
     """A command prefix that runs as uid with exactly the image's environment (as a container would)."""
     return f"setpriv --reuid={uid} --regid={uid} --clear-groups env -i " + " ".join(shlex.quote(e) for e in env)
+
+
+def wheel(folder: Path, name: str, version: str) -> str:
+    """A pure-Python wheel with one module saying its version."""
+    dist = f"{name}-{version}.dist-info"
+    files = {f"{name}/__init__.py": f"__version__ = {version!r}\n",
+             f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+             f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: labforge\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = [f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b'=').decode()},"
+              f"{len(text.encode())}" for path, text in files.items()] + [f"{dist}/RECORD,,"]
+    path = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, text in {**files, f"{dist}/RECORD": "\n".join(record) + "\n"}.items():
+            archive.writestr(member, text)
+    path.chmod(0o644)
+    return f"{WHEELS}/{path.name}"  # the path in the image when `folder` is WHEELS in its root

@@ -18,7 +18,7 @@ from ...core.process import require
 from ...inputs.project import Project
 
 SUITE = Path(__file__).resolve().parent
-NOTEBOOK_SUITE = ("test_user.py", "test_image.py")
+NOTEBOOK_SUITE = ("test_user.py", "test_image.py", "test_lab_env.py")
 BATCH_SUITE = ("test_user.py", "test_batch_image.py")
 
 

@@ -13,7 +13,9 @@ VARIABLE = "LAB_RELEASE_NOTICE"
 
 
 def load_ipython_extension(shell):
-    notice = os.environ.get(VARIABLE, "").strip()
+    # a user's environment built on another release (lab_kernels.py sets it on its kernel)
+    notices = [os.environ.get(name, "").strip() for name in (VARIABLE, "LAB_ENV_NOTICE")]
+    notice = " ".join(n for n in notices if n)
     if not notice:
         return
 

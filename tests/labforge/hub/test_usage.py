@@ -90,3 +90,37 @@ def test_usage_says_what_is_wrong_in_one_line(hub, case):
     expected = {"token without the scopes": "refused the token (HTTP 403)", "no token": "LABFORGE_HUB_TOKEN",
                 "hub down": "cannot reach"}[case]
     assert expected in result.stderr
+
+
+def environment(drive, owner: str, name: str, release: str | None, top: str = "users"):
+    """An environment as lab-env leaves it: envs/NAME/builds/1 with its record, `current` -> builds/1."""
+    folder = drive / top / owner / ".lab-envs" / "envs" / name
+    (folder / "builds" / "1").mkdir(parents=True)
+    if release is not None:
+        (folder / "builds" / "1" / "record.json").write_text(json.dumps({"release": release, "build": 1}))
+    (folder / "current").symlink_to("builds/1")
+    return folder
+
+
+def test_usage_counts_users_own_environments_per_release_from_the_drive(hub, tmp_path):
+    drive = tmp_path / "drive"
+    environment(drive, "ada", "analysis", "2026.05")
+    environment(drive, "bob", "fit", "2026.05")
+    environment(drive, "bob", "plots", "2026.11")
+    environment(drive, "collab-neuro", "shared", "2026.05", top="groups")
+    environment(drive, "cy", "broken", None)  # no record
+    (environment(drive, "dee", "big", "2026.11") / "builds" / "1" / "record.json").write_text("x" * 70_000)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (drive / "users" / "eve" / ".lab-envs").mkdir(parents=True)
+    (drive / "users" / "eve" / ".lab-envs" / "envs").symlink_to(outside)  # a link: never followed
+    result = usage(hub, ADMIN, "--json", "--drive", str(drive))
+    assert result.returncode == 0, result.stderr
+    by_release = {g["release"]: g for g in json.loads(result.stdout)["environments"]}
+    assert by_release["2026.05"] == {"release": "2026.05", "environments": 3,
+                                     "owners": ["ada", "bob", "group:collab-neuro"]}
+    assert by_release["2026.11"]["owners"] == ["bob"] and by_release["unreadable"]["owners"] == ["cy", "dee"]
+    table = usage(hub, ADMIN, "--drive", str(drive))
+    assert table.returncode == 0 and "ada, bob, group:collab-neuro" in table.stdout
+    missing = usage(hub, ADMIN, "--drive", str(tmp_path / "nothing"))
+    assert missing.returncode == 1 and "--drive" in missing.stderr and "Traceback" not in missing.stderr

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""Your own Python environments on the Lab, kept on your Drive and tied to the release they
+were built on.
+
+    $ lab-env create analysis pandas==2.2.3 --wheel ~/drive/wheels/mytool-1.0-py3-none-any.whl
+    $ lab-env add analysis seaborn==0.13.2      # a new build: the old one stays for rollback
+    $ lab-env rollback analysis                 # back to the previous build
+    $ lab-env list
+    $ lab-env rebuild analysis                  # the same packages on the release you run now
+    $ lab-env remove analysis
+    $ lab-env --group collab-neuro create shared numpy==2.1.3   # for the whole group
+
+An environment is built on the running release's Python: the release's packages are visible,
+yours win where both have one. Its kernel ("analysis (environment)") is in the launcher at once
+and after every server start, because it lives on the Drive (~/drive/.lab-envs). Each build
+keeps its lock (pip freeze) and the release and image it was built on; on another release the
+kernel says it is stale until `lab-env rebuild`. A build that fails or is interrupted leaves the
+previous one active. A group's environments live in its folder (~/drive/Shared with groups/GROUP):
+every member sees their kernels and whoever may write there changes them. Standard library only;
+pip is the server's own.
+"""
+
+import argparse
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+DRIVE = os.path.join(os.path.expanduser("~"), "drive")
+HOME = os.environ.get("LAB_ENV_HOME") or os.path.join(DRIVE, ".lab-envs")
+GROUPS = os.path.join(DRIVE, "Shared with groups")  # one folder per group of yours (read-write)
+GROUP = None  # --group: the environments of that group, in its Drive folder
+GROUP_NAME = re.compile(r"[A-Za-z0-9._@+-]{1,63}")
+SERVER_PYTHON = sys.executable  # the notebook server's Python: its packages are the release's
+RECORD = "/opt/labforge/release.json"
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+# What pip may be given as a package: a requirement, never an option or a path or URL.
+REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]{1,100}\])?"
+                         r"((==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!_-]{1,50}(,(==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!_-]{1,50})*)?")
+WHEEL = re.compile(r"[A-Za-z0-9_.+-]{1,200}\.whl")
+
+
+class EnvError(RuntimeError):
+    """The message says what is wrong and what to do."""
+
+
+def checked_name(name):
+    if not NAME.fullmatch(name or ""):
+        raise EnvError(f"{name[:60]!r}: an environment's name is 1 to 40 lowercase letters, digits, - and _, "
+                       "starting with a letter or digit")
+    return name
+
+
+def plain_dir(path):
+    """`path` as a real folder of ours: created if missing, never a link on the way in HOME."""
+    if os.path.islink(path):
+        raise EnvError(f"{path} is a link: lab-env keeps environments in plain folders only")
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    return path
+
+
+def env_dir(name):
+    return os.path.join(HOME, "envs", checked_name(name))
+
+
+def kernel_name(name):
+    """A group's environments are kernels of their own: `lab-env-GROUP--NAME`."""
+    return f"lab-env-{GROUP}--{checked_name(name)}" if GROUP else f"lab-env-{checked_name(name)}"
+
+
+def kernel_dir(name):
+    return os.path.join(HOME, "kernels", kernel_name(name))
+
+
+def use_group(group):
+    """Work on GROUP's environments: ~/drive/Shared with groups/GROUP/.lab-envs, changed by whoever
+    may write there (the group's members: the Drive's own permissions)."""
+    global HOME, GROUP
+    if not GROUP_NAME.fullmatch(group) or group in (".", ".."):
+        raise EnvError(f"{group[:60]!r} is not a group name")
+    folder = os.path.join(GROUPS, group)
+    if os.path.islink(folder) or not os.path.isdir(folder):
+        raise EnvError(f"no group folder {folder} (your groups are the folders in {GROUPS})")
+    HOME, GROUP = os.path.join(folder, ".lab-envs"), group
+
+
+def builds(name):
+    """The complete builds (a build is complete once its record is written)."""
+    folder = os.path.join(env_dir(name), "builds")
+    found = [int(b) for b in os.listdir(folder) if b.isdigit()] if os.path.isdir(folder) else []
+    return sorted(b for b in found if os.path.isfile(os.path.join(folder, str(b), "record.json")))
+
+
+def current(name):
+    link = os.path.join(env_dir(name), "current")
+    target = os.readlink(link) if os.path.islink(link) else ""
+    return int(target.rsplit("/", 1)[-1]) if target.rsplit("/", 1)[-1].isdigit() else None
+
+
+def running_release():
+    try:
+        with open(RECORD, encoding="utf-8") as handle:
+            record = json.load(handle)
+        return record.get("id") or os.environ.get("LAB_RELEASE", "unknown"), record.get("input_digest", "")
+    except (OSError, ValueError):
+        return os.environ.get("LAB_RELEASE", "unknown"), ""
+
+
+def record_of(name, build):
+    try:
+        with open(os.path.join(env_dir(name), "builds", str(build), "record.json"), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+class Locked:
+    """One change at a time to HOME (two terminals, two servers of one user)."""
+
+    def __enter__(self):
+        plain_dir(HOME)
+        self.handle = open(os.path.join(HOME, ".lock"), "a")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
+def pip(python, args):
+    done = subprocess.run([SERVER_PYTHON, "-m", "pip", "--python", python, "--disable-pip-version-check",
+                           "--no-input", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+        raise EnvError(f"pip: {last[-1][:300] if last else 'failed'}")
+    return done.stdout
+
+
+def new_build(name, requirements, wheels, no_index, lock_from=None):
+    """Build number N+1 beside the others, switch to it only when it is complete."""
+    folder = plain_dir(env_dir(name))
+    plain_dir(os.path.join(folder, "builds"))
+    stored = plain_dir(os.path.join(folder, "wheels"))
+    for wheel in wheels:  # kept, so a rebuild finds them again
+        shutil.copy2(wheel, os.path.join(stored, os.path.basename(wheel)))
+    number = (builds(name) or [0])[-1] + 1
+    # built where it stays (console scripts name their own path); complete when record.json is
+    # written, and `current` moves only then
+    partial = os.path.join(folder, "builds", str(number))
+    shutil.rmtree(partial, ignore_errors=True)  # an interrupted attempt at this number
+    try:
+        subprocess.run([SERVER_PYTHON, "-m", "venv", "--without-pip", partial], check=True, capture_output=True)
+        python = os.path.join(partial, "bin", "python")
+        site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        with open(os.path.join(site, "_lab_env_release.pth"), "w", encoding="utf-8") as handle:
+            # the release's packages after yours; yours first, even before PYTHONPATH's tools
+            handle.write(sysconfig.get_path("purelib") + "\n")
+            handle.write("import sys, sysconfig; _p = sysconfig.get_path('purelib'); "
+                         "sys.path.remove(_p) if _p in sys.path else None; sys.path.insert(0, _p)\n")
+        asked = list(requirements) + [os.path.join(stored, os.path.basename(w)) for w in wheels]
+        source = ["-r", lock_from] if lock_from else []
+        options = ["--find-links", stored] + (["--no-index"] if no_index else [])
+        if asked or source:
+            pip(python, ["install", *options, *source, *asked])
+        lock = pip(python, ["list", "--path", site, "--format", "freeze"])
+        release, image = running_release()
+        with open(os.path.join(partial, "lock.txt"), "w", encoding="utf-8") as handle:
+            handle.write(lock)
+        with open(os.path.join(partial, "record.json.new"), "w", encoding="utf-8") as handle:
+            json.dump({"name": name, "build": number, "release": release, "image": image,
+                       "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       "asked": [*requirements, *(os.path.basename(w) for w in wheels)]}, handle, indent=2)
+        os.replace(os.path.join(partial, "record.json.new"), os.path.join(partial, "record.json"))
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # the previous build stays active
+        raise
+    activate(name, number)
+    return number
+
+
+def activate(name, number):
+    """Point `current` and the kernel at build `number` (an atomic switch of one link)."""
+    folder = env_dir(name)
+    link, temporary = os.path.join(folder, "current"), os.path.join(folder, ".current.new")
+    if os.path.lexists(temporary):
+        os.unlink(temporary)
+    os.symlink(os.path.join("builds", str(number)), temporary)
+    os.replace(temporary, link)
+    write_kernel(name, record_of(name, number))
+
+
+def write_kernel(name, record):
+    folder = plain_dir(os.path.join(plain_dir(os.path.join(HOME, "kernels")), kernel_name(name)))
+    # relative to the kernel's folder: right wherever the Drive is mounted; the path goes through
+    # the environment's bin/ (Python finds its venv from the path it was started by)
+    python = "{resource_dir}/" + "/".join(("..", "..", "envs", name, "current", "bin", "python"))
+    spec = {"argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--ext", "lab_notice"],
+            "display_name": f"{name} ({GROUP}'s environment)" if GROUP else f"{name} (environment)",
+            "language": "python", "env": {"LAB_ENV": name},
+            "metadata": {"lab_env": {"name": name, "release": record.get("release"), "image": record.get("image"),
+                                     "build": record.get("build")}}}
+    with open(os.path.join(folder, "kernel.json.new"), "w", encoding="utf-8") as handle:
+        json.dump(spec, handle, indent=1)
+    os.replace(os.path.join(folder, "kernel.json.new"), os.path.join(folder, "kernel.json"))
+
+
+def check_packages(requirements, wheels):
+    for requirement in requirements:
+        if not REQUIREMENT.fullmatch(requirement):
+            raise EnvError(f"{requirement[:60]!r} is not a package requirement -- write NAME or NAME==VERSION "
+                           "(no options, paths or URLs; give a wheel with --wheel)")
+    for wheel in wheels:
+        if not WHEEL.fullmatch(os.path.basename(wheel)) or not os.path.isfile(wheel):
+            raise EnvError(f"{wheel[:120]}: not a wheel file (a .whl you can read)")
+
+
+def existing(name):
+    if current(checked_name(name)) is None:
+        raise EnvError(f"no environment {name!r} (lab-env list shows yours)")
+    return name
+
+
+def command_create(args):
+    check_packages(args.packages, args.wheel)
+    if os.path.lexists(env_dir(args.name)):
+        raise EnvError(f"{args.name} exists: lab-env add {args.name} ... changes it, lab-env remove deletes it")
+    number = new_build(args.name, args.packages, args.wheel, args.no_index)
+    label = f"{args.name} ({GROUP}'s environment)" if GROUP else f"{args.name} (environment)"
+    return f"{args.name}: build {number} ready; its kernel is '{label}' in the launcher"
+
+
+def command_add(args):
+    check_packages(args.packages, args.wheel)
+    name = existing(args.name)
+    lock = os.path.join(env_dir(name), "current", "lock.txt")
+    number = new_build(name, args.packages, args.wheel, args.no_index, lock_from=lock)
+    return f"{name}: build {number} ready (lab-env rollback {name} returns to build {number - 1})"
+
+
+def command_rebuild(args):
+    name = existing(args.name)
+    old = record_of(name, current(name))
+    lock = os.path.join(env_dir(name), "current", "lock.txt")
+    number = new_build(name, [], [], args.no_index, lock_from=lock)
+    return f"{name}: build {number} on release {running_release()[0]} (was on {old.get('release', '?')})"
+
+
+def command_rollback(args):
+    name = existing(args.name)
+    older = [b for b in builds(name) if b < current(name)]
+    if not older:
+        raise EnvError(f"{name} has no build before build {current(name)}")
+    activate(name, older[-1])
+    return f"{name}: build {older[-1]} active again"
+
+
+def command_remove(args):
+    name = existing(args.name)
+    shutil.rmtree(kernel_dir(name), ignore_errors=True)
+    shutil.rmtree(env_dir(name))
+    return f"{name} removed"
+
+
+def command_list(_args):
+    release = running_release()[0]
+    folder = os.path.join(HOME, "envs")
+    rows = []
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if not NAME.fullmatch(name) or current(name) is None:
+            continue
+        record = record_of(name, current(name))
+        stale = "" if record.get("release") == release else f"  STALE: built on {record.get('release')}"
+        rows.append(f"{name}  build {current(name)} of {len(builds(name))}  release {record.get('release')}{stale}")
+    return "\n".join(rows) or "no environments yet (lab-env create NAME PACKAGE...)"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="lab-env", description=__doc__.splitlines()[0])
+    parser.add_argument("--group", metavar="GROUP", help="a group's environments (its Drive folder) instead of yours")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for verb in ("create", "add"):
+        p = sub.add_parser(verb)
+        p.add_argument("name")
+        p.add_argument("packages", nargs="*", metavar="PACKAGE")
+        p.add_argument("--wheel", action="append", default=[], metavar="FILE")
+        p.add_argument("--no-index", action="store_true", help="only the wheels given and kept, not the index")
+    rebuild = sub.add_parser("rebuild")
+    rebuild.add_argument("name")
+    rebuild.add_argument("--no-index", action="store_true")
+    for verb in ("rollback", "remove"):
+        sub.add_parser(verb).add_argument("name")
+    sub.add_parser("list")
+    args = parser.parse_args(argv)
+    try:
+        if getattr(args, "name", None) is not None:  # everything checked before anything is written
+            checked_name(args.name)
+        check_packages(getattr(args, "packages", []), getattr(args, "wheel", []))
+        if args.group is not None:
+            use_group(args.group)
+        with Locked():
+            print(globals()[f"command_{args.command}"](args))
+    except EnvError as exc:
+        print(f"lab-env: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full quota, a read-only Drive: nothing half-switched
+        print(f"lab-env: {exc.strerror or exc}: {getattr(exc, 'filename', '') or HOME}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("lab-env: interrupted; the previous build stays active", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
