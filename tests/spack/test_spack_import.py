@@ -1,5 +1,6 @@
-"""A stack from spack's own CI, imported as spack concretizes it and locked by the real spack:
-`release import --pin concretized`, a person's review of the stubs, then `release lock`."""
+"""Two small stacks from spack's own CI, as a lab moving to labforge takes them: `release import`
+(build_systems pinned as spack concretizes it, tools-sdk to the recipes' preferred versions), a
+person's review of the stubs, then `release lock` by the real spack."""
 
 from __future__ import annotations
 
@@ -37,3 +38,26 @@ def test_build_systems_imports_with_concretized_pins_and_locks(tmp_path):
     roots = {parse(spec).name: parse(spec).version for spec, _ in lock.roots}
     assert roots == {t["name"]: t["versions"][0] for t in manifest["tools"]}  # the pins are what spack builds
     assert run_cli(project, "release", "validate", "2031.02").code == 0
+
+
+def test_tools_sdk_imports_with_preferred_pins_and_locks(tmp_path):
+    """The second small stack, pinned without spack (the recipes' preferred versions, read with
+    ast): real spack locks what the recipes prefer. Its includes are a URL and spack CI's own."""
+    recipes = spack_packages(tmp_path / "recipes")
+    if recipes is None:
+        pytest.skip("no pinned spack-packages with stacks here")
+    project = copy_project(tmp_path / "project")
+    stack = recipes / "stacks" / "tools-sdk" / "spack.yaml"
+    url = next(line.split("path: ", 1)[1].strip() for line in stack.read_text().splitlines() if "path: https://" in line)
+    imported = run_cli(project, "release", "import", str(stack), "--id", "2031.03", "--pin", "preferred",
+                       "--skip-include", url, "--skip-include", "../../.ci/gitlab/")
+    assert imported.code == 0, imported.stderr
+    pinned = [line for line in imported.stdout.splitlines() if "(the recipe's preferred version)" in line]
+    assert len(pinned) == 6, imported.stdout  # darshan-runtime, darshan-util, dyninst, hpctoolkit, papi, tau
+    for stub in (project / "spack" / "tools").glob("*.yaml"):  # the release manager's review
+        stub.write_text(stub.read_text().replace("needs_metadata: true\n", ""))
+    locked = run_cli(project, "release", "lock", "2031.03")
+    assert locked.code == 0, locked.stderr
+    manifest = yaml.safe_load((project / "releases" / "2031.03.yaml").read_text())
+    roots = {parse(spec).name: parse(spec).version for spec, _ in release_lock(Project(project), "2031.03").roots}
+    assert roots == {t["name"]: t["versions"][0] for t in manifest["tools"]}
