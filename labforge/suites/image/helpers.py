@@ -27,16 +27,17 @@ def as_user(uid: int, env: list[str]) -> str:
     return f"setpriv --reuid={uid} --regid={uid} --clear-groups env -i " + " ".join(shlex.quote(e) for e in env)
 
 
-def wheel(folder: Path, name: str, version: str) -> str:
-    """A pure-Python wheel with one module saying its version."""
+def wheel(folder: Path, name: str, version: str, padding: int = 0) -> str:
+    """A pure-Python wheel with one module saying its version (`padding`: that many more bytes
+    of comment in it, which zip compresses to almost nothing)."""
     dist = f"{name}-{version}.dist-info"
-    files = {f"{name}/__init__.py": f"__version__ = {version!r}\n",
+    files = {f"{name}/__init__.py": f"__version__ = {version!r}\n" + "#" * padding,
              f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
              f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: labforge\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
     record = [f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b'=').decode()},"
               f"{len(text.encode())}" for path, text in files.items()] + [f"{dist}/RECORD,,"]
     path = folder / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as archive:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for member, text in {**files, f"{dist}/RECORD": "\n".join(record) + "\n"}.items():
             archive.writestr(member, text)
     path.chmod(0o644)
