@@ -51,6 +51,27 @@ MAX_DEPTH = 64
 
 def load(path: Path, display: str | None = None) -> Located:
     display = display or str(path)
+    return loads(_read(path, display), display)
+
+
+class PlainOnly(LabforgeError):
+    """A file read only as plain values holds YAML anchors, aliases or merge keys."""
+
+
+def load_plain(path: Path, display: str | None = None) -> Located:
+    """`load`, for files labforge reads only as plain values (imported spack environments): one
+    that is valid YAML but holds anchors, aliases or merge keys is refused (PlainOnly)."""
+    display = display or str(path)
+    text = _read(path, display)
+    located = loads(text, display)
+    line = anchor_line(text)
+    if line is not None:
+        raise PlainOnly(Problem(display, "YAML anchors, aliases and merge keys are not read",
+                                "write the values out where they are used", line=line))
+    return located
+
+
+def _read(path: Path, display: str) -> str:
     try:
         if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
             raise LabforgeError(Problem(display, "is not a regular file", "give the path of a YAML file"))
@@ -62,7 +83,7 @@ def load(path: Path, display: str | None = None) -> Located:
         raise LabforgeError(Problem(display, "file not found")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LabforgeError(Problem(display, f"cannot read file: {exc}")) from None
-    return loads(text, display)
+    return text
 
 
 def loads(text: str, display: str) -> Located:
@@ -160,8 +181,7 @@ def dump(data: Any) -> str:
 
 
 def anchor_line(text: str) -> int | None:
-    """The line of the first anchor, alias or merge key (`<<`) in `text`, or None: for files
-    labforge reads only as plain values (imported spack environments)."""
+    """The line of the first anchor, alias or merge key (`<<`) in `text`, or None."""
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)) or (

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+from ..inputs.releases import IMAGE_ID
+
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # lab_env.py's own names (it ships alone, imports nothing)
 OWNER = re.compile(r"[A-Za-z0-9._@+-]{1,63}")
-RELEASE = re.compile(r"(?:[0-9]{4}\.(?:0[1-9]|1[0-2])|experimental)(?:-gpu)?")
 MAX_RECORD = 64 * 1024
 MAX_ENVIRONMENTS = 100_000  # a Drive of a very large lab; past it the count says it stopped
 
@@ -43,7 +44,7 @@ def _record(build: Path) -> str:
     except (OSError, ValueError):
         return "unreadable"
     release = data.get("release") if isinstance(data, dict) else None
-    return release if isinstance(release, str) and RELEASE.fullmatch(release) else "unreadable"
+    return release if isinstance(release, str) and IMAGE_ID.fullmatch(release) else "unreadable"
 
 
 def environments(drive: Path) -> tuple[list[Environment], bool]:
@@ -72,10 +73,11 @@ def environments(drive: Path) -> tuple[list[Environment], bool]:
 
 
 def per_release(found: list[Environment]) -> list[dict]:
-    groups: dict[str, dict] = {}
+    """Per release: how many environments, and their owners in the order found (once each)."""
+    counts: dict[str, int] = {}
+    owners: dict[str, dict[str, None]] = {}  # a dict as an ordered set: 100,000 environments stay linear
     for env in found:
-        group = groups.setdefault(env.release, {"release": env.release, "environments": 0, "owners": []})
-        group["environments"] += 1
-        if env.owner not in group["owners"]:
-            group["owners"].append(env.owner)
-    return sorted(groups.values(), key=lambda g: g["release"])
+        counts[env.release] = counts.get(env.release, 0) + 1
+        owners.setdefault(env.release, {})[env.owner] = None
+    return [{"release": release, "environments": counts[release], "owners": list(owners[release])}
+            for release in sorted(counts)]

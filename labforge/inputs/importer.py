@@ -17,7 +17,7 @@ from typing import Callable
 
 from ..core.atomic import write_text
 from ..core.errors import LabforgeError, Problem
-from ..core.yamlio import Located, anchor_line, dump, load
+from ..core.yamlio import Located, dump, load_plain
 from .pins import pin
 from .platforms import PLATFORMS
 from .project import Project
@@ -79,11 +79,7 @@ def _one_module(asked: str, built: str, ways: list[str]) -> str:
 
 
 def read_environment(spack_yaml: Path) -> tuple[Located, dict]:
-    located = load(spack_yaml, str(spack_yaml))
-    line = anchor_line(spack_yaml.read_text(encoding="utf-8"))
-    if line is not None:
-        raise LabforgeError(Problem(str(spack_yaml), "YAML anchors, aliases and merge keys are not read",
-                                    "write the values out where they are used", line=line))
+    located = load_plain(spack_yaml, str(spack_yaml))
     env = located.data.get("spack") if isinstance(located.data, dict) else None
     if not isinstance(env, dict) or not isinstance(env.get("specs"), list) or not env["specs"]:
         raise LabforgeError(located.problem(("spack", "specs"), "no specs list found",

@@ -15,7 +15,7 @@ from ..core.fields import Pin, WebUrl
 from ..core.validation import to_model
 from ..core.yamlio import Located, load
 from .gpu_variant import GpuVariant, check_gpu, split_id
-from .package_rules import PackageRule, check_names
+from .package_rules import External, PackageRule, check_names
 from .platforms import PLATFORMS
 from .project import Project
 from .references import check_reference
@@ -128,6 +128,12 @@ class Release(BaseModel):
 
     def tool(self, name: str) -> ReleaseTool:
         return next(t for t in self.tools if t.name == name)
+
+    @property
+    def externals(self) -> list[tuple[PackageRule, External]]:
+        """What the image takes from its base instead of building, by package name: each external
+        of `packages:` with its rule."""
+        return [(rule, external) for _, rule in sorted(self.packages.items()) for external in rule.externals]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import Problem
-from ..core.yamlio import Located, anchor_line, load
+from ..core.yamlio import Located, PlainOnly, load_plain
 from .spack_when import ConditionError, Where, holds
 
 MAX_DEPTH = 8
@@ -114,11 +114,10 @@ def _read_scope(path: Path, where: Where, skip: set[str], root: Path, seen: tupl
     for file in files:
         if not file.is_file() or file.is_symlink():
             continue
-        located = load(file, str(file))
-        line = anchor_line(file.read_text(encoding="utf-8"))
-        if line is not None:
-            out.problems.append(Problem(str(file), "YAML anchors, aliases and merge keys are not read",
-                                        "write the values out where they are used", line=line))
+        try:
+            located = load_plain(file, str(file))
+        except PlainOnly as refused:  # said with the environment's other problems
+            out.problems += refused.problems
             continue
         data = located.data if isinstance(located.data, dict) else {}
         prefix = ("spack",) if isinstance(data.get("spack"), dict) else ()

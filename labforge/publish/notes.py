@@ -60,7 +60,7 @@ def diff_releases(old: Release, new: Release, packages: list[str] | None = None)
 def provided(release: Release) -> list[str]:
     """The packages the image takes from its base instead of building (externals of `packages:`)."""
     items = [f"- {external.spec} from `{external.prefix}`" + ("" if rule.buildable else " (never built)")
-             for _, rule in sorted(release.packages.items()) for external in rule.externals]
+             for rule, external in release.externals]
     return ["## Provided by the base image", "", *items, ""] if items else []
 
 

@@ -47,7 +47,7 @@ def push_bundle(registry: Registry, target: str, folder: Path, subject_manifest:
         digest="sha256:" + hashlib.sha256(subject_manifest).hexdigest(), size=len(subject_manifest))
     pair = registry.login()
     scheme = registry.scheme()
-    verify = (registry.ca_bundle() or True) if registry.tls_verify else False  # skopeo's trust, for requests
+    verify = registry.requests_verify()
     # Harbor answers with a Bearer challenge (oras' token flow), a plain registry with a Basic one.
     backend = "basic" if pair and challenge(registry, scheme, verify).lower().startswith("basic") else "token"
     client = oras.client.OrasClient(hostname=registry.host, insecure=scheme == "http", tls_verify=verify,

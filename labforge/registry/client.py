@@ -72,6 +72,10 @@ class Registry:
         """The CA file requests (oras) verifies with: the same trust skopeo has."""
         return self.bundle if self.bundle is not None else _base_bundle()
 
+    def requests_verify(self) -> str | bool:
+        """requests' `verify` for this registry: skopeo's trust, or False with tls_verify off."""
+        return (self.ca_bundle() or True) if self.tls_verify else False
+
     def scheme(self) -> str:
         """https, verified or not; http only where the registry answers nothing else (skopeo's rule)."""
         if self.tls_verify:
@@ -170,7 +174,7 @@ def credentials_refused(location: str, tls_verify: bool, pair: tuple[str, str], 
 
     registry = Registry(location, tls_verify, ca_files=ca_files)
     with registry.session():
-        verify = (registry.ca_bundle() or True) if tls_verify else False
+        verify = registry.requests_verify()
         base = f"{registry.scheme()}://{registry.host}/v2/"
         try:
             first = requests.get(base, timeout=15, verify=verify)

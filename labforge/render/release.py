@@ -176,8 +176,7 @@ def release_record(loaded: LoadedRelease, digest: str, inputs: dict[str, bytes],
                           default=e.default_version, tests=loaded.tools[e.name].tool.tests.model_dump())
                for e in release.tools],
         inputs={path: "sha256:" + hashlib.sha256(data).hexdigest() for path, data in sorted(inputs.items())},
-        provided=[f"{external.spec} at {external.prefix}" for _, rule in sorted(release.packages.items())
-                  for external in rule.externals],
+        provided=[f"{external.spec} at {external.prefix}" for _, external in release.externals],
     ).to_json()
 
 
