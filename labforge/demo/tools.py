@@ -63,6 +63,8 @@ def manifest(six_versions: list[str], release_id: str = RELEASE, with_r: bool = 
     return (f'id: "{release_id}"\nchannel: stable\npython: "3.11"\n' + (R_BASE if with_r else "")
             + f'tools:\n- name: py-six\n  versions: [{listed}]\n  default: "1.17.0"\n'
             + '- name: py-packaging\n  versions: ["25.0"]\n' + (R_RELEASE_TOOLS if with_r else "")
+            # the demo's image offers users' own spack environments (lab-env --spack)
+            + ("environments:\n  spack: true\n" if with_r else "")
             + "notes: The demo's small release (labforge demo).\n")
 
 

@@ -80,6 +80,16 @@ class JupyterLab(BaseModel):
     extras: list[Pin] = Field(default_factory=list)
 
 
+class Environments(BaseModel):
+    """What users may build on the release themselves (lab-env). Python environments always;
+    spack environments when `spack` is on: the image then carries the pinned spack, its recipes
+    and the OS compilers (about 400 MB more), and its own tree is their spack upstream."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spack: bool = False
+
+
 class Release(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,6 +100,7 @@ class Release(BaseModel):
     python: StrictStr
     tools: list[ReleaseTool] = Field(min_length=1)
     jupyterlab: JupyterLab = JupyterLab()
+    environments: Environments = Environments()
     notes: StrictStr = ""
     # A second image of the same tools built with CUDA (labforge/variants.py).
     gpu: GpuVariant | None = None

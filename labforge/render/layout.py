@@ -19,6 +19,8 @@ class ImagePaths:
     venv: str = "/opt/venv"
     labforge: str = "/opt/labforge"
     layers: str = "/opt/labforge/layers"  # the build stage's one directory per image layer
+    upstream: str = "/opt/labforge/upstream"  # the build stage's spack database of the image's tree
+    spack_cache: str = "/opt/spack-cache"  # spack's repository indexes, a seed for users' spack
     module_path: str = ""
 
     @classmethod

@@ -17,7 +17,7 @@ from ..inputs.platforms import PLATFORMS
 from ..inputs.project import Project
 from ..inputs.releases import LoadedRelease
 from ..locks.lockfile import lock_path
-from . import apptainer, batch, kernel, spackstage
+from . import apptainer, batch, kernel, spackstage, userspack
 from .layout import SECRET_CA, SECRETS, ImagePaths
 from .record import NAME as RECORD
 from .record import ReleaseRecord, ToolRecord
@@ -79,6 +79,7 @@ LAB_SHARE = "lab_share.py"  # the `lab-share` command, for the hub's lab-share s
 LAB_KERNELS = "lab_kernels.py"  # the server's kernel manager: restarts see the modules loaded since
 LAB_NOTICE = "lab_notice.py"  # a deprecated release's notice in each kernel
 LAB_ENV = "lab_env.py"  # the `lab-env` command: users' own environments on the Drive
+LAB_ENV_SPACK = "lab_env_spack.py"  # its spack environments, on the release's tree
 
 # The builder's own code that shapes a render: a change here must change the digest too.
 BUILDER_SOURCES = sorted(Path(__file__).parent.glob("*.py")) + [
@@ -127,6 +128,8 @@ def context(project: Project, loaded: LoadedRelease, with_spack: bool, digest: s
         "platform": platform,
         "paths": ImagePaths.for_platform(platform, settings.spack.target),
         "with_spack": with_spack,
+        # users' own spack environments on this image (lab-env --spack): spack and compilers in it
+        "user_spack": with_spack and release.environments.spack,
         "base_image": base_image(loaded),
         "build_packages": BUILD_PACKAGES,
         "runtime_packages": RUNTIME_PACKAGES,
@@ -216,8 +219,10 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
         **kernel.kernel_files(tdir, ctx, loaded.release),
         RECORD: release_record(loaded, digest, inputs, with_spack),
     }
+    if ctx["user_spack"]:
+        text[userspack.USER_SPACK] = userspack.user_spack_config(spack_yaml, ctx["paths"])
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
-    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS, LAB_NOTICE, LAB_ENV):
+    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS, LAB_NOTICE, LAB_ENV, LAB_ENV_SPACK):
         files[name] = project.shipped_file("notebook", name).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)

@@ -7,6 +7,10 @@
                        of the same package (timings, "taken from a binary" marker). The plan's
                        "present" packages are in the image already (a tool build on a release
                        image); with "strict", nothing else may be installed.
+  upstream PLAN DEST   write DEST/.spack-db/index.json: spack's database of the image's tree, so
+                       users' spack environments can take it as an upstream (lab-env --spack).
+                       Only what the image holds is installed there, and every install time is
+                       SOURCE_DATE_EPOCH, so an unchanged tree gives an unchanged file.
 
 Part of the labforge build context; labforge copies it, never edit it in a render.
 """
@@ -66,9 +70,30 @@ def stage(plan_path, dest):
     print(f"labforge-layers: {len(specs)} packages in {len(set(layer_of.values()))} layers")
 
 
+def upstream(plan_path, dest):
+    plan = json.load(open(plan_path))
+    in_image = {h for layer in plan["layers"] for h in layer["hashes"]} | set(plan.get("present", []))
+    index = os.path.join(spack.store.STORE.db.database_directory, "index.json")
+    data = json.load(open(index))
+    when = float(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    for digest, record in data["database"]["installs"].items():
+        external = bool(record["spec"].get("external"))
+        if record.get("installed") and not external and digest not in in_image:
+            record["installed"], record["path"] = False, None  # left out of the image
+        record["installation_time"] = when
+    folder = os.path.join(dest, ".spack-db")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "index.json"), "w") as handle:
+        json.dump(data, handle, sort_keys=True, separators=(",", ":"))
+    kept = sum(1 for r in data["database"]["installs"].values() if r.get("installed"))
+    print(f"labforge-upstream: {kept} installed packages in the image's spack database")
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["report"]:
         report()
+    elif sys.argv[1:2] == ["upstream"] and len(sys.argv) == 4:
+        upstream(sys.argv[2], sys.argv[3])
     elif sys.argv[1:2] == ["stage"] and len(sys.argv) == 4:
         stage(sys.argv[2], sys.argv[3])
     else:

@@ -11,7 +11,10 @@ load, recursively, in their place: loading a tool sets the same environment, and
 listed. An inlined `setenv` becomes `pushenv`, so unloading one of two tools that share a
 dependency gives the other's value back. The hidden files stay, loaded by nothing.
 
-    python3 spack-modules.py MODULES_ROOT
+    python3 spack-modules.py MODULES_ROOT [OTHER_ROOT...]
+
+OTHER_ROOTs are read, never changed: a user's spack environment (lab-env) inlines the release's
+hidden modules its own modules load.
 """
 
 from __future__ import annotations
@@ -78,9 +81,12 @@ def rewrite(path: Path, files: dict[str, Path], hidden: set[str]) -> bool:
     return changed
 
 
-def main(root: Path) -> int:
+def main(root: Path, others: list[Path]) -> int:
     files, hidden = module_files(root), hidden_names(root)
     visible = [name for name in files if name not in hidden]
+    for other in others:  # the root's own files win a name
+        files = {**module_files(other), **files}
+        hidden |= hidden_names(other)
     rewritten = [name for name in visible if rewrite(files[name], files, hidden)]
     print(f"spack-modules: {len(visible)} tool modules, {len(rewritten)} with their {len(hidden)} hidden "
           "dependencies' environment inlined")
@@ -88,4 +94,4 @@ def main(root: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(Path(sys.argv[1]), [Path(a) for a in sys.argv[2:]]))

@@ -9,6 +9,7 @@ were built on.
     $ lab-env rebuild analysis                  # the same packages on the release you run now
     $ lab-env remove analysis
     $ lab-env --group collab-neuro create shared numpy==2.1.3   # for the whole group
+    $ lab-env create mytools --spack py-six@1.16.0 --repo ~/drive/my-recipes   # spack packages
 
 An environment is built on the running release's Python: the release's packages are visible,
 yours win where both have one. Its kernel ("analysis (environment)") is in the launcher at once
@@ -16,8 +17,10 @@ and after every server start, because it lives on the Drive (~/drive/.lab-envs).
 keeps its lock (pip freeze) and the release and image it was built on; on another release the
 kernel says it is stale until `lab-env rebuild`. A build that fails or is interrupted leaves the
 previous one active. A group's environments live in its folder (~/drive/Shared with groups/GROUP):
-every member sees their kernels and whoever may write there changes them. Standard library only;
-pip is the server's own.
+every member sees their kernels and whoever may write there changes them. With --spack (on a
+release that offers it) the packages are spack specs, built on the release's own tree: only what
+the release lacks is compiled, and their modules show beside the release's (lab_env_spack.py).
+Standard library only; pip is the server's own.
 """
 
 import argparse
@@ -31,6 +34,8 @@ import subprocess
 import sys
 import sysconfig
 
+import lab_env_spack
+
 DRIVE = os.path.join(os.path.expanduser("~"), "drive")
 HOME = os.environ.get("LAB_ENV_HOME") or os.path.join(DRIVE, ".lab-envs")
 GROUPS = os.path.join(DRIVE, "Shared with groups")  # one folder per group of yours (read-write)
@@ -38,6 +43,7 @@ GROUP = None  # --group: the environments of that group, in its Drive folder
 GROUP_NAME = re.compile(r"[A-Za-z0-9._@+-]{1,63}")
 SERVER_PYTHON = sys.executable  # the notebook server's Python: its packages are the release's
 RECORD = "/opt/labforge/release.json"
+RELEASE_KERNEL = "/opt/labforge/kernel/launch.sh"  # the release's Python kernel: its default modules
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 # What pip may be given as a package: a requirement, never an option or a path or URL.
 REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]{1,100}\])?"
@@ -141,8 +147,9 @@ def pip(python, args):
     return done.stdout
 
 
-def new_build(name, requirements, wheels, no_index, lock_from=None):
-    """Build number N+1 beside the others, switch to it only when it is complete."""
+def new_build(name, requirements, wheels, no_index, lock_from=None, spack=None):
+    """Build number N+1 beside the others, switch to it only when it is complete. `spack`: the
+    specs and the kept repositories of a spack environment."""
     folder = plain_dir(env_dir(name))
     plain_dir(os.path.join(folder, "builds"))
     stored = plain_dir(os.path.join(folder, "wheels"))
@@ -154,6 +161,10 @@ def new_build(name, requirements, wheels, no_index, lock_from=None):
     partial = os.path.join(folder, "builds", str(number))
     shutil.rmtree(partial, ignore_errors=True)  # an interrupted attempt at this number
     try:
+        if spack is not None:
+            os.makedirs(partial)
+            built = lab_env_spack.build(partial, os.path.join(folder, "software"), *spack)
+            return finish(name, number, partial, built)
         subprocess.run([SERVER_PYTHON, "-m", "venv", "--without-pip", partial], check=True, capture_output=True)
         python = os.path.join(partial, "bin", "python")
         site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
@@ -169,17 +180,22 @@ def new_build(name, requirements, wheels, no_index, lock_from=None):
         if asked or source:
             pip(python, ["install", *options, *source, *asked])
         lock = pip(python, ["list", "--path", site, "--format", "freeze"])
-        release, image = running_release()
         with open(os.path.join(partial, "lock.txt"), "w", encoding="utf-8") as handle:
             handle.write(lock)
-        with open(os.path.join(partial, "record.json.new"), "w", encoding="utf-8") as handle:
-            json.dump({"name": name, "build": number, "release": release, "image": image,
-                       "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       "asked": [*requirements, *(os.path.basename(w) for w in wheels)]}, handle, indent=2)
-        os.replace(os.path.join(partial, "record.json.new"), os.path.join(partial, "record.json"))
+        return finish(name, number, partial, {"asked": [*requirements, *(os.path.basename(w) for w in wheels)]})
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)  # the previous build stays active
         raise
+
+
+def finish(name, number, partial, facts):
+    """Write the record (the build is complete from then on) and switch to the build."""
+    release, image = running_release()
+    with open(os.path.join(partial, "record.json.new"), "w", encoding="utf-8") as handle:
+        json.dump({"name": name, "build": number, "release": release, "image": image,
+                   "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **facts},
+                  handle, indent=2)
+    os.replace(os.path.join(partial, "record.json.new"), os.path.join(partial, "record.json"))
     activate(name, number)
     return number
 
@@ -192,7 +208,17 @@ def activate(name, number):
         os.unlink(temporary)
     os.symlink(os.path.join("builds", str(number)), temporary)
     os.replace(temporary, link)
-    write_kernel(name, record_of(name, number))
+    record = record_of(name, number)
+    write_kernel(name, record)
+    if record.get("kind") == "spack" or os.path.isdir(os.path.join(HOME, "modules")):
+        lab_env_spack.link_modules(HOME, spack_envs())
+
+
+def spack_envs():
+    folder = os.path.join(HOME, "envs")
+    names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    return [n for n in names if NAME.fullmatch(n) and current(n) is not None
+            and record_of(n, current(n)).get("kind") == "spack"]
 
 
 def write_kernel(name, record):
@@ -200,9 +226,14 @@ def write_kernel(name, record):
     # relative to the kernel's folder: right wherever the Drive is mounted; the path goes through
     # the environment's bin/ (Python finds its venv from the path it was started by)
     python = "{resource_dir}/" + "/".join(("..", "..", "envs", name, "current", "bin", "python"))
-    spec = {"argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--ext", "lab_notice"],
+    argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--ext", "lab_notice"]
+    env = {"LAB_ENV": name}
+    if record.get("kind") == "spack":  # the release's kernel, with the environment's modules loaded too
+        argv = [RELEASE_KERNEL, "-f", "{connection_file}"]
+        env["LAB_ENV_MODULES"] = " ".join(record.get("modules", []))
+    spec = {"argv": argv,
             "display_name": f"{name} ({GROUP}'s environment)" if GROUP else f"{name} (environment)",
-            "language": "python", "env": {"LAB_ENV": name},
+            "language": "python", "env": env,
             "metadata": {"lab_env": {"name": name, "release": record.get("release"), "image": record.get("image"),
                                      "build": record.get("build")}}}
     with open(os.path.join(folder, "kernel.json.new"), "w", encoding="utf-8") as handle:
@@ -227,28 +258,64 @@ def existing(name):
 
 
 def command_create(args):
-    check_packages(args.packages, args.wheel)
     if os.path.lexists(env_dir(args.name)):
         raise EnvError(f"{args.name} exists: lab-env add {args.name} ... changes it, lab-env remove deletes it")
-    number = new_build(args.name, args.packages, args.wheel, args.no_index)
+    try:
+        number = spack_build(args.name, args.packages, args.repo) if args.spack else \
+            new_build(args.name, args.packages, args.wheel, args.no_index)
+    except BaseException:
+        if not builds(args.name):  # a first build that failed leaves no environment behind
+            shutil.rmtree(env_dir(args.name), ignore_errors=True)
+        raise
     label = f"{args.name} ({GROUP}'s environment)" if GROUP else f"{args.name} (environment)"
-    return f"{args.name}: build {number} ready; its kernel is '{label}' in the launcher"
+    return f"{args.name}: build {number} ready{built_summary(args.name, number)}; its kernel is '{label}' in the launcher"
 
 
 def command_add(args):
-    check_packages(args.packages, args.wheel)
     name = existing(args.name)
-    lock = os.path.join(env_dir(name), "current", "lock.txt")
-    number = new_build(name, args.packages, args.wheel, args.no_index, lock_from=lock)
-    return f"{name}: build {number} ready (lab-env rollback {name} returns to build {number - 1})"
+    record = record_of(name, current(name))
+    if bool(args.spack) != (record.get("kind") == "spack"):
+        raise EnvError(f"{name} is a {'spack' if record.get('kind') == 'spack' else 'Python'} environment: "
+                       f"{'add --spack SPEC' if record.get('kind') == 'spack' else 'add PACKAGE (without --spack)'}")
+    if args.spack:
+        number = spack_build(name, record["specs"] + [p for p in args.packages if p not in record["specs"]], args.repo)
+    else:
+        lock = os.path.join(env_dir(name), "current", "lock.txt")
+        number = new_build(name, args.packages, args.wheel, args.no_index, lock_from=lock)
+    return f"{name}: build {number} ready{built_summary(name, number)} (lab-env rollback {name} returns to build {number - 1})"
 
 
 def command_rebuild(args):
     name = existing(args.name)
     old = record_of(name, current(name))
-    lock = os.path.join(env_dir(name), "current", "lock.txt")
-    number = new_build(name, [], [], args.no_index, lock_from=lock)
+    if old.get("kind") == "spack":  # the locked versions of what was asked, on this release's tree
+        number = spack_build(name, lab_env_spack.pinned_roots(os.path.join(env_dir(name), "current")), [])
+    else:
+        lock = os.path.join(env_dir(name), "current", "lock.txt")
+        number = new_build(name, [], [], args.no_index, lock_from=lock)
     return f"{name}: build {number} on release {running_release()[0]} (was on {old.get('release', '?')})"
+
+
+def spack_build(name, specs, repos):
+    if GROUP:
+        raise EnvError("spack environments are personal for now: create it without --group")
+    if not lab_env_spack.available():
+        raise EnvError(f"release {running_release()[0]} offers no spack environments (its manifest's "
+                       "environments.spack); a Python environment needs no --spack")
+    folder = plain_dir(env_dir(name))
+    kept = os.path.join(folder, "repos")
+    known = [os.path.join(kept, r) for r in sorted(os.listdir(kept))] if os.path.isdir(kept) else []
+    added = [lab_env_spack.keep_repo(r, folder) for r in repos]
+    return new_build(name, [], [], True, spack=(specs, sorted(set(known + added))))
+
+
+def built_summary(name, number):
+    record = record_of(name, number)
+    if record.get("kind") != "spack":
+        return ""
+    compiled = record.get("compiled", [])
+    return (f": {len(compiled)} compiled ({', '.join(compiled) or 'nothing'}), {len(record.get('from_release', []))} "
+            f"from the release; modules {', '.join(record.get('modules', [])) or 'none'}")
 
 
 def command_rollback(args):
@@ -264,6 +331,8 @@ def command_remove(args):
     name = existing(args.name)
     shutil.rmtree(kernel_dir(name), ignore_errors=True)
     shutil.rmtree(env_dir(name))
+    if os.path.isdir(os.path.join(HOME, "modules")):
+        lab_env_spack.link_modules(HOME, spack_envs())
     return f"{name} removed"
 
 
@@ -276,7 +345,8 @@ def command_list(_args):
             continue
         record = record_of(name, current(name))
         stale = "" if record.get("release") == release else f"  STALE: built on {record.get('release')}"
-        rows.append(f"{name}  build {current(name)} of {len(builds(name))}  release {record.get('release')}{stale}")
+        kind = "spack" if record.get("kind") == "spack" else "python"
+        rows.append(f"{name}  {kind}  build {current(name)} of {len(builds(name))}  release {record.get('release')}{stale}")
     return "\n".join(rows) or "no environments yet (lab-env create NAME PACKAGE...)"
 
 
@@ -290,6 +360,9 @@ def main(argv=None):
         p.add_argument("packages", nargs="*", metavar="PACKAGE")
         p.add_argument("--wheel", action="append", default=[], metavar="FILE")
         p.add_argument("--no-index", action="store_true", help="only the wheels given and kept, not the index")
+        p.add_argument("--spack", nargs="+", metavar="SPEC", help="spack specs, built on the release's tree")
+        p.add_argument("--repo", action="append", default=[], metavar="DIR",
+                       help="a spack package repository of yours (kept with the environment)")
     rebuild = sub.add_parser("rebuild")
     rebuild.add_argument("name")
     rebuild.add_argument("--no-index", action="store_true")
@@ -300,12 +373,22 @@ def main(argv=None):
     try:
         if getattr(args, "name", None) is not None:  # everything checked before anything is written
             checked_name(args.name)
-        check_packages(getattr(args, "packages", []), getattr(args, "wheel", []))
+        if getattr(args, "spack", None):
+            args.packages = args.spack + args.packages  # `create NAME --spack A B` or `create NAME A --spack B`
+            lab_env_spack.check_specs(args.packages)
+            for repo in args.repo:
+                lab_env_spack.check_repo(repo)
+            if args.wheel:
+                raise EnvError("--wheel is for Python environments; a spack environment takes --repo")
+        else:
+            check_packages(getattr(args, "packages", []), getattr(args, "wheel", []))
+            if getattr(args, "repo", []):
+                raise EnvError("--repo is for spack environments: add --spack")
         if args.group is not None:
             use_group(args.group)
         with Locked():
             print(globals()[f"command_{args.command}"](args))
-    except EnvError as exc:
+    except (EnvError, lab_env_spack.SpackError) as exc:
         print(f"lab-env: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # a full quota, a read-only Drive: nothing half-switched

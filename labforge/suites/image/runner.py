@@ -18,7 +18,7 @@ from ...core.process import require
 from ...inputs.project import Project
 
 SUITE = Path(__file__).resolve().parent
-NOTEBOOK_SUITE = ("test_user.py", "test_image.py", "test_lab_env.py")
+NOTEBOOK_SUITE = ("test_user.py", "test_image.py", "test_lab_env.py", "test_lab_env_spack.py")
 BATCH_SUITE = ("test_user.py", "test_batch_image.py")
 
 

@@ -75,7 +75,7 @@ def test_an_environment_from_wheels_has_a_kernel_at_once_and_yours_win(host, use
     assert "labenvdemo==1.0" in host.file(f"{home}/drive/.lab-envs/envs/mine/current/lock.txt").content_string
     # a terminal whose PATH puts the OS's python3 first (no pip there) still runs lab-env on the server's
     plain_path = prefix.replace(f"PATH={VENV}/bin:", "PATH=")
-    assert plain_path != prefix and sh(host, f"{plain_path} lab-env list").stdout.startswith("mine  build 1")
+    assert plain_path != prefix and sh(host, f"{plain_path} lab-env list").stdout.startswith("mine  python  build 1")
 
 
 def test_a_failed_build_keeps_the_previous_one_and_rollback_returns(host, user):

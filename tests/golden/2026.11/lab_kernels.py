@@ -21,8 +21,9 @@ class ReleaseKernelManager(ServerKernelManager):
     async def restart_kernel(self, *args, **kwargs):
         env = (self._launch_args or {}).get("env")
         if isinstance(env, dict):
-            # the server's modules now; the session's own variables (JPY_SESSION_NAME) stay
-            self._launch_args["env"] = {**os.environ, **{k: v for k, v in env.items() if k.startswith("JPY_")}}
+            # the server's modules now; the session's own variables (JPY_SESSION_NAME) and a user
+            # environment's (LAB_ENV_MODULES) stay
+            self._launch_args["env"] = {**os.environ, **{k: v for k, v in env.items() if k.startswith(("JPY_", "LAB_ENV"))}}
         return await super().restart_kernel(*args, **kwargs)
 
 

@@ -121,6 +121,8 @@ case "$mode" in
     install
     spack -e "$ENV" gc -y  # build-only packages leave; the layer plan has none of them
     layout
+    # The image's tree as a spack upstream for users' own environments (lab-env --spack).
+    spack -e "$ENV" python /opt/labforge/spack-layers.py upstream /opt/labforge/layers.json /opt/labforge/upstream
     ;;
   tool)
     install

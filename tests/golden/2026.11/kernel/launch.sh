@@ -15,4 +15,9 @@ done
 if [ -n "${defaults[*]}" ]; then
   module load "${defaults[@]}" || echo "lab-2026.11: some tool modules did not load" >&2
 fi
+# A user's spack environment (lab-env --spack): its kernel names the modules it loads.
+if [ -n "${LAB_ENV_MODULES:-}" ]; then
+  # shellcheck disable=SC2086  # a list of module names, written by lab-env
+  module load $LAB_ENV_MODULES || echo "lab-2026.11: the environment's modules did not load" >&2
+fi
 exec /opt/venv/bin/python -m ipykernel_launcher --ext lab_notice "$@"
