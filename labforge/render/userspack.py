@@ -28,8 +28,8 @@ def user_spack_config(spack_yaml: str, paths: ImagePaths) -> str:
         "view": False,
         # one DAG per environment; everything the release has installed is reused
         "concretizer": {"unify": True, "reuse": True},
-        "repos": release["repos"] if isinstance(release["repos"], dict)
-        else {f"release{i}": r for i, r in enumerate(release["repos"])},
+        # the release's spack.yaml lists its repositories; users' kept ones join them by namespace
+        "repos": {f"release{i}": r for i, r in enumerate(release["repos"])},
         "packages": release["packages"],
         "modules": modules,
         "upstreams": {"release": {"install_tree": paths.software, "modules": {"lmod": paths.modules}}},

@@ -28,14 +28,16 @@ def lmod(modulepath: Path, command: str) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
 
 
-def fake_install(release_id: str, tmp_path: Path) -> Path:
+def fake_install(release_id: str, tmp_path: Path, project: Project | None = None, collect: bool = False) -> Path:
     """The release's Lmod Core folder after a fake install (python-venv as an external, since a
-    fake one has no interpreter)."""
+    fake one has no interpreter) of `project`'s release (this repository's by default), in
+    tmp_path/software with its environment in tmp_path/env; `collect`: build-only packages
+    removed, as the release's image build does (`spack gc`)."""
     from labforge.render.release import spack_environment
     from labforge.spackbuild.concretize import host_environment
 
     tmp_path.mkdir(parents=True, exist_ok=True)
-    project = Project(REPO)
+    project = project or Project(REPO)
     spack_yaml, _ = spack_environment(project, require_release(project, release_id))
     data = yaml.safe_load(spack_yaml)
     data["spack"]["packages"]["python-venv"] = {"buildable": False,
@@ -47,8 +49,8 @@ def fake_install(release_id: str, tmp_path: Path) -> Path:
     if packages:
         (tmp_path / "scope" / "repos.yaml").write_text(
             yaml.safe_dump({"repos": {"builtin": f"{packages}/repos/spack_repo/builtin"}}))
-    for args, timeout in ((["concretize", "--fresh"], 1800), (["install", "--fake"], 1800),
-                          (["module", "lmod", "refresh", "-y", "--delete-tree"], 600)):
+    steps = [(["concretize", "--fresh"], 1800), (["install", "--fake"], 1800)] + ([(["gc", "-y"], 600)] if collect else [])
+    for args, timeout in steps + [(["module", "lmod", "refresh", "-y", "--delete-tree"], 600)]:
         result = spack(*scope, "-e", str(env), *args, cwd=env, timeout=timeout)
         assert result.returncode == 0, result.stderr[-2000:]
     return tmp_path / "modules" / "linux-debian12-x86_64" / "Core"

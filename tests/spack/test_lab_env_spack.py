@@ -9,47 +9,20 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-import yaml
 
-from labforge.inputs.releases import require_release
 from labforge.render.layout import ImagePaths
-from labforge.render.release import spack_environment
 from labforge.render.userspack import user_spack_config
-from tests.helpers.fake_install import LMOD_INIT, spack
+from labforge.suites.image.helpers import recipe
+from tests.helpers.fake_install import LMOD_INIT, fake_install, spack
 from tests.helpers.project import REPO
 from tests.helpers.spack_marks import SPACK_ROOT, needs_spack
 from tests.helpers.spack_release import small_project
 
 pytestmark = needs_spack
 SHIPPED = REPO / "images" / "notebook" / "files"
-RECIPE = '''from spack.package import *
-
-
-class {cls}(Package):
-    """A user's own package."""
-
-    homepage = "https://example.org"
-    has_code = False
-    version("1.0")
-    extends("python")
-{deps}
-    def install(self, spec, prefix):
-{body}        site = join_path(prefix, self.spec["python"].package.purelib)
-        mkdirp(site)
-        with open(join_path(site, "{module}.py"), "w") as f:
-            f.write("GREETING = 'hello from {module}'\\n")
-'''
-
-
-def recipe(repo: Path, name: str, deps: str = "", broken: bool = False) -> None:
-    cls = "".join(part.capitalize() for part in name.split("-"))
-    body = '        raise InstallError("this recipe fails on purpose")\n' if broken else ""
-    folder = repo / "packages" / name
-    folder.mkdir(parents=True)
-    (folder / "package.py").write_text(RECIPE.format(cls=cls, deps=deps, body=body, module=name.replace("-", "_")))
+BUILDER = REPO / "images" / "builder" / "files"
 
 
 @pytest.fixture(scope="module")
@@ -57,59 +30,38 @@ def lab(tmp_path_factory):
     """The release's tree as the image holds it, the user's recipes and a home with a Drive."""
     root = tmp_path_factory.mktemp("lab-env-spack")
     project = small_project(root / "project")
-    text = spack_environment(project, require_release(project, "2030.02"))[0].decode()
     tree = root / "release"
-    text = (text.replace('"/opt/labforge/spack-repo"', f'"{REPO / "spack"}"')
-                .replace('"/opt/software/modules"', f'"{tree / "modules"}"')
-                .replace('"/opt/software"', f'"{tree / "software"}"'))
-    data = yaml.safe_load(text)
-    data["spack"]["packages"]["python-venv"] = {"buildable": False,
-                                                "externals": [{"spec": "python-venv@1.0", "prefix": "/usr"}]}
-    env = root / "release-env"
-    env.mkdir()
-    (env / "spack.yaml").write_text(yaml.safe_dump(data))
-    scope = root / "scope"
-    scope.mkdir()
-    (scope / "repos.yaml").write_text(yaml.safe_dump(
-        {"repos": {"builtin": f"{os.environ['SPACK_PACKAGES_ROOT']}/repos/spack_repo/builtin"}}))
-    builder = REPO / "images" / "builder" / "files"
-    for args in (["concretize", "--fresh"], ["install", "--fake"], ["gc", "-y"],
-                 ["module", "lmod", "refresh", "-y", "--delete-tree"]):
-        done = spack("-C", str(scope), "-e", str(env), *args, cwd=env, timeout=900)
-        assert done.returncode == 0, done.stderr[-2000:]
-    subprocess.run(["python3", str(builder / "spack-modules.py"), str(tree / "modules")], check=True)
+    core = fake_install("2030.02", tree, project=project, collect=True)
+    subprocess.run(["python3", str(BUILDER / "spack-modules.py"), str(tree / "modules")], check=True)
     # the database as the image has it (spack-layers.py upstream), over the tree's own
-    installed = json.loads((tree / "software" / ".spack-db" / "index.json").read_text())["database"]["installs"]
+    database = tree / "software" / ".spack-db" / "index.json"
+    installed = json.loads(database.read_text())["database"]["installs"]
     plan = root / "layers.json"
     plan.write_text(json.dumps({"layers": [{"name": "all", "hashes": [h for h, r in installed.items()
                                                                       if r["installed"] and r["spec"]["name"] != "py-pip"]}]}))
-    done = spack("-C", str(scope), "-e", str(env), "python", str(builder / "spack-layers.py"), "upstream",
-                 str(plan), str(root / "upstream"), cwd=env)
+    done = spack("-C", str(tree / "scope"), "-e", str(tree / "env"), "python", str(BUILDER / "spack-layers.py"),
+                 "upstream", str(plan), str(root / "upstream"), cwd=tree)
     assert done.returncode == 0 and "installed packages in the image's spack database" in done.stdout, done.stderr
-    (tree / "software" / ".spack-db" / "index.json").write_bytes((root / "upstream/.spack-db/index.json").read_bytes())
+    database.write_bytes((root / "upstream/.spack-db/index.json").read_bytes())
     config = root / "user-spack.json"
-    config.write_text(user_spack_config(yaml.safe_dump(data), ImagePaths(software=str(tree / "software"),
-                                                                          modules=str(tree / "modules"))))
+    config.write_text(user_spack_config((tree / "env" / "spack.yaml").read_text(),
+                                        ImagePaths(software=str(tree / "software"), modules=str(tree / "modules"))))
     repo = root / "my-recipes"
-    (repo / "packages").mkdir(parents=True)
-    (repo / "repo.yaml").write_text("repo:\n  namespace: mine\n")
-    recipe(repo, "py-lab-hello", deps='    depends_on("py-six@1.17.0", type=("build", "run"))\n')
+    recipe(repo, "py-lab-hello", depends=("py-six@1.17.0",))
     recipe(repo, "py-lab-extra")
-    recipe(repo, "py-lab-broken", broken=True)
+    recipe(repo, "py-lab-broken", fails=True)
     home = root / "home"
     (home / "drive").mkdir(parents=True)
     (home / ".cache").mkdir()
-    scope_env = {"SPACK_USER_CONFIG_PATH": str(scope)}  # only the builtin recipes' place
-    return {"home": home, "repo": repo, "tree": tree, "config": config, "scope": scope_env,
-            "core": tree / "modules" / "linux-debian12-x86_64" / "Core"}
+    return {"home": home, "repo": repo, "tree": tree, "config": config, "core": core}
 
 
 def lab_env(lab, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "HOME": str(lab["home"]), "LAB_ENV_SPACK_ROOT": SPACK_ROOT,
            "LAB_ENV_SPACK_PYTHON": os.environ.get("SPACK_PYTHON", sys.executable),
            "LAB_ENV_SPACK_CONFIG": str(lab["config"]), "LAB_ENV_SPACK_UPSTREAM": str(lab["tree"] / "software"),
-           "LAB_ENV_SPACK_MODULE_TOOL": str(REPO / "images" / "builder" / "files" / "spack-modules.py"),
-           "LAB_ENV_SPACK_SCOPE": str(lab["scope"]["SPACK_USER_CONFIG_PATH"])}
+           "LAB_ENV_SPACK_MODULE_TOOL": str(BUILDER / "spack-modules.py"),
+           "LAB_ENV_SPACK_SCOPE": str(lab["tree"] / "scope")}  # only the builtin recipes' place
     return subprocess.run([sys.executable, str(SHIPPED / "lab_env.py"), *args], env=env, capture_output=True,
                           text=True, timeout=900)
 

@@ -147,24 +147,38 @@ def pip(python, args):
     return done.stdout
 
 
-def new_build(name, requirements, wheels, no_index, lock_from=None, spack=None):
-    """Build number N+1 beside the others, switch to it only when it is complete. `spack`: the
-    specs and the kept repositories of a spack environment."""
+def new_build(name, make):
+    """Build number N+1 beside the others with `make(folder)` (it returns the build's own facts for
+    its record); switch to it only when it is complete."""
     folder = plain_dir(env_dir(name))
     plain_dir(os.path.join(folder, "builds"))
-    stored = plain_dir(os.path.join(folder, "wheels"))
-    for wheel in wheels:  # kept, so a rebuild finds them again
-        shutil.copy2(wheel, os.path.join(stored, os.path.basename(wheel)))
     number = (builds(name) or [0])[-1] + 1
     # built where it stays (console scripts name their own path); complete when record.json is
     # written, and `current` moves only then
     partial = os.path.join(folder, "builds", str(number))
     shutil.rmtree(partial, ignore_errors=True)  # an interrupted attempt at this number
     try:
-        if spack is not None:
-            os.makedirs(partial)
-            built = lab_env_spack.build(partial, os.path.join(folder, "software"), *spack)
-            return finish(name, number, partial, built)
+        facts = make(partial)
+        release, image = running_release()
+        with open(os.path.join(partial, "record.json.new"), "w", encoding="utf-8") as handle:
+            json.dump({"name": name, "build": number, "release": release, "image": image,
+                       "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **facts},
+                      handle, indent=2)
+        os.replace(os.path.join(partial, "record.json.new"), os.path.join(partial, "record.json"))
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # the previous build stays active
+        raise
+    activate(name, number)
+    return number
+
+
+def pip_build(name, requirements, wheels, no_index, lock_from=None):
+    """A Python environment's build: a venv on the server's Python, pip's freeze as its lock."""
+    stored = plain_dir(os.path.join(plain_dir(env_dir(name)), "wheels"))
+    for wheel in wheels:  # kept, so a rebuild finds them again
+        shutil.copy2(wheel, os.path.join(stored, os.path.basename(wheel)))
+
+    def make(partial):
         subprocess.run([SERVER_PYTHON, "-m", "venv", "--without-pip", partial], check=True, capture_output=True)
         python = os.path.join(partial, "bin", "python")
         site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
@@ -182,22 +196,9 @@ def new_build(name, requirements, wheels, no_index, lock_from=None, spack=None):
         lock = pip(python, ["list", "--path", site, "--format", "freeze"])
         with open(os.path.join(partial, "lock.txt"), "w", encoding="utf-8") as handle:
             handle.write(lock)
-        return finish(name, number, partial, {"asked": [*requirements, *(os.path.basename(w) for w in wheels)]})
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)  # the previous build stays active
-        raise
+        return {"asked": [*requirements, *(os.path.basename(w) for w in wheels)]}
 
-
-def finish(name, number, partial, facts):
-    """Write the record (the build is complete from then on) and switch to the build."""
-    release, image = running_release()
-    with open(os.path.join(partial, "record.json.new"), "w", encoding="utf-8") as handle:
-        json.dump({"name": name, "build": number, "release": release, "image": image,
-                   "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **facts},
-                  handle, indent=2)
-    os.replace(os.path.join(partial, "record.json.new"), os.path.join(partial, "record.json"))
-    activate(name, number)
-    return number
+    return new_build(name, make)
 
 
 def activate(name, number):
@@ -262,7 +263,7 @@ def command_create(args):
         raise EnvError(f"{args.name} exists: lab-env add {args.name} ... changes it, lab-env remove deletes it")
     try:
         number = spack_build(args.name, args.packages, args.repo) if args.spack else \
-            new_build(args.name, args.packages, args.wheel, args.no_index)
+            pip_build(args.name, args.packages, args.wheel, args.no_index)
     except BaseException:
         if not builds(args.name):  # a first build that failed leaves no environment behind
             shutil.rmtree(env_dir(args.name), ignore_errors=True)
@@ -281,7 +282,7 @@ def command_add(args):
         number = spack_build(name, record["specs"] + [p for p in args.packages if p not in record["specs"]], args.repo)
     else:
         lock = os.path.join(env_dir(name), "current", "lock.txt")
-        number = new_build(name, args.packages, args.wheel, args.no_index, lock_from=lock)
+        number = pip_build(name, args.packages, args.wheel, args.no_index, lock_from=lock)
     return f"{name}: build {number} ready{built_summary(name, number)} (lab-env rollback {name} returns to build {number - 1})"
 
 
@@ -292,7 +293,7 @@ def command_rebuild(args):
         number = spack_build(name, lab_env_spack.pinned_roots(os.path.join(env_dir(name), "current")), [])
     else:
         lock = os.path.join(env_dir(name), "current", "lock.txt")
-        number = new_build(name, [], [], args.no_index, lock_from=lock)
+        number = pip_build(name, [], [], args.no_index, lock_from=lock)
     return f"{name}: build {number} on release {running_release()[0]} (was on {old.get('release', '?')})"
 
 
@@ -306,7 +307,8 @@ def spack_build(name, specs, repos):
     kept = os.path.join(folder, "repos")
     known = [os.path.join(kept, r) for r in sorted(os.listdir(kept))] if os.path.isdir(kept) else []
     added = [lab_env_spack.keep_repo(r, folder) for r in repos]
-    return new_build(name, [], [], True, spack=(specs, sorted(set(known + added))))
+    tree, kept_repos = os.path.join(folder, "software"), sorted(set(known + added))
+    return new_build(name, lambda partial: lab_env_spack.build(partial, tree, specs, kept_repos))
 
 
 def built_summary(name, number):

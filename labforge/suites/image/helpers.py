@@ -42,3 +42,41 @@ def wheel(folder: Path, name: str, version: str, padding: int = 0) -> str:
             archive.writestr(member, text)
     path.chmod(0o644)
     return f"{WHEELS}/{path.name}"  # the path in the image when `folder` is WHEELS in its root
+
+
+RECIPE = '''from spack.package import *
+
+
+class {cls}(Package):
+    """A user's own package (a lab-env test recipe)."""
+
+    homepage = "https://example.org"
+    has_code = False
+    version("1.0")
+    extends("python")
+{depends}
+    def install(self, spec, prefix):
+{fails}        site = join_path(prefix, self.spec["python"].package.purelib)
+        mkdirp(site)
+        with open(join_path(site, "{module}.py"), "w") as f:
+            f.write({source!r})
+'''
+
+
+def recipe(repo: Path, name: str, depends: tuple[str, ...] = (), fails: bool = False) -> None:
+    """A user's spack package NAME@1.0 in repository `repo` (made with namespace "mine" when new):
+    it installs module NAME (dashes as _) saying hello, on six when it depends on py-six; `fails`:
+    its install raises."""
+    if not (repo / "repo.yaml").exists():
+        (repo / "packages").mkdir(parents=True, exist_ok=True)
+        (repo / "repo.yaml").write_text("repo:\n  namespace: mine\n")
+    module = name.replace("-", "_")
+    on_six = any(d.split("@")[0] == "py-six" for d in depends)
+    source = (f"import six\nGREETING = 'hello from {module} on six ' + six.__version__\n" if on_six
+              else f"GREETING = 'hello from {module}'\n")
+    folder = repo / "packages" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "package.py").write_text(RECIPE.format(
+        cls="".join(part.capitalize() for part in name.split("-")), module=module, source=source,
+        depends="".join(f'    depends_on("{d}", type=("build", "run"))\n' for d in depends),
+        fails='        raise InstallError("this recipe fails on purpose")\n' if fails else ""))

@@ -9,28 +9,10 @@ import subprocess
 
 import pytest
 
-from labforge.suites.image.helpers import as_user, sh
+from labforge.suites.image.helpers import as_user, recipe, sh
 from labforge.suites.image.test_lab_env import run_in_kernel
 
 RECIPES = "/tmp/lab-env-recipes"
-RECIPE = '''from spack.package import *
-
-
-class PyLabHello(Package):
-    """A user's own module on the release's six."""
-
-    homepage = "https://example.org"
-    has_code = False
-    version("1.0")
-    extends("python")
-    depends_on("py-six", type=("build", "run"))
-
-    def install(self, spec, prefix):
-        site = join_path(prefix, self.spec["python"].package.purelib)
-        mkdirp(site)
-        with open(join_path(site, "lab_hello.py"), "w") as f:
-            f.write("import six\\nGREETING = 'hello on six ' + six.__version__\\n")
-'''
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +21,7 @@ def user(host, image_config, settings, rootfs, release):
         pytest.skip("this release offers no spack environments (environments.spack)")
     if not any(tool.name == "py-six" for tool in release.tools):
         pytest.skip("the check's recipe builds on the release's py-six")
-    recipes = rootfs / RECIPES.lstrip("/")
-    (recipes / "packages" / "py-lab-hello").mkdir(parents=True, exist_ok=True)
-    (recipes / "repo.yaml").write_text("repo:\n  namespace: mine\n")
-    (recipes / "packages" / "py-lab-hello" / "package.py").write_text(RECIPE)
+    recipe(rootfs / RECIPES.lstrip("/"), "py-lab-hello", depends=("py-six",))
     home = f"/home/{settings.get('user', 'jovyan')}"
     env = [e for e in image_config["Env"] if not e.startswith("HOME=")] + [f"HOME={home}"]
     # spack reads the machine's CPU from /proc, which a container has and a bare chroot lacks
@@ -70,4 +49,4 @@ def test_a_spack_environment_compiles_one_package_and_its_kernel_runs_it(host, u
     code = "import traceback\ntry:\n    import lab_hello\n    print(lab_hello.GREETING)\nexcept Exception:\n" \
            "    traceback.print_exc()"  # a failed import shows in the assertion
     seen = run_in_kernel(host, prefix, "lab-env-mine", code)
-    assert seen["stdout"].startswith("hello on six "), seen
+    assert seen["stdout"].startswith("hello from py_lab_hello on six "), seen

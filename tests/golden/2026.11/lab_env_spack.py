@@ -80,7 +80,8 @@ def keep_repo(path, env_folder):
 
 
 def environment(build, tree, specs, repos):
-    """The build's spack.yaml (JSON is YAML): the release's rules, its tree as the upstream."""
+    """The build's spack.yaml (JSON is YAML): the release's rules, its tree as the upstream.
+    Returns what it wrote."""
     with open(CONFIG, encoding="utf-8") as handle:
         data = json.load(handle)
     env = data["spack"]
@@ -91,6 +92,7 @@ def environment(build, tree, specs, repos):
     env["config"]["misc_cache"] = misc_cache()
     with open(os.path.join(build, "spack.yaml"), "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=1)
+    return env
 
 
 def misc_cache():
@@ -132,44 +134,39 @@ def installed_in_release():
     return {h for h, r in installs.items() if r.get("installed") and not r["spec"].get("external")}
 
 
-def locked_hashes(build):
-    with open(os.path.join(build, "spack.lock"), encoding="utf-8") as handle:
+def read_lock(build_dir):
+    """spack.lock's packages by hash, and the hashes of what was asked (its roots)."""
+    with open(os.path.join(build_dir, "spack.lock"), encoding="utf-8") as handle:
         lock = json.load(handle)
-    return {h: s for h, s in lock.get("concrete_specs", {}).items()}
+    return lock.get("concrete_specs", {}), [r["hash"] for r in lock.get("roots", [])]
 
 
 def build(build_dir, tree, specs, repos):
     """Concretize, install (only what neither the release nor this environment has), write the
     modules. What the build says about itself: specs, compiled, from the release, modules."""
+    os.makedirs(build_dir)
     os.makedirs(tree, exist_ok=True)
     before = set(os.listdir(tree))
-    environment(build_dir, tree, specs, repos)
+    env = environment(build_dir, tree, specs, repos)
     spack(build_dir, "concretize")
     spack(build_dir, "install", "--fail-fast")
     spack(build_dir, "module", "lmod", "refresh", "-y", "--delete-tree")
-    modules = os.path.join(build_dir, "modules")
     # the release's hidden dependency modules (python/3.11.2-abcdefg) inlined, as in the release
-    with open(CONFIG, encoding="utf-8") as handle:
-        release_modules = json.load(handle)["spack"]["upstreams"]["release"]["modules"]["lmod"]
-    subprocess.run(["python3", MODULE_TOOL, modules, release_modules], check=True, capture_output=True)
-    nodes = locked_hashes(build_dir)
-    python_paths(build_dir, tree, nodes)
+    subprocess.run(["python3", MODULE_TOOL, env["modules"]["default"]["roots"]["lmod"],
+                    env["upstreams"]["release"]["modules"]["lmod"]], check=True, capture_output=True)
+    nodes, roots = read_lock(build_dir)
+    modules = module_files(build_dir)
+    python_paths(modules, tree, nodes)
     release = installed_in_release()
     new = set(os.listdir(tree)) - before  # the projection names a prefix NAME-VERSION-HASH
     compiled = sorted(f"{s['name']}-{s['version']}-{h[:7]}" for h, s in nodes.items()
                       if f"{s['name']}-{s['version']}-{h}" in new)
+    asked = [f"{nodes[h]['name']}/{nodes[h]['version']}" for h in roots]
     return {"kind": "spack", "specs": list(specs),
             "from_release": sorted(f"{s['name']}@{s['version']}" for h, s in nodes.items() if h in release),
-            "compiled": compiled, "modules": root_modules(build_dir)}
-
-
-def root_modules(build_dir):
-    """NAME/VERSION of each module the build wrote for a package asked for (what its kernel loads)."""
-    with open(os.path.join(build_dir, "spack.lock"), encoding="utf-8") as handle:
-        lock = json.load(handle)
-    roots = [lock["concrete_specs"][r["hash"]] for r in lock.get("roots", [])]
-    found = set(module_files(build_dir))
-    return [m for m in (f"{s['name']}/{s['version']}" for s in roots) if m in found]
+            "compiled": compiled,
+            # what its kernel loads: the module of each package asked for
+            "modules": [m for m in asked if m in modules]}
 
 
 def module_files(build_dir):
@@ -207,16 +204,14 @@ def link_modules(home, envs):
 
 def pinned_roots(build_dir):
     """What a build was asked for, at the versions its lock has: what `lab-env rebuild` asks."""
-    with open(os.path.join(build_dir, "spack.lock"), encoding="utf-8") as handle:
-        lock = json.load(handle)
-    return [f"{lock['concrete_specs'][r['hash']]['name']}@={lock['concrete_specs'][r['hash']]['version']}"
-            for r in lock.get("roots", [])]
+    nodes, roots = read_lock(build_dir)
+    return [f"{nodes[h]['name']}@={nodes[h]['version']}" for h in roots]
 
 
-def python_paths(build_dir, tree, nodes):
-    """A Python package of the environment's own puts its folder on PYTHONPATH in its module:
-    spack leaves it out when the release's python-venv is an upstream package (seen with 1.1)."""
-    files = module_files(build_dir)
+def python_paths(files, tree, nodes):
+    """A Python package of the environment's own puts its folder on PYTHONPATH in its module
+    (`files`: the build's modules): spack leaves it out when the release's python-venv is an
+    upstream package (seen with 1.1)."""
     for digest, spec in nodes.items():
         prefix = os.path.join(tree, f"{spec['name']}-{spec['version']}-{digest}")
         path = files.get(f"{spec['name']}/{spec['version']}")
