@@ -3,13 +3,18 @@ create with one package from a local wheel, add a second (a new build), roll bac
 the lock, and the size each build takes on the Drive. Each step is one `buildah run` of the image
 (about 1 s of it is buildah's own start). Without the image (`make demo` builds it) it times
 the same script on this host's Python.
-    .venv/bin/python -m bench.labenv [--release 2026.11]
+    .venv/bin/python -m bench.labenv [--release 2026.11] [--spack-release 2099.01]
 Target: create with one local wheel under 20 s on this machine.
+
+Then a spack environment (`lab-env --spack`) in the demo's tool image (2099.01, which offers
+them): a user's recipe on the release's py-six, then a second one added. Target: exactly 1
+compiled in each build (the rest is the release's, or the environment's own from before).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from labforge.suites.image.helpers import wheel
+from labforge.suites.image.helpers import recipe, wheel
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "images" / "notebook" / "files" / "lab_env.py"
@@ -47,9 +52,45 @@ def size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
 
 
+def timed(run, steps) -> None:
+    for label, command in steps:
+        start = time.monotonic()
+        result = run(*command)
+        seconds = time.monotonic() - start
+        status = "ok" if result.returncode == 0 else f"FAILED: {(result.stderr or result.stdout).strip()[-200:]}"
+        print(f"{label:34} {seconds:6.1f} s  {status}")
+
+
+def spack_figures(release: str) -> None:
+    image = f"localhost/labforge/lab:{release}"
+    if subprocess.run(["buildah", "inspect", "--type", "image", image], capture_output=True).returncode != 0:
+        print(f"no local image {image} (make demo builds it where spack can be had): no spack figures")
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-labenv-spack-") as scratch:
+        drive = Path(scratch) / "drive"
+        recipes = drive / "recipes"
+        recipe(recipes, "py-lab-hello", depends=("py-six",))
+        recipe(recipes, "py-lab-extra")
+        for path in [drive, *drive.rglob("*")]:
+            os.chown(path, 1000, 1000)
+        run, done, seen = runner(release, drive)
+        try:
+            timed(run, [("spack: create, one recipe", ["create", "bench", "--spack", "py-lab-hello@1.0",
+                                                       "--repo", f"{seen}/recipes"]),
+                        ("spack: add a second (build 2)", ["add", "bench", "--spack", "py-lab-extra@1.0"])])
+        finally:
+            done()
+        builds = drive / ".lab-envs" / "envs" / "bench" / "builds"
+        for build in sorted(builds.iterdir()) if builds.is_dir() else []:
+            record = json.loads((build / "record.json").read_text())
+            print(f"spack build {build.name}: {len(record['compiled'])} compiled (target: exactly 1), "
+                  f"{len(record['from_release'])} from the release")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--release", default="2026.11")
+    parser.add_argument("--spack-release", default="2099.01", help="a release image offering spack environments")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-labenv-") as scratch:
         drive = Path(scratch) / "drive"
@@ -65,17 +106,13 @@ def main() -> None:
                  ("rebuild from the lock (build 3)", ["rebuild", "bench", "--no-index"]),
                  ("list", ["list"])]
         try:
-            for label, command in steps:
-                start = time.monotonic()
-                result = run(*command)
-                seconds = time.monotonic() - start
-                status = "ok" if result.returncode == 0 else f"FAILED: {(result.stderr or result.stdout).strip()[-200:]}"
-                print(f"{label:34} {seconds:6.1f} s  {status}")
+            timed(run, steps)
         finally:
             done()
         builds = drive / ".lab-envs" / "envs" / "bench" / "builds"
         for build in sorted(builds.iterdir()) if builds.is_dir() else []:
             print(f"build {build.name} on the Drive: {size_mb(build):.2f} MB")
+    spack_figures(args.spack_release)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..inputs.releases import IMAGE_ID
 
-NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # lab_env.py's own names (it ships alone, imports nothing)
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # lab_env_store.py's names (shipped in the image, it imports nothing)
 OWNER = re.compile(r"[A-Za-z0-9._@+-]{1,63}")
 MAX_RECORD = 64 * 1024
 MAX_ENVIRONMENTS = 100_000  # a Drive of a very large lab; past it the count says it stopped

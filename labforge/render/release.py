@@ -79,6 +79,7 @@ LAB_SHARE = "lab_share.py"  # the `lab-share` command, for the hub's lab-share s
 LAB_KERNELS = "lab_kernels.py"  # the server's kernel manager: restarts see the modules loaded since
 LAB_NOTICE = "lab_notice.py"  # a deprecated release's notice in each kernel
 LAB_ENV = "lab_env.py"  # the `lab-env` command: users' own environments on the Drive
+LAB_ENV_STORE = "lab_env_store.py"  # its folders on the Drive, builds and the switch between them
 LAB_ENV_SPACK = "lab_env_spack.py"  # its spack environments, on the release's tree
 
 # The builder's own code that shapes a render: a change here must change the digest too.
@@ -222,7 +223,7 @@ def render_files(project: Project, loaded: LoadedRelease, with_spack: bool = Tru
     if ctx["user_spack"]:
         text[userspack.USER_SPACK] = userspack.user_spack_config(spack_yaml, ctx["paths"])
     files = {name: body.encode("utf-8") for name, body in text.items()} | stage
-    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS, LAB_NOTICE, LAB_ENV, LAB_ENV_SPACK):
+    for name in (LAB_TOKEN, LAB_SHARE, LAB_KERNELS, LAB_NOTICE, LAB_ENV, LAB_ENV_STORE, LAB_ENV_SPACK):
         files[name] = project.shipped_file("notebook", name).read_bytes()
     # The project's own spack recipes that this release uses, as a spack repository.
     files |= spack_repo_files(inputs)

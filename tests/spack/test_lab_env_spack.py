@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -50,10 +53,12 @@ def lab(tmp_path_factory):
     recipe(repo, "py-lab-hello", depends=("py-six@1.17.0",))
     recipe(repo, "py-lab-extra")
     recipe(repo, "py-lab-broken", fails=True)
-    home = root / "home"
-    (home / "drive").mkdir(parents=True)
+    # a short home, as /home/jovyan is: spack's scripts name the tree in their first line (127 at most)
+    home = Path(tempfile.mkdtemp(prefix="lab-env-home-"))
+    (home / "drive").mkdir()
     (home / ".cache").mkdir()
-    return {"home": home, "repo": repo, "tree": tree, "config": config, "core": core}
+    yield {"home": home, "repo": repo, "tree": tree, "config": config, "core": core}
+    shutil.rmtree(home)
 
 
 def lab_env(lab, *args: str) -> subprocess.CompletedProcess:
@@ -103,6 +108,25 @@ def test_a_second_build_compiles_only_what_is_new_and_rolls_back(lab):
     assert lab_env(lab, "rollback", "mine").returncode == 0
     available = module(lab, "module -t avail")
     assert "py-lab-hello/1.0" in available and "py-lab-extra" not in available
+
+
+def test_a_groups_spack_environment_brings_its_module_folder_to_its_kernel(lab):
+    group = lab["home"] / "drive" / "Shared with groups" / "collab-neuro"
+    group.mkdir(parents=True)
+    done = lab_env(lab, "--group", "collab-neuro", "create", "shared", "--spack", "py-lab-extra@1.0",
+                   "--repo", str(lab["repo"]))
+    assert done.returncode == 0, done.stderr
+    assert "1 compiled (py-lab-extra-1.0-" in done.stdout and "shared (collab-neuro's environment)" in done.stdout
+    farm = group / ".lab-envs" / "modules"
+    kernel = json.loads((group / ".lab-envs/kernels/lab-env-collab-neuro--shared/kernel.json").read_text())
+    assert kernel["env"]["LAB_ENV_MODULEPATH"] == str(farm) and kernel["env"]["LAB_ENV_MODULES"] == "py-lab-extra/1.0"
+    assert "py-lab-extra/1.0" in module(lab, f'module use "{farm}" && module -t avail')  # a path with spaces
+    assert "py-lab-extra" not in module(lab, "module -t avail")  # not among the user's own
+    long_group = group.parent / ("g" * 63)
+    long_group.mkdir()
+    refused = lab_env(lab, "--group", "g" * 63, "create", "x" * 40, "--spack", "py-lab-extra@1.0")
+    assert refused.returncode == 1 and "choose a shorter environment name" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and list(long_group.iterdir()) == []
 
 
 @pytest.mark.parametrize("args, says", [

@@ -24,9 +24,6 @@ Standard library only; pip is the server's own.
 """
 
 import argparse
-import datetime as dt
-import fcntl
-import json
 import os
 import re
 import shutil
@@ -35,107 +32,30 @@ import sys
 import sysconfig
 
 import lab_env_spack
+import lab_env_store as store
+from lab_env_store import (
+    EnvError,
+    Locked,
+    activate,
+    builds,
+    checked_name,
+    current,
+    env_dir,
+    existing,
+    kernel_dir,
+    new_build,
+    plain_dir,
+    record_of,
+    running_release,
+    spack_envs,
+    use_group,
+)
 
-DRIVE = os.path.join(os.path.expanduser("~"), "drive")
-HOME = os.environ.get("LAB_ENV_HOME") or os.path.join(DRIVE, ".lab-envs")
-GROUPS = os.path.join(DRIVE, "Shared with groups")  # one folder per group of yours (read-write)
-GROUP = None  # --group: the environments of that group, in its Drive folder
-GROUP_NAME = re.compile(r"[A-Za-z0-9._@+-]{1,63}")
 SERVER_PYTHON = sys.executable  # the notebook server's Python: its packages are the release's
-RECORD = "/opt/labforge/release.json"
-RELEASE_KERNEL = "/opt/labforge/kernel/launch.sh"  # the release's Python kernel: its default modules
-NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 # What pip may be given as a package: a requirement, never an option or a path or URL.
 REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]{1,100}\])?"
                          r"((==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!_-]{1,50}(,(==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!_-]{1,50})*)?")
 WHEEL = re.compile(r"[A-Za-z0-9_.+-]{1,200}\.whl")
-
-
-class EnvError(RuntimeError):
-    """The message says what is wrong and what to do."""
-
-
-def checked_name(name):
-    if not NAME.fullmatch(name or ""):
-        raise EnvError(f"{name[:60]!r}: an environment's name is 1 to 40 lowercase letters, digits, - and _, "
-                       "starting with a letter or digit")
-    return name
-
-
-def plain_dir(path):
-    """`path` as a real folder of ours: created if missing, never a link on the way in HOME."""
-    if os.path.islink(path):
-        raise EnvError(f"{path} is a link: lab-env keeps environments in plain folders only")
-    os.makedirs(path, mode=0o755, exist_ok=True)
-    return path
-
-
-def env_dir(name):
-    return os.path.join(HOME, "envs", checked_name(name))
-
-
-def kernel_name(name):
-    """A group's environments are kernels of their own: `lab-env-GROUP--NAME`."""
-    return f"lab-env-{GROUP}--{checked_name(name)}" if GROUP else f"lab-env-{checked_name(name)}"
-
-
-def kernel_dir(name):
-    return os.path.join(HOME, "kernels", kernel_name(name))
-
-
-def use_group(group):
-    """Work on GROUP's environments: ~/drive/Shared with groups/GROUP/.lab-envs, changed by whoever
-    may write there (the group's members: the Drive's own permissions)."""
-    global HOME, GROUP
-    if not GROUP_NAME.fullmatch(group) or group in (".", ".."):
-        raise EnvError(f"{group[:60]!r} is not a group name")
-    folder = os.path.join(GROUPS, group)
-    if os.path.islink(folder) or not os.path.isdir(folder):
-        raise EnvError(f"no group folder {folder} (your groups are the folders in {GROUPS})")
-    HOME, GROUP = os.path.join(folder, ".lab-envs"), group
-
-
-def builds(name):
-    """The complete builds (a build is complete once its record is written)."""
-    folder = os.path.join(env_dir(name), "builds")
-    found = [int(b) for b in os.listdir(folder) if b.isdigit()] if os.path.isdir(folder) else []
-    return sorted(b for b in found if os.path.isfile(os.path.join(folder, str(b), "record.json")))
-
-
-def current(name):
-    link = os.path.join(env_dir(name), "current")
-    target = os.readlink(link) if os.path.islink(link) else ""
-    return int(target.rsplit("/", 1)[-1]) if target.rsplit("/", 1)[-1].isdigit() else None
-
-
-def running_release():
-    try:
-        with open(RECORD, encoding="utf-8") as handle:
-            record = json.load(handle)
-        return record.get("id") or os.environ.get("LAB_RELEASE", "unknown"), record.get("input_digest", "")
-    except (OSError, ValueError):
-        return os.environ.get("LAB_RELEASE", "unknown"), ""
-
-
-def record_of(name, build):
-    try:
-        with open(os.path.join(env_dir(name), "builds", str(build), "record.json"), encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return {}
-
-
-class Locked:
-    """One change at a time to HOME (two terminals, two servers of one user)."""
-
-    def __enter__(self):
-        plain_dir(HOME)
-        self.handle = open(os.path.join(HOME, ".lock"), "a")
-        fcntl.flock(self.handle, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        self.handle.close()
 
 
 def pip(python, args):
@@ -145,31 +65,6 @@ def pip(python, args):
         last = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
         raise EnvError(f"pip: {last[-1][:300] if last else 'failed'}")
     return done.stdout
-
-
-def new_build(name, make):
-    """Build number N+1 beside the others with `make(folder)` (it returns the build's own facts for
-    its record); switch to it only when it is complete."""
-    folder = plain_dir(env_dir(name))
-    plain_dir(os.path.join(folder, "builds"))
-    number = (builds(name) or [0])[-1] + 1
-    # built where it stays (console scripts name their own path); complete when record.json is
-    # written, and `current` moves only then
-    partial = os.path.join(folder, "builds", str(number))
-    shutil.rmtree(partial, ignore_errors=True)  # an interrupted attempt at this number
-    try:
-        facts = make(partial)
-        release, image = running_release()
-        with open(os.path.join(partial, "record.json.new"), "w", encoding="utf-8") as handle:
-            json.dump({"name": name, "build": number, "release": release, "image": image,
-                       "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **facts},
-                      handle, indent=2)
-        os.replace(os.path.join(partial, "record.json.new"), os.path.join(partial, "record.json"))
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)  # the previous build stays active
-        raise
-    activate(name, number)
-    return number
 
 
 def pip_build(name, requirements, wheels, no_index, lock_from=None):
@@ -201,47 +96,6 @@ def pip_build(name, requirements, wheels, no_index, lock_from=None):
     return new_build(name, make)
 
 
-def activate(name, number):
-    """Point `current` and the kernel at build `number` (an atomic switch of one link)."""
-    folder = env_dir(name)
-    link, temporary = os.path.join(folder, "current"), os.path.join(folder, ".current.new")
-    if os.path.lexists(temporary):
-        os.unlink(temporary)
-    os.symlink(os.path.join("builds", str(number)), temporary)
-    os.replace(temporary, link)
-    record = record_of(name, number)
-    write_kernel(name, record)
-    if record.get("kind") == "spack" or os.path.isdir(os.path.join(HOME, "modules")):
-        lab_env_spack.link_modules(HOME, spack_envs())
-
-
-def spack_envs():
-    folder = os.path.join(HOME, "envs")
-    names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-    return [n for n in names if NAME.fullmatch(n) and current(n) is not None
-            and record_of(n, current(n)).get("kind") == "spack"]
-
-
-def write_kernel(name, record):
-    folder = plain_dir(os.path.join(plain_dir(os.path.join(HOME, "kernels")), kernel_name(name)))
-    # relative to the kernel's folder: right wherever the Drive is mounted; the path goes through
-    # the environment's bin/ (Python finds its venv from the path it was started by)
-    python = "{resource_dir}/" + "/".join(("..", "..", "envs", name, "current", "bin", "python"))
-    argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--ext", "lab_notice"]
-    env = {"LAB_ENV": name}
-    if record.get("kind") == "spack":  # the release's kernel, with the environment's modules loaded too
-        argv = [RELEASE_KERNEL, "-f", "{connection_file}"]
-        env["LAB_ENV_MODULES"] = " ".join(record.get("modules", []))
-    spec = {"argv": argv,
-            "display_name": f"{name} ({GROUP}'s environment)" if GROUP else f"{name} (environment)",
-            "language": "python", "env": env,
-            "metadata": {"lab_env": {"name": name, "release": record.get("release"), "image": record.get("image"),
-                                     "build": record.get("build")}}}
-    with open(os.path.join(folder, "kernel.json.new"), "w", encoding="utf-8") as handle:
-        json.dump(spec, handle, indent=1)
-    os.replace(os.path.join(folder, "kernel.json.new"), os.path.join(folder, "kernel.json"))
-
-
 def check_packages(requirements, wheels):
     for requirement in requirements:
         if not REQUIREMENT.fullmatch(requirement):
@@ -250,12 +104,6 @@ def check_packages(requirements, wheels):
     for wheel in wheels:
         if not WHEEL.fullmatch(os.path.basename(wheel)) or not os.path.isfile(wheel):
             raise EnvError(f"{wheel[:120]}: not a wheel file (a .whl you can read)")
-
-
-def existing(name):
-    if current(checked_name(name)) is None:
-        raise EnvError(f"no environment {name!r} (lab-env list shows yours)")
-    return name
 
 
 def command_create(args):
@@ -268,7 +116,7 @@ def command_create(args):
         if not builds(args.name):  # a first build that failed leaves no environment behind
             shutil.rmtree(env_dir(args.name), ignore_errors=True)
         raise
-    label = f"{args.name} ({GROUP}'s environment)" if GROUP else f"{args.name} (environment)"
+    label = f"{args.name} ({store.GROUP}'s environment)" if store.GROUP else f"{args.name} (environment)"
     return f"{args.name}: build {number} ready{built_summary(args.name, number)}; its kernel is '{label}' in the launcher"
 
 
@@ -298,8 +146,6 @@ def command_rebuild(args):
 
 
 def spack_build(name, specs, repos):
-    if GROUP:
-        raise EnvError("spack environments are personal for now: create it without --group")
     if not lab_env_spack.available():
         raise EnvError(f"release {running_release()[0]} offers no spack environments (its manifest's "
                        "environments.spack); a Python environment needs no --spack")
@@ -307,7 +153,7 @@ def spack_build(name, specs, repos):
     kept = os.path.join(folder, "repos")
     known = [os.path.join(kept, r) for r in sorted(os.listdir(kept))] if os.path.isdir(kept) else []
     added = [lab_env_spack.keep_repo(r, folder) for r in repos]
-    tree, kept_repos = os.path.join(folder, "software"), sorted(set(known + added))
+    tree, kept_repos = os.path.join(folder, "software"), sorted(set(known + added))  # checked in main
     return new_build(name, lambda partial: lab_env_spack.build(partial, tree, specs, kept_repos))
 
 
@@ -333,17 +179,17 @@ def command_remove(args):
     name = existing(args.name)
     shutil.rmtree(kernel_dir(name), ignore_errors=True)
     shutil.rmtree(env_dir(name))
-    if os.path.isdir(os.path.join(HOME, "modules")):
-        lab_env_spack.link_modules(HOME, spack_envs())
+    if os.path.isdir(os.path.join(store.HOME, "modules")):
+        lab_env_spack.link_modules(store.HOME, spack_envs())
     return f"{name} removed"
 
 
 def command_list(_args):
     release = running_release()[0]
-    folder = os.path.join(HOME, "envs")
+    folder = os.path.join(store.HOME, "envs")
     rows = []
     for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-        if not NAME.fullmatch(name) or current(name) is None:
+        if not store.NAME.fullmatch(name) or current(name) is None:
             continue
         record = record_of(name, current(name))
         stale = "" if record.get("release") == release else f"  STALE: built on {record.get('release')}"
@@ -388,13 +234,15 @@ def main(argv=None):
                 raise EnvError("--repo is for spack environments: add --spack")
         if args.group is not None:
             use_group(args.group)
+        if getattr(args, "spack", None):  # a tree spack can install into, known before anything is written
+            lab_env_spack.check_tree(os.path.join(env_dir(args.name), "software"))
         with Locked():
             print(globals()[f"command_{args.command}"](args))
     except (EnvError, lab_env_spack.SpackError) as exc:
         print(f"lab-env: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # a full quota, a read-only Drive: nothing half-switched
-        print(f"lab-env: {exc.strerror or exc}: {getattr(exc, 'filename', '') or HOME}", file=sys.stderr)
+        print(f"lab-env: {exc.strerror or exc}: {getattr(exc, 'filename', '') or store.HOME}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("lab-env: interrupted; the previous build stays active", file=sys.stderr)

@@ -28,6 +28,7 @@ SPEC = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}(@=?[A-Za-z0-9._:-]{1,60})?"
                   r"(\s*([+~][a-z0-9_]{1,40}|[a-z0-9_]{1,40}=[A-Za-z0-9._,-]{1,60}))*")
 NAMESPACE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_REPO_BYTES = 10 * 1024 * 1024
+SHEBANG_LIMIT = 127  # Linux's first-line limit: spack's scripts name the tree's bin/sbang there
 
 
 class SpackError(RuntimeError):
@@ -45,6 +46,14 @@ def check_specs(specs):
         if not SPEC.fullmatch(spec):
             raise SpackError(f"{spec[:60]!r} is not a spack spec -- write NAME, NAME@VERSION or NAME@VERSION+VARIANT "
                              "(no options, paths, hashes or dependencies)")
+
+
+def check_tree(tree):
+    """Refuse a tree spack could not install into (its own check comes only after concretizing)."""
+    sbang = os.path.join(tree, "bin", "sbang")
+    if len(sbang) > SHEBANG_LIMIT:
+        raise SpackError(f"{sbang[:160]}: {len(sbang)} characters, over the {SHEBANG_LIMIT} spack's scripts allow "
+                         "in their first line -- choose a shorter environment name (or group folder)")
 
 
 def check_repo(path):

@@ -46,7 +46,7 @@ def test_a_spack_environment_compiles_one_package_and_its_kernel_runs_it(host, u
     assert any(spec.startswith("py-six@") for spec in record["from_release"]), record
     avail = sh(host, f"{prefix} bash -c 'source /usr/share/lmod/lmod/init/bash; module -t avail 2>&1'").stdout
     assert "py-lab-hello/1.0" in avail and "py-six/" in avail, avail
-    code = "import traceback\ntry:\n    import lab_hello\n    print(lab_hello.GREETING)\nexcept Exception:\n" \
+    code = "import traceback\ntry:\n    import py_lab_hello\n    print(py_lab_hello.GREETING)\nexcept Exception:\n" \
            "    traceback.print_exc()"  # a failed import shows in the assertion
     seen = run_in_kernel(host, prefix, "lab-env-mine", code)
     assert seen["stdout"].startswith("hello from py_lab_hello on six "), seen

@@ -31,3 +31,4 @@ def _load_release_defaults():
 
 
 _load_release_defaults()
+

@@ -6,6 +6,8 @@ every spack image carries its tree's database (the upstream's index)."""
 from __future__ import annotations
 
 import json
+import os
+from unittest import mock
 
 import pytest
 
@@ -49,3 +51,30 @@ def test_a_release_without_it_has_the_tree_database_and_nothing_else():
     assert "COPY --from=spack-build /opt/labforge/upstream/ /opt/software/" in containerfile
     assert ".lab-envs/modules" not in containerfile
     assert "lab_env_spack.py" in files  # lab-env says in one line that this release offers none
+
+
+def test_the_server_puts_its_groups_environment_modules_on_modulepath_as_it_starts(tmp_path):
+    drive = tmp_path / "drive"
+    root = copy_project(tmp_path / "project")
+    settings = root / "labforge.yaml"
+    settings.write_text(settings.read_text().replace("drive: /home/jovyan/drive", f"drive: {drive}"))
+    manifest = root / "releases" / "2026.11.yaml"
+    manifest.write_text(manifest.read_text() + "environments:\n  spack: true\n")
+    config = rendered("2026.11", root=root)["jupyter_server_config.py"].decode()
+    groups = drive / "Shared with groups"
+    for group, made in (("collab-neuro", True), ("no-envs", False), ("with:colon", True)):
+        (groups / group / ".lab-envs").mkdir(parents=True)
+        if made:
+            (groups / group / ".lab-envs" / "modules").mkdir()
+    (groups / "linked").symlink_to(groups / "collab-neuro")  # another name for a folder: not taken
+    environ = {"MODULEPATH": "/opt/software/modules/linux-debian12-x86_64/Core"}
+    with mock.patch.dict(os.environ, environ, clear=True):
+        exec(config, {"get_config": lambda: mock.MagicMock()})
+        modulepath = os.environ["MODULEPATH"]
+    assert modulepath.split(":") == ["/opt/software/modules/linux-debian12-x86_64/Core",
+                                     str(groups / "collab-neuro" / ".lab-envs" / "modules")]
+
+
+def test_a_release_without_it_leaves_modulepath_alone():
+    config = rendered("2026.11")["jupyter_server_config.py"].decode()
+    assert "_group_environment_modules" not in config and "Shared with groups" not in config

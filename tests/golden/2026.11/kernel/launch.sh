@@ -15,7 +15,11 @@ done
 if [ -n "${defaults[*]}" ]; then
   module load "${defaults[@]}" || echo "lab-2026.11: some tool modules did not load" >&2
 fi
-# A user's spack environment (lab-env --spack): its kernel names the modules it loads.
+# A user's spack environment (lab-env --spack): its kernel names the modules it loads and the
+# folder they are in (a group's is not on the server's MODULEPATH).
+if [ -n "${LAB_ENV_MODULEPATH:-}" ]; then
+  module use "$LAB_ENV_MODULEPATH"
+fi
 if [ -n "${LAB_ENV_MODULES:-}" ]; then
   # shellcheck disable=SC2086  # a list of module names, written by lab-env
   module load $LAB_ENV_MODULES || echo "lab-2026.11: the environment's modules did not load" >&2
